@@ -1,0 +1,16 @@
+export * from './errors.js';
+export {
+  IDEMPOTENCY_TTL_SECONDS,
+  answerRetry,
+  idempotencyRecord,
+  type IdempotencyRecord,
+} from './idempotency.js';
+export type * from './types.js';
+export {
+  LIMITS,
+  parsePositionCursor,
+  validateAppend,
+  validateKey,
+  validateReadAll,
+  validateReadStream,
+} from './validation.js';

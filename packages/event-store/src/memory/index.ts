@@ -1,0 +1,128 @@
+import { ClaimNotHeldError, ConcurrencyError, UniquenessError } from '../errors.js';
+import {
+  IDEMPOTENCY_TTL_SECONDS,
+  answerRetry,
+  idempotencyRecord,
+  type IdempotencyRecord,
+} from '../idempotency.js';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadAllPage,
+  ReadStreamOptions,
+  StoredEvent,
+} from '../types.js';
+import {
+  parsePositionCursor,
+  validateAppend,
+  validateKey,
+  validateReadAll,
+  validateReadStream,
+} from '../validation.js';
+
+export interface MemoryEventStoreOptions {
+  /** Milliseconds since the epoch; replace it to test idempotency expiry. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * An event store in process memory, for unit tests. Each append runs to completion within one turn of the
+ * event loop, which makes it atomic; it keeps a global position in append order.
+ */
+export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): EventStore {
+  const now = options.now ?? Date.now;
+  const all: StoredEvent[] = [];
+  const streams = new Map<string, StoredEvent[]>();
+  const claims = new Map<string, string>();
+  const idempotency = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
+  let closed = false;
+
+  const open = (): void => {
+    if (closed) throw new Error('the memory event store is closed');
+  };
+
+  return {
+    async append(streamId: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
+      open();
+      validateAppend(streamId, events, opts);
+      const { expectedVersion, idempotencyKey, idempotencyFingerprint } = opts;
+
+      if (idempotencyKey !== undefined) {
+        const seen = idempotency.get(idempotencyKey);
+        if (seen && seen.expiresAt > now()) {
+          return answerRetry(idempotencyKey, seen.record, streamId, idempotencyFingerprint);
+        }
+      }
+      const stream = streams.get(streamId) ?? [];
+      if (stream.length !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion);
+      for (const key of opts.claims ?? []) {
+        const holder = claims.get(key);
+        if (holder !== undefined && holder !== streamId) throw new UniquenessError(key);
+      }
+      for (const key of opts.releases ?? []) {
+        if (claims.get(key) !== streamId) throw new ClaimNotHeldError(key, streamId);
+      }
+
+      // Every check passed: from here on nothing can fail, so the write is all or nothing.
+      const stored = events.map(
+        (event, i): StoredEvent => ({
+          ...structuredClone(event),
+          streamId,
+          version: expectedVersion + i + 1,
+          position: all.length + i + 1,
+        }),
+      );
+      all.push(...stored);
+      streams.set(streamId, [...stream, ...stored]);
+      for (const key of opts.claims ?? []) claims.set(key, streamId);
+      for (const key of opts.releases ?? []) claims.delete(key);
+
+      const result: AppendResult = {
+        streamId,
+        firstVersion: expectedVersion + 1,
+        lastVersion: expectedVersion + events.length,
+        eventIds: events.map((event) => event.eventId),
+        duplicate: false,
+      };
+      if (idempotencyKey !== undefined) {
+        idempotency.set(idempotencyKey, {
+          record: idempotencyRecord(result, idempotencyFingerprint),
+          expiresAt: now() + IDEMPOTENCY_TTL_SECONDS * 1000,
+        });
+      }
+      return result;
+    },
+
+    async readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+      open();
+      validateReadStream(streamId, readOptions);
+      const from = readOptions.fromVersion ?? 1;
+      const to = readOptions.toVersion ?? Number.MAX_SAFE_INTEGER;
+      return (streams.get(streamId) ?? [])
+        .filter((event) => event.version >= from && event.version <= to)
+        .map((event) => structuredClone(event));
+    },
+
+    async readAll(readOptions: ReadAllOptions): Promise<ReadAllPage> {
+      open();
+      validateReadAll(readOptions);
+      const after = parsePositionCursor(readOptions.cursor);
+      const events = all.slice(after, after + readOptions.limit).map((event) => structuredClone(event));
+      const last = events.at(-1)?.position ?? after;
+      return { events, cursor: last > 0 ? String(last) : undefined, isEnd: last >= all.length };
+    },
+
+    async lookupClaim(key: string): Promise<string | undefined> {
+      open();
+      validateKey(key);
+      return claims.get(key);
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The event-store port. It speaks only of streams, versions, events and keys: no SQL row, no DynamoDB
+ * attribute and no SDK client appears here, so the domain and the apps can run on any adapter.
+ */
+
+/** A JSON value, as stored and returned exactly. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
+/** Where an event came from and why; set by the application, never by the store. */
+export interface EventMetadata {
+  /** ISO-8601 instant at which the command that caused the event was decided. */
+  readonly occurredAt: string;
+  /** Shared by every event caused, however indirectly, by one request. */
+  readonly correlationId: string;
+  /** The id of the request or event that directly caused this one. */
+  readonly causationId: string;
+  /** Who acted, when known (a user id, `admin`, a system name). */
+  readonly actor?: string;
+}
+
+/** An event as the application hands it to {@link EventStore.append}. */
+export interface NewEvent {
+  /** Globally unique; consumers use it to drop duplicates. */
+  readonly eventId: string;
+  readonly type: string;
+  /** The version of the schema `data` was written in, so readers can upcast old events. */
+  readonly schemaVersion: number;
+  readonly data: JsonObject;
+  readonly metadata: EventMetadata;
+}
+
+/** An event as it was recorded: the stored envelope. */
+export interface StoredEvent extends NewEvent {
+  readonly streamId: string;
+  /** 1 for the first event of a stream, then gap-free. */
+  readonly version: number;
+  /** A global, gap-free position, where the adapter keeps one (memory and SQLite do; DynamoDB does not). */
+  readonly position?: number;
+}
+
+export interface AppendOptions {
+  /**
+   * The version the stream must be at for the append to succeed; 0 means the stream must not exist.
+   * The events get versions `expectedVersion + 1` onwards.
+   */
+  readonly expectedVersion: number;
+  /**
+   * When set, an append whose key was already used (for at least 24 hours) writes nothing and answers the
+   * original result, with `duplicate: true`.
+   */
+  readonly idempotencyKey?: string;
+  /**
+   * A digest of the request behind the append. A retry with the same key but another fingerprint, or
+   * another stream, fails with an `IDEMPOTENCY_KEY_REUSED` error instead of answering the original.
+   */
+  readonly idempotencyFingerprint?: string;
+  /** Unique keys (such as `email:a@b.c`) this stream takes in the same atomic write. */
+  readonly claims?: readonly string[];
+  /** Unique keys this stream holds and gives up in the same atomic write. */
+  readonly releases?: readonly string[];
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** Version of the first appended event. */
+  readonly firstVersion: number;
+  /** Version of the last appended event: the stream's version right after this append. */
+  readonly lastVersion: number;
+  readonly eventIds: readonly string[];
+  /** True when this answers an earlier append with the same idempotency key, and nothing was written. */
+  readonly duplicate: boolean;
+}
+
+export interface ReadStreamOptions {
+  /** First version to return, inclusive. @default 1 */
+  readonly fromVersion?: number;
+  /** Last version to return, inclusive. @default the end of the stream */
+  readonly toVersion?: number;
+}
+
+export interface ReadAllOptions {
+  /** Where the previous page ended; absent to start from the beginning. */
+  readonly cursor?: string;
+  /** The most events one page returns. */
+  readonly limit: number;
+}
+
+export interface ReadAllPage {
+  readonly events: readonly StoredEvent[];
+  /**
+   * Where this page ended: pass it as the next call's `cursor`. It is absent only while nothing has been
+   * read at all. With a global position (memory, SQLite) it also lets a reader follow new events later.
+   */
+  readonly cursor?: string;
+  /** True when this page reached the end of what the store held when it was read. */
+  readonly isEnd: boolean;
+}
+
+/**
+ * The store of every stream's events. Implementations must pass the shared contract suite in
+ * `@user-service/event-store/testing`.
+ */
+export interface EventStore {
+  /**
+   * Atomically appends `events` as the next versions of the stream, takes `claims` and frees `releases`,
+   * or does nothing at all and throws a `CONCURRENCY_CONFLICT`, `UNIQUENESS_VIOLATION`, `CLAIM_NOT_HELD`,
+   * `IDEMPOTENCY_KEY_REUSED` or `INVALID_ARGUMENT` error.
+   */
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+
+  /** Every event of the stream in version order, however long it is; an empty array for no stream. */
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /**
+   * Pages through every event of every stream, each exactly once. Within a stream, events come in version
+   * order; the order across streams is the adapter's (see docs/event-store.md).
+   */
+  readAll(options: ReadAllOptions): Promise<ReadAllPage>;
+
+  /** The stream that holds a unique key now, read with strong consistency. */
+  lookupClaim(key: string): Promise<string | undefined>;
+
+  /** Releases connections and handles. The store is unusable afterwards. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,151 @@
+import { InvalidArgumentError } from './errors.js';
+import type { AppendOptions, NewEvent, ReadAllOptions, ReadStreamOptions } from './types.js';
+
+/**
+ * Limits every adapter enforces alike, so that an append accepted by one is accepted by all. They follow
+ * DynamoDB's: at most 100 items and 4 MB in one transaction, and 400 KB in one item.
+ */
+export const LIMITS = Object.freeze({
+  maxIdLength: 256,
+  maxKeyLength: 512,
+  /** Events, claims, releases and the idempotency record of one append together. */
+  maxItemsPerAppend: 100,
+  /** One event serialized (type, data and metadata). */
+  maxEventBytes: 300 * 1024,
+  /** All events of one append serialized. */
+  maxAppendBytes: 3 * 1024 * 1024,
+  maxPageSize: 1000,
+});
+
+/** Checks an append before anything is written, and returns each event's serialized size. */
+export function validateAppend(streamId: string, events: readonly NewEvent[], options: AppendOptions): void {
+  requireId(streamId, 'streamId', LIMITS.maxIdLength);
+  if (typeof options !== 'object' || options === null) throw invalid('append options are required');
+  requireVersion(options.expectedVersion, 'expectedVersion', 0);
+  if (!Array.isArray(events) || events.length === 0) throw invalid('events must be a non-empty array');
+
+  const claims = options.claims ?? [];
+  const releases = options.releases ?? [];
+  for (const [name, keys] of [['claims', claims], ['releases', releases]] as const) {
+    if (!Array.isArray(keys)) throw invalid(`${name} must be an array of keys`);
+    keys.forEach((key, i) => requireId(key, `${name}[${i}]`, LIMITS.maxKeyLength));
+    if (new Set(keys).size !== keys.length) throw invalid(`${name} must not repeat a key`);
+  }
+  const both = claims.find((key) => releases.includes(key));
+  if (both !== undefined) throw invalid(`key ${both} cannot be claimed and released at once`);
+  if (options.idempotencyKey !== undefined) {
+    requireId(options.idempotencyKey, 'idempotencyKey', LIMITS.maxIdLength);
+  }
+  if (options.idempotencyFingerprint !== undefined) {
+    if (options.idempotencyKey === undefined) throw invalid('idempotencyFingerprint needs an idempotencyKey');
+    requireId(options.idempotencyFingerprint, 'idempotencyFingerprint', LIMITS.maxIdLength);
+  }
+
+  const items = events.length + claims.length + releases.length + (options.idempotencyKey ? 1 : 0);
+  if (items > LIMITS.maxItemsPerAppend) {
+    throw invalid(`one append may write at most ${LIMITS.maxItemsPerAppend} items, this one ${items}`);
+  }
+
+  const eventIds = new Set<string>();
+  let totalBytes = 0;
+  events.forEach((event, i) => {
+    totalBytes += validateEvent(event, `events[${i}]`);
+    if (eventIds.has(event.eventId)) throw invalid(`events[${i}].eventId repeats ${event.eventId}`);
+    eventIds.add(event.eventId);
+  });
+  if (totalBytes > LIMITS.maxAppendBytes) {
+    throw invalid(`one append may carry at most ${LIMITS.maxAppendBytes} bytes of events`);
+  }
+}
+
+function validateEvent(event: NewEvent, at: string): number {
+  if (typeof event !== 'object' || event === null) throw invalid(`${at} must be an object`);
+  requireId(event.eventId, `${at}.eventId`, LIMITS.maxIdLength);
+  requireId(event.type, `${at}.type`, LIMITS.maxIdLength);
+  requireVersion(event.schemaVersion, `${at}.schemaVersion`, 1);
+  if (!isPlainObject(event.data) || !isJson(event.data)) {
+    throw invalid(`${at}.data must be a plain JSON object`);
+  }
+  const metadata = event.metadata;
+  if (!isPlainObject(metadata)) throw invalid(`${at}.metadata must be an object`);
+  if (typeof metadata.occurredAt !== 'string' || Number.isNaN(Date.parse(metadata.occurredAt))) {
+    throw invalid(`${at}.metadata.occurredAt must be an ISO-8601 instant`);
+  }
+  requireId(metadata.correlationId, `${at}.metadata.correlationId`, LIMITS.maxIdLength);
+  requireId(metadata.causationId, `${at}.metadata.causationId`, LIMITS.maxIdLength);
+  if (metadata.actor !== undefined) requireId(metadata.actor, `${at}.metadata.actor`, LIMITS.maxIdLength);
+
+  const bytes = Buffer.byteLength(JSON.stringify({ type: event.type, data: event.data, metadata }));
+  if (bytes > LIMITS.maxEventBytes) {
+    throw invalid(`${at} is ${bytes} bytes; one event may be at most ${LIMITS.maxEventBytes}`);
+  }
+  return bytes;
+}
+
+export function validateReadStream(streamId: string, options: ReadStreamOptions = {}): void {
+  requireId(streamId, 'streamId', LIMITS.maxIdLength);
+  if (options.fromVersion !== undefined) requireVersion(options.fromVersion, 'fromVersion', 1);
+  if (options.toVersion !== undefined) requireVersion(options.toVersion, 'toVersion', 0);
+}
+
+export function validateReadAll(options: ReadAllOptions): void {
+  if (typeof options !== 'object' || options === null) throw invalid('readAll options are required');
+  const { limit, cursor } = options;
+  if (!Number.isSafeInteger(limit) || limit < 1 || limit > LIMITS.maxPageSize) {
+    throw invalid(`limit must be an integer from 1 to ${LIMITS.maxPageSize}`);
+  }
+  if (cursor !== undefined && (typeof cursor !== 'string' || cursor === '')) {
+    throw invalid('cursor must be a string returned by readAll');
+  }
+}
+
+/** Reads a cursor that is a global position, as the memory and SQLite adapters hand out. */
+export function parsePositionCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (!/^\d{1,15}$/.test(cursor)) throw invalid(`cursor ${cursor} was not returned by readAll`);
+  return Number(cursor);
+}
+
+export function validateKey(key: string): void {
+  requireId(key, 'key', LIMITS.maxKeyLength);
+}
+
+function requireId(value: unknown, name: string, maxLength: number): void {
+  if (typeof value !== 'string' || value.length === 0) throw invalid(`${name} must be a non-empty string`);
+  if (value.length > maxLength) throw invalid(`${name} must be at most ${maxLength} characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(`${name} must not contain control characters`);
+}
+
+function requireVersion(value: unknown, name: string, min: number): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
+    throw invalid(`${name} must be an integer of at least ${min}, got ${String(value)}`);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/** True when the value survives a JSON round trip unchanged. */
+function isJson(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      if (value === null) return true;
+      if (Array.isArray(value)) return value.every(isJson);
+      return isPlainObject(value) && Object.values(value).every(isJson);
+    default:
+      return false;
+  }
+}
+
+function invalid(message: string): InvalidArgumentError {
+  return new InvalidArgumentError(message);
+}

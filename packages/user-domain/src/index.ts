@@ -1,0 +1,45 @@
+export type * from './commands.js';
+export { decide } from './decide.js';
+export { UserDomainError, isUserDomainError, type UserErrorCode } from './errors.js';
+export {
+  CURRENT_SCHEMA_VERSION,
+  USER_EVENT_TYPES,
+  isUserEventType,
+  userEvent,
+  type PasswordResetRequested,
+  type PasswordResetRequestedData,
+  type ProfileChanges,
+  type UserEmailChanged,
+  type UserEmailChangedData,
+  type UserEmailConfirmed,
+  type UserEmailConfirmedData,
+  type UserEvent,
+  type UserEventType,
+  type UserPasswordChanged,
+  type UserPasswordChangedData,
+  type UserProfileUpdated,
+  type UserProfileUpdatedData,
+  type UserRegistered,
+  type UserRegisteredData,
+  type UserRemoved,
+  type UserRemovedData,
+} from './events.js';
+export {
+  evolve,
+  fold,
+  initialState,
+  isActive,
+  type ActiveUserState,
+  type PendingPasswordReset,
+  type UserProfile,
+  type UserState,
+} from './state.js';
+export {
+  emailKey,
+  normalizeEmail,
+  uniqueKeyChanges,
+  uniqueKeysOf,
+  usernameKey,
+  type UniqueKeyChanges,
+} from './unique-keys.js';
+export { upcast, type RecordedUserEvent } from './upcast.js';

@@ -1,0 +1,101 @@
+import { UserDomainError } from './errors.js';
+import type { UserEvent } from './events.js';
+
+export interface PendingPasswordReset {
+  readonly tokenHash: string;
+  readonly expiresAt: string;
+}
+
+/** What an existing, not removed, user is made of. */
+export interface UserProfile {
+  readonly email: string;
+  readonly username: string;
+  readonly name: string | null;
+  readonly surname: string | null;
+  readonly passwordHash: string;
+  readonly registeredAt: string;
+  /** When the current password was set; credentials issued before it are stale. */
+  readonly passwordChangedAt: string;
+  readonly pendingReset: PendingPasswordReset | null;
+}
+
+export type UserState =
+  | { readonly status: 'none' }
+  | ({ readonly status: 'registered' | 'confirmed' } & UserProfile)
+  | { readonly status: 'removed'; readonly removedAt: string };
+
+export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confirmed' }>;
+
+export const initialState: UserState = Object.freeze({ status: 'none' });
+
+export function isActive(state: UserState): state is ActiveUserState {
+  return state.status === 'registered' || state.status === 'confirmed';
+}
+
+/**
+ * Applies one event to the state. Events are facts, so this never re-checks business rules; it only refuses
+ * an event that cannot follow the state at all, which means the stream itself is corrupt.
+ */
+export function evolve(state: UserState, event: UserEvent): UserState {
+  if (event.type === 'UserRegistered') {
+    if (state.status !== 'none') throw impossible(state, event);
+    const { email, username, name, surname, passwordHash, registeredAt } = event.data;
+    return {
+      status: 'registered',
+      email,
+      username,
+      name,
+      surname,
+      passwordHash,
+      registeredAt,
+      passwordChangedAt: registeredAt,
+      pendingReset: null,
+    };
+  }
+  if (!isActive(state)) throw impossible(state, event);
+
+  switch (event.type) {
+    case 'UserEmailConfirmed':
+      return { ...state, status: 'confirmed' };
+    case 'UserProfileUpdated': {
+      const { changes } = event.data;
+      return {
+        ...state,
+        username: changes.username ?? state.username,
+        name: changes.name === undefined ? state.name : changes.name,
+        surname: changes.surname === undefined ? state.surname : changes.surname,
+      };
+    }
+    case 'UserEmailChanged':
+      return { ...state, email: event.data.email, status: 'registered' };
+    case 'UserPasswordChanged':
+      // Any new password invalidates an outstanding reset token: a reset link is single use.
+      return {
+        ...state,
+        passwordHash: event.data.passwordHash,
+        passwordChangedAt: event.data.changedAt,
+        pendingReset: null,
+      };
+    case 'PasswordResetRequested':
+      return {
+        ...state,
+        pendingReset: { tokenHash: event.data.tokenHash, expiresAt: event.data.expiresAt },
+      };
+    case 'UserRemoved':
+      return { status: 'removed', removedAt: event.data.removedAt };
+  }
+}
+
+/** Folds a whole history into a state. */
+export function fold(events: Iterable<UserEvent>, state: UserState = initialState): UserState {
+  let current = state;
+  for (const event of events) current = evolve(current, event);
+  return current;
+}
+
+function impossible(state: UserState, event: UserEvent): UserDomainError {
+  return new UserDomainError(
+    'INVALID_STATE',
+    `${event.type} cannot follow a user whose status is ${state.status}`,
+  );
+}

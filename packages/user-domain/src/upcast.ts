@@ -1,0 +1,46 @@
+import { UserDomainError } from './errors.js';
+import { CURRENT_SCHEMA_VERSION, isUserEventType, type UserEvent } from './events.js';
+
+/** An event as it was stored: its `data` is in the schema version it was written with. */
+export interface RecordedUserEvent {
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: unknown;
+}
+
+type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+/**
+ * For each type, the functions that lift `data` from version n to n + 1 (index n - 1). Every type is at
+ * version 1 today; when a schema changes, bump {@link CURRENT_SCHEMA_VERSION} and add its upcaster here.
+ */
+const UPCASTERS: Readonly<Record<UserEvent['type'], readonly Upcaster[]>> = {
+  UserRegistered: [],
+  UserEmailConfirmed: [],
+  UserProfileUpdated: [],
+  UserEmailChanged: [],
+  UserPasswordChanged: [],
+  PasswordResetRequested: [],
+  UserRemoved: [],
+};
+
+/** Brings a stored event up to the current schema of its type, or throws `UNSUPPORTED_EVENT`. */
+export function upcast(recorded: RecordedUserEvent): UserEvent {
+  const { type, schemaVersion } = recorded;
+  if (!isUserEventType(type)) {
+    throw new UserDomainError('UNSUPPORTED_EVENT', `unknown user event type ${type}`);
+  }
+  const current = CURRENT_SCHEMA_VERSION[type];
+  if (!Number.isInteger(schemaVersion) || schemaVersion < 1 || schemaVersion > current) {
+    throw new UserDomainError(
+      'UNSUPPORTED_EVENT',
+      `${type} schema version ${String(schemaVersion)} is not between 1 and ${current}`,
+    );
+  }
+  if (typeof recorded.data !== 'object' || recorded.data === null) {
+    throw new UserDomainError('UNSUPPORTED_EVENT', `${type} has no data object`);
+  }
+  let data = recorded.data as Record<string, unknown>;
+  for (const lift of UPCASTERS[type].slice(schemaVersion - 1)) data = lift(data);
+  return { type, schemaVersion: current, data } as unknown as UserEvent;
+}
