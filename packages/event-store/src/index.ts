@@ -13,4 +13,5 @@ export {
   validateKey,
   validateReadAll,
   validateReadStream,
+  validateRecall,
 } from './validation.js';

@@ -72,6 +72,12 @@ export interface AppendResult {
   readonly duplicate: boolean;
 }
 
+/** Identifies the request a retry must match. */
+export interface RecallRequest {
+  readonly streamId: string;
+  readonly fingerprint?: string;
+}
+
 export interface ReadStreamOptions {
   /** First version to return, inclusive. @default 1 */
   readonly fromVersion?: number;
@@ -117,6 +123,14 @@ export interface EventStore {
    * order; the order across streams is the adapter's (see docs/event-store.md).
    */
   readAll(options: ReadAllOptions): Promise<ReadAllPage>;
+
+  /**
+   * The result of an earlier append made with this idempotency key, as a retry of it would get, or
+   * undefined when the key is unused or expired. Throws `IDEMPOTENCY_KEY_REUSED` when the key was used for
+   * another stream or fingerprint. It lets a caller answer a retry before deciding again (a retried
+   * registration would otherwise meet its own user); the append itself stays the atomic guard.
+   */
+  recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined>;
 
   /** The stream that holds a unique key now, read with strong consistency. */
   lookupClaim(key: string): Promise<string | undefined>;

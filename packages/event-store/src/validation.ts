@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import type { AppendOptions, NewEvent, ReadAllOptions, ReadStreamOptions } from './types.js';
+import type { AppendOptions, NewEvent, ReadAllOptions, ReadStreamOptions, RecallRequest } from './types.js';
 
 /**
  * Limits every adapter enforces alike, so that an append accepted by one is accepted by all. They follow
@@ -104,6 +104,13 @@ export function parsePositionCursor(cursor: string | undefined): number {
   if (cursor === undefined) return 0;
   if (!/^\d{1,15}$/.test(cursor)) throw invalid(`cursor ${cursor} was not returned by readAll`);
   return Number(cursor);
+}
+
+export function validateRecall(idempotencyKey: string, request: RecallRequest): void {
+  requireId(idempotencyKey, 'idempotencyKey', LIMITS.maxIdLength);
+  if (typeof request !== 'object' || request === null) throw invalid('the request to recall is required');
+  requireId(request.streamId, 'streamId', LIMITS.maxIdLength);
+  if (request.fingerprint !== undefined) requireId(request.fingerprint, 'fingerprint', LIMITS.maxIdLength);
 }
 
 export function validateKey(key: string): void {

@@ -62,6 +62,8 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return completePasswordReset(command, user);
     case 'RemoveUser':
       return [userEvent('UserRemoved', { removedAt: command.now })];
+    default:
+      throw new UserDomainError('INVALID_COMMAND', `unknown command ${(command satisfies never as UserCommand).type}`);
   }
 }
 
@@ -136,8 +138,11 @@ function requireText(value: unknown, field: string): void {
   }
 }
 
+/** Only canonical UTC instants (`toISOString()`): no local times, no guessing by `Date.parse`. */
 function assertInstant(value: unknown, field: string): void {
-  if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) {
-    throw new UserDomainError('INVALID_COMMAND', `${field} must be an ISO-8601 instant`);
+  const canonical =
+    typeof value === 'string' && !Number.isNaN(Date.parse(value)) && new Date(value).toISOString() === value;
+  if (!canonical) {
+    throw new UserDomainError('INVALID_COMMAND', `${field} must be a UTC instant such as 2026-01-31T12:00:00.000Z`);
   }
 }

@@ -43,3 +43,4 @@ export {
   type UniqueKeyChanges,
 } from './unique-keys.js';
 export { upcast, type RecordedUserEvent } from './upcast.js';
+export { publicEventData } from './public-data.js';

@@ -83,6 +83,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       };
     case 'UserRemoved':
       return { status: 'removed', removedAt: event.data.removedAt };
+    default:
+      throw new UserDomainError('UNSUPPORTED_EVENT', `unknown event ${(event satisfies never as UserEvent).type}`);
   }
 }
 

@@ -13,6 +13,7 @@ import type {
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  RecallRequest,
   StoredEvent,
 } from '../types.js';
 import {
@@ -21,6 +22,7 @@ import {
   validateKey,
   validateReadAll,
   validateReadStream,
+  validateRecall,
 } from '../validation.js';
 
 export interface MemoryEventStoreOptions {
@@ -113,6 +115,14 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       const events = all.slice(after, after + readOptions.limit).map((event) => structuredClone(event));
       const last = events.at(-1)?.position ?? after;
       return { events, cursor: last > 0 ? String(last) : undefined, isEnd: last >= all.length };
+    },
+
+    async recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined> {
+      open();
+      validateRecall(idempotencyKey, request);
+      const seen = idempotency.get(idempotencyKey);
+      if (!seen || seen.expiresAt <= now()) return undefined;
+      return answerRetry(idempotencyKey, seen.record, request.streamId, request.fingerprint);
     },
 
     async lookupClaim(key: string): Promise<string | undefined> {

@@ -16,6 +16,7 @@ import type {
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  RecallRequest,
   StoredEvent,
 } from '../types.js';
 import {
@@ -24,6 +25,7 @@ import {
   validateKey,
   validateReadAll,
   validateReadStream,
+  validateRecall,
 } from '../validation.js';
 
 export interface SqliteEventStoreOptions {
@@ -194,6 +196,14 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
         cursor: last > 0 ? String(last) : undefined,
         isEnd: rows.length <= readOptions.limit,
       };
+    },
+
+    async recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined> {
+      validateRecall(idempotencyKey, request);
+      const seen = statements.idempotency.get(idempotencyKey, now());
+      if (seen === undefined) return undefined;
+      const record = JSON.parse(seen) as IdempotencyRecord;
+      return answerRetry(idempotencyKey, record, request.streamId, request.fingerprint);
     },
 
     async lookupClaim(key: string): Promise<string | undefined> {

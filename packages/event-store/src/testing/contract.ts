@@ -221,6 +221,19 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
       'the retry wrote nothing',
     );
 
+    t.same(
+      await store.recallAppend(idempotencyKey, { streamId, fingerprint: 'sha256:aaa' }),
+      { ...original, duplicate: true },
+      'the original result can be recalled before deciding again',
+    );
+    t.equal(await store.recallAppend('never-used', { streamId }), undefined);
+    t.ok(
+      isIdempotencyKeyReusedError(
+        await rejection(store.recallAppend(idempotencyKey, { streamId, fingerprint: 'sha256:bbb' })),
+      ),
+      'recalling with another fingerprint is refused',
+    );
+
     const otherRequest = await rejection(
       store.append(streamId, testEvents(1), { ...options, idempotencyFingerprint: 'sha256:bbb' }),
     );
@@ -367,6 +380,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
       ['readAll with limit 100000', () => store.readAll({ limit: 100_000 })],
       ['readAll with a forged cursor', () => store.readAll({ limit: 1, cursor: '{"not":"ours"}' })],
       ['lookupClaim of an empty key', () => store.lookupClaim('')],
+      ['recallAppend of an empty key', () => store.recallAppend('', { streamId })],
     ];
     for (const [what, call] of invalidReads) {
       t.ok(isInvalidArgumentError(await rejection(call())), `${what} is refused`);
