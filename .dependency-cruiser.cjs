@@ -68,6 +68,19 @@ module.exports = {
       to: { path: '^(packages|apps)/[^/]+/src/', pathNot: '^$1/$2/' },
     },
     {
+      name: 'application-knows-no-transport',
+      severity: 'error',
+      comment: 'Use cases speak in ports and codes: no HTTP, no logger, no driver, no concrete adapter.',
+      from: { path: '^apps/[^/]+/src/application/' },
+      to: {
+        path: [
+          '^apps/[^/]+/src/(http|infrastructure)/',
+          'node_modules/(fastify|@fastify|pino|better-sqlite3|@aws-sdk)/',
+          '^packages/event-store/src/(memory|sqlite|dynamodb)/',
+        ],
+      },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { UserApplication } from './application/users.js';
+import { installErrorHandler, problem } from './http/error-handler.js';
+import { healthRoutes } from './http/routes/health.js';
+import { sessionRoutes } from './http/routes/sessions.js';
+import { userRoutes } from './http/routes/users.js';
+
+export interface AppOptions {
+  readonly users: UserApplication;
+  readonly ready: () => Promise<boolean>;
+  /** Keys the fingerprints of idempotent requests. */
+  readonly fingerprintSecret: string;
+  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+}
+
+/** Bodies larger than this get 413: no legitimate request of this API comes near it. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+type SharedServerOptions = Pick<
+  FastifyServerOptions,
+  'bodyLimit' | 'requestIdHeader' | 'genReqId' | 'ajv' | 'trustProxy'
+>;
+
+/** Server options shared by every host (the listening server, Lambda, tests). */
+export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServerOptions {
+  return {
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: {
+      customOptions: {
+        // Unknown fields are refused rather than silently dropped, and nothing is coerced into shape.
+        removeAdditional: false,
+        coerceTypes: false,
+        useDefaults: false,
+        allErrors: true,
+      },
+    },
+    ...extra,
+  };
+}
+
+/**
+ * The user service as a Fastify plugin: external plugins first, then the error handler, then the routes.
+ * The server, the Lambda handler and the tests all register this same plugin.
+ */
+export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
+  const api = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  await api.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'User service',
+        version: '1.0.0',
+        description: 'An event-sourced user service. Errors are application/problem+json with a `code`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await api.register(swaggerUi, { routePrefix: '/docs' });
+  await api.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error(`too many requests; retry in ${context.after}`), {
+        statusCode: 429,
+        code: 'RATE_LIMITED',
+      }),
+  });
+  installErrorHandler(api);
+
+  api.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await api.register(healthRoutes, { ready: options.ready });
+  await api.register(userRoutes, { users: options.users, fingerprintSecret: options.fingerprintSecret });
+  await api.register(sessionRoutes, {
+    users: options.users,
+    fingerprintSecret: options.fingerprintSecret,
+    rateLimit: options.rateLimit,
+  });
+  api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
+}
+

@@ -1,0 +1,368 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import {
+  emailKey,
+  isActive,
+  isUserDomainError,
+  normalizeEmail,
+  publicEventData,
+  upcast,
+} from '@user-service/user-domain';
+import type { EventStore, StoredEvent } from '@user-service/event-store';
+import { applyToView, type UserReadModel, type UserView } from '@user-service/user-read-model';
+import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
+import { ApplicationError } from './errors.js';
+import type { Clock, Mailer, PasswordHasher, Principal, TokenService } from './ports.js';
+
+export interface UserApplicationDeps {
+  readonly eventStore: EventStore;
+  readonly readModel: UserReadModel;
+  readonly passwords: PasswordHasher;
+  readonly tokens: TokenService;
+  readonly mailer: Mailer;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  /** Derives stable ids from idempotency keys; a secret, so ids cannot be guessed from keys. */
+  readonly idSecret: string;
+  readonly passwordResetTtlSeconds: number;
+  readonly publicUrl: string;
+  /** Runs after every recorded command; the embedded host brings the read model up to date here. */
+  readonly afterCommit?: () => Promise<void>;
+  readonly log: { error(obj: object, msg: string): void };
+}
+
+/** A user as the API shows it: never a password hash, never a token, never a removed user. */
+export type PublicUserView = Omit<UserView, 'status'> & { status: 'registered' | 'confirmed' };
+
+export interface RegisterInput {
+  email: string;
+  username: string;
+  password: string;
+  name?: string | null | undefined;
+  surname?: string | null | undefined;
+}
+
+export interface ProfileInput {
+  username?: string | undefined;
+  name?: string | null | undefined;
+  surname?: string | null | undefined;
+}
+
+export type Caller = CommandContext & { readonly principal?: Principal };
+
+export interface CommandResponse {
+  readonly user: PublicUserView | undefined;
+  readonly version: number;
+  readonly replayed: boolean;
+}
+
+/** The use cases of the user service, independent of HTTP. */
+export function createUserApplication(deps: UserApplicationDeps) {
+  const runner = createCommandRunner({ eventStore: deps.eventStore, newEventId: deps.newId });
+  const now = () => deps.clock.now().toISOString();
+  // Unknown emails still cost one hash check, so a login's timing does not reveal who has an account.
+  const decoyHash = deps.passwords.hash(randomBytes(16).toString('hex'));
+
+  async function committed(outcome: CommandOutcome): Promise<CommandResponse> {
+    if (outcome.recorded.length > 0 && deps.afterCommit) await deps.afterCommit();
+    const view = viewOf(outcome.history);
+    const user = view !== undefined && isVisible(view) ? publicView(view) : undefined;
+    return { user, version: outcome.history.at(-1)?.version ?? 0, replayed: outcome.replayed };
+  }
+
+  /** Mail goes out after the events are recorded; a failure is logged, never undoes the command. */
+  async function mail(send: () => Promise<void>, userId: string): Promise<void> {
+    try {
+      await send();
+    } catch (err) {
+      deps.log.error({ err, userId }, 'sending mail failed');
+    }
+  }
+
+  async function sendConfirmation(userId: string, email: string): Promise<void> {
+    const token = deps.tokens.issueEmailConfirmation(userId, email);
+    await mail(
+      () =>
+        deps.mailer.send({
+          to: email,
+          kind: 'email-confirmation',
+          userId,
+          token,
+          subject: 'Confirm your email address',
+          text:
+            `Confirm your email address by sending this token to ` +
+            `POST ${deps.publicUrl}/users/${userId}/email-confirmation:\n\n${token}\n`,
+        }),
+      userId,
+    );
+  }
+
+  return {
+    async register(input: RegisterInput, caller: Caller): Promise<CommandResponse> {
+      // A retried registration must land on the same stream, so its id derives from the idempotency key.
+      const userId = caller.idempotency ? stableId(deps.idSecret, caller.idempotency.key) : deps.newId();
+      const passwordHash = await deps.passwords.hash(input.password);
+      const outcome = await runner.run(
+        userId,
+        () => ({
+          type: 'RegisterUser',
+          now: now(),
+          email: input.email,
+          username: input.username,
+          passwordHash,
+          name: input.name ?? null,
+          surname: input.surname ?? null,
+        }),
+        { ...caller, actor: caller.actor ?? userId },
+      );
+      if (!outcome.replayed && isActive(outcome.state)) {
+        await sendConfirmation(userId, outcome.state.email);
+      }
+      return committed(outcome);
+    },
+
+    async login(email: string, password: string): Promise<{ token: string; expiresIn: number }> {
+      const userId = await deps.eventStore.lookupClaim(emailKey(email));
+      const user = userId === undefined ? undefined : (await runner.load(userId)).state;
+      if (userId === undefined || user === undefined || !isActive(user)) {
+        await deps.passwords.verify(password, await decoyHash);
+        throw invalidCredentials();
+      }
+      if (!(await deps.passwords.verify(password, user.passwordHash))) throw invalidCredentials();
+      const token = deps.tokens.issueSession({
+        subject: userId,
+        role: 'user',
+        passwordSetAt: user.passwordChangedAt,
+      });
+      return { token, expiresIn: deps.tokens.sessionTtlSeconds };
+    },
+
+    /** Checks a session token against the user's current state, not just its signature. */
+    async authenticate(token: string): Promise<Principal> {
+      let claims;
+      try {
+        claims = deps.tokens.verifySession(token);
+      } catch (cause) {
+        throw new ApplicationError('UNAUTHORIZED', 'the session token is not valid', { cause });
+      }
+      if (claims.role === 'admin') return { subject: claims.subject, role: 'admin' };
+      const { state } = await runner.load(claims.subject);
+      // A password change or a removal revokes every session opened before it.
+      if (!isActive(state) || state.passwordChangedAt !== claims.passwordSetAt) {
+        throw new ApplicationError('UNAUTHORIZED', 'this session has been revoked');
+      }
+      return { subject: claims.subject, role: 'user' };
+    },
+
+    async getUser(userId: string, principal: Principal): Promise<PublicUserView> {
+      requireSelfOrAdmin(principal, userId);
+      return visible(await deps.readModel.get(userId));
+    },
+
+    /** The user as it was at a version or an instant, rebuilt from the event store. */
+    async getUserAsOf(
+      userId: string,
+      principal: Principal,
+      asOf: { version: number } | { at: Date },
+    ): Promise<PublicUserView> {
+      requireSelfOrAdmin(principal, userId);
+      const history =
+        'version' in asOf
+          ? await deps.eventStore.readStream(userId, { toVersion: asOf.version })
+          : (await deps.eventStore.readStream(userId)).filter(
+              (event) => Date.parse(event.metadata.occurredAt) <= asOf.at.getTime(),
+            );
+      return visible(viewOf(history));
+    },
+
+    async findUsers(filter: { email: string } | { username: string }) {
+      const views =
+        'email' in filter
+          ? await deps.readModel.findByEmail(normalizeEmail(filter.email))
+          : await deps.readModel.findByUsername(filter.username);
+      return views.filter(isVisible).map(({ id, username, status }) => ({ id, username, status }));
+    },
+
+    async events(userId: string, principal: Principal) {
+      requireSelfOrAdmin(principal, userId);
+      const events = await deps.eventStore.readStream(userId);
+      if (events.length === 0) throw notFound();
+      return events.map((event) => ({
+        eventId: event.eventId,
+        type: event.type,
+        version: event.version,
+        occurredAt: event.metadata.occurredAt,
+        data: publicEventData(upcast(event)),
+      }));
+    },
+
+    async updateProfile(userId: string, input: ProfileInput, caller: Caller): Promise<CommandResponse> {
+      requireSelfOrAdmin(caller.principal, userId);
+      const outcome = await runner.run(
+        userId,
+        () => ({ type: 'UpdateProfile', now: now(), ...definedOnly(input) }),
+        caller,
+      );
+      return committed(outcome);
+    },
+
+    async changeEmail(userId: string, email: string, caller: Caller): Promise<CommandResponse> {
+      requireSelfOrAdmin(caller.principal, userId);
+      const outcome = await runner.run(userId, () => ({ type: 'ChangeEmail', now: now(), email }), caller);
+      if (outcome.recorded.length > 0 && isActive(outcome.state)) {
+        await sendConfirmation(userId, outcome.state.email);
+      }
+      return committed(outcome);
+    },
+
+    async confirmEmail(userId: string, token: string, caller: Caller): Promise<CommandResponse> {
+      let claims;
+      try {
+        claims = deps.tokens.verifyEmailConfirmation(token);
+      } catch (cause) {
+        throw new ApplicationError('INVALID_TOKEN', 'the confirmation token is not valid', { cause });
+      }
+      if (claims.userId !== userId) throw invalidToken();
+      const outcome = await runner.run(
+        userId,
+        (state) => {
+          // A token confirms the address it was sent to, and no later one.
+          if (isActive(state) && state.email !== claims.email) throw invalidToken();
+          return { type: 'ConfirmEmail', now: now() };
+        },
+        { ...caller, actor: caller.actor ?? userId },
+      );
+      return committed(outcome);
+    },
+
+    async changePassword(
+      userId: string,
+      passwords: { currentPassword: string; newPassword: string },
+      caller: Caller,
+    ): Promise<CommandResponse> {
+      if (caller.principal?.subject !== userId) {
+        throw new ApplicationError('FORBIDDEN', 'only the user can change their own password');
+      }
+      const passwordHash = await deps.passwords.hash(passwords.newPassword);
+      const outcome = await runner.run(
+        userId,
+        async (state) => {
+          if (!isActive(state) || !(await deps.passwords.verify(passwords.currentPassword, state.passwordHash))) {
+            throw invalidCredentials();
+          }
+          return { type: 'ChangePassword', now: now(), passwordHash };
+        },
+        caller,
+      );
+      return committed(outcome);
+    },
+
+    /** Always succeeds from the caller's point of view, so it cannot be used to probe for accounts. */
+    async requestPasswordReset(email: string, caller: Caller): Promise<void> {
+      const userId = await deps.eventStore.lookupClaim(emailKey(email));
+      if (userId === undefined) return;
+      const token = `${userId}.${randomBytes(32).toString('base64url')}`;
+      const issuedAt = deps.clock.now();
+      const outcome = await runner.run(
+        userId,
+        () => ({
+          type: 'RequestPasswordReset',
+          now: issuedAt.toISOString(),
+          tokenHash: hashToken(token),
+          expiresAt: new Date(issuedAt.getTime() + deps.passwordResetTtlSeconds * 1000).toISOString(),
+        }),
+        { ...caller, actor: caller.actor ?? userId },
+      );
+      await committed(outcome);
+      if (outcome.replayed || !isActive(outcome.state)) return;
+      const to = outcome.state.email;
+      await mail(
+        () =>
+          deps.mailer.send({
+            to,
+            kind: 'password-reset',
+            userId,
+            token,
+            subject: 'Reset your password',
+            text:
+              `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
+              `within ${Math.round(deps.passwordResetTtlSeconds / 60)} minutes:\n\n${token}\n`,
+          }),
+        userId,
+      );
+    },
+
+    async completePasswordReset(token: string, newPassword: string, caller: Caller): Promise<void> {
+      const userId = token.slice(0, Math.max(0, token.indexOf('.')));
+      if (!/^[\w-]{1,64}$/.test(userId)) throw invalidToken();
+      const passwordHash = await deps.passwords.hash(newPassword);
+      let outcome: CommandOutcome;
+      try {
+        outcome = await runner.run(
+          userId,
+          () => ({ type: 'CompletePasswordReset', now: now(), tokenHash: hashToken(token), passwordHash }),
+          { ...caller, actor: caller.actor ?? userId },
+        );
+      } catch (cause) {
+        // Unknown, removed, wrong or expired: the holder of a bad token learns nothing more than that.
+        if (isUserDomainError(cause)) throw new ApplicationError('INVALID_TOKEN', 'the token is not valid', { cause });
+        throw cause;
+      }
+      await committed(outcome);
+    },
+
+    async remove(userId: string, caller: Caller): Promise<CommandResponse> {
+      requireSelfOrAdmin(caller.principal, userId);
+      const outcome = await runner.run(userId, () => ({ type: 'RemoveUser', now: now() }), caller);
+      return committed(outcome);
+    },
+  };
+}
+
+export type UserApplication = ReturnType<typeof createUserApplication>;
+
+/** Folds stored events into the view, with the same code the read model uses. */
+function viewOf(history: readonly StoredEvent[]): UserView | undefined {
+  let view: UserView | undefined;
+  for (const event of history) view = applyToView(view, event);
+  return view;
+}
+
+function isVisible(view: UserView): view is UserView & { status: PublicUserView['status'] } {
+  return view.status !== 'removed';
+}
+
+function publicView(view: UserView & { status: PublicUserView['status'] }): PublicUserView {
+  return { ...view, status: view.status };
+}
+
+function visible(view: UserView | undefined): PublicUserView {
+  if (view === undefined || !isVisible(view)) throw notFound();
+  return publicView(view);
+}
+
+function requireSelfOrAdmin(principal: Principal | undefined, userId: string): void {
+  if (principal === undefined) throw new ApplicationError('UNAUTHORIZED', 'sign in first');
+  if (principal.role !== 'admin' && principal.subject !== userId) {
+    throw new ApplicationError('FORBIDDEN', 'you may only act on your own account');
+  }
+}
+
+function definedOnly<T extends object>(input: T): Partial<T> {
+  return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Reset tokens are stored only as hashes: a leaked event log cannot reset anyone's password. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** A UUID-shaped id derived from an idempotency key with a keyed hash. */
+function stableId(secret: string, key: string): string {
+  const hex = createHmac('sha256', secret).update(`user-id:${key}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const notFound = () => new ApplicationError('USER_NOT_FOUND', 'no such user');
+const invalidToken = () => new ApplicationError('INVALID_TOKEN', 'the token is not valid');
+const invalidCredentials = () =>
+  new ApplicationError('INVALID_CREDENTIALS', 'the email address or the password is wrong');

@@ -1,0 +1,78 @@
+import { createHmac } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { ApplicationError } from '../application/errors.js';
+import type { Principal } from '../application/ports.js';
+import type { Caller, UserApplication } from '../application/users.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by {@link requireAuth} for routes that need a signed-in caller. */
+    principal?: Principal;
+  }
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+/** A preHandler that admits only callers with a valid, unrevoked session token. */
+export function requireAuth(users: UserApplication) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const match = BEARER.exec(request.headers.authorization ?? '');
+    if (!match?.[1]) throw new ApplicationError('UNAUTHORIZED', 'a Bearer token is required');
+    request.principal = await users.authenticate(match[1]);
+  };
+}
+
+/**
+ * What the application needs to know about a request: who acts, which version the caller saw
+ * (`If-Match`) and whether it is a retry (`Idempotency-Key`). The key is scoped to the caller, and the
+ * request is fingerprinted with a keyed hash, since the body may hold a password.
+ */
+export function callerOf(request: FastifyRequest, fingerprintSecret: string): Caller {
+  const principal = request.principal;
+  const actor = principal === undefined ? undefined : principal.role === 'admin' ? 'admin' : principal.subject;
+  const caller: {
+    -readonly [K in keyof Caller]: Caller[K];
+  } = { correlationId: String(request.id) };
+  if (principal) caller.principal = principal;
+  if (actor) caller.actor = actor;
+
+  const ifMatch = request.headers['if-match'];
+  if (ifMatch !== undefined) {
+    const version = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim())?.[1];
+    if (version === undefined) {
+      throw new ApplicationError('VALIDATION_FAILED', 'If-Match must be an ETag this API returned, like "3"');
+    }
+    caller.expectedVersion = Number(version);
+  }
+
+  const key = request.headers['idempotency-key'];
+  if (key !== undefined) {
+    if (typeof key !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(key)) {
+      throw new ApplicationError('VALIDATION_FAILED', 'Idempotency-Key must be 1–128 visible ASCII characters');
+    }
+    const route = `${request.method} ${request.url.split('?')[0]}`;
+    caller.idempotency = {
+      key: `${principal?.subject ?? 'anonymous'}:${key}`,
+      fingerprint: createHmac('sha256', fingerprintSecret)
+        .update(`${route}\n${ifMatch ?? ''}\n${canonicalJson(request.body)}`)
+        .digest('base64url'),
+    };
+  }
+  return caller;
+}
+
+export function etag(version: number): string {
+  return `"${version}"`;
+}
+
+/** JSON with sorted keys, so that two equal bodies always fingerprint alike. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}

@@ -1,0 +1,233 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApplicationError } from '../../application/errors.js';
+import type { CommandResponse, UserApplication } from '../../application/users.js';
+import { callerOf, etag, requireAuth } from '../request-context.js';
+import {
+  ChangeEmailBody,
+  ChangePasswordBody,
+  Empty,
+  EventList,
+  FindUsersQuery,
+  GetUserQuery,
+  Problem,
+  RegisterBody,
+  TokenBody,
+  UpdateProfileBody,
+  UserIdParams,
+  UserSummaryList,
+  UserView,
+} from '../schemas.js';
+
+export interface UserRoutesOptions {
+  readonly users: UserApplication;
+  readonly fingerprintSecret: string;
+}
+
+const bearer = [{ bearerAuth: [] }];
+const problems = (...statuses: number[]) => Object.fromEntries(statuses.map((status) => [status, Problem]));
+const idempotencyHeaders = {
+  type: 'object',
+  properties: {
+    'idempotency-key': { type: 'string', description: 'Retries with the same key and body answer the original' },
+  },
+} as const;
+const conditionalHeaders = {
+  type: 'object',
+  properties: {
+    ...idempotencyHeaders.properties,
+    'if-match': { type: 'string', description: 'The ETag last seen; a stale one gets 412' },
+  },
+} as const;
+
+/** Registration, reads, profile changes and removal of users. */
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, fingerprintSecret }) => {
+  const auth = requireAuth(users);
+  const caller = (request: Parameters<typeof callerOf>[0]) => callerOf(request, fingerprintSecret);
+
+  /** A command's user view with its version as ETag; a removed user has no view left to show. */
+  const present = (result: CommandResponse) => {
+    if (result.user === undefined) throw new ApplicationError('USER_NOT_FOUND', 'no such user');
+    return result.user;
+  };
+
+  app.post(
+    '/users',
+    {
+      schema: {
+        summary: 'Register a user; a confirmation token is mailed to the address',
+        tags: ['users'],
+        headers: idempotencyHeaders,
+        body: RegisterBody,
+        response: { 201: UserView, ...problems(400, 409, 413, 415, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = present(await users.register(request.body, caller(request)));
+      return reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version)).send(user);
+    },
+  );
+
+  app.get(
+    '/users',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Find users by email or by username (exactly one filter)',
+        tags: ['users'],
+        security: bearer,
+        querystring: FindUsersQuery,
+        response: { 200: UserSummaryList, ...problems(400, 401) },
+      },
+    },
+    async (request) => {
+      const { email, username } = request.query;
+      if ((email === undefined) === (username === undefined)) {
+        throw new ApplicationError('VALIDATION_FAILED', 'give exactly one of email and username');
+      }
+      const items = await users.findUsers(email !== undefined ? { email } : { username: username ?? '' });
+      return { items };
+    },
+  );
+
+  app.get(
+    '/users/:id',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'A user now, or as it was at an instant or a version',
+        tags: ['users'],
+        security: bearer,
+        params: UserIdParams,
+        querystring: GetUserQuery,
+        response: { 200: UserView, ...problems(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      const { at, version } = request.query;
+      const principal = request.principal!;
+      if (at !== undefined && version !== undefined) {
+        throw new ApplicationError('VALIDATION_FAILED', 'give at most one of at and version');
+      }
+      const user =
+        version !== undefined
+          ? await users.getUserAsOf(id, principal, { version })
+          : at !== undefined
+            ? await users.getUserAsOf(id, principal, { at: new Date(at) })
+            : await users.getUser(id, principal);
+      return reply.header('etag', etag(user.version)).send(user);
+    },
+  );
+
+  app.patch(
+    '/users/:id',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Change username, name or surname (null clears name and surname)',
+        tags: ['users'],
+        security: bearer,
+        headers: conditionalHeaders,
+        params: UserIdParams,
+        body: UpdateProfileBody,
+        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = present(await users.updateProfile(request.params.id, request.body, caller(request)));
+      return reply.header('etag', etag(user.version)).send(user);
+    },
+  );
+
+  app.put(
+    '/users/:id/email',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Change the email address; it must be confirmed again',
+        tags: ['users'],
+        security: bearer,
+        headers: conditionalHeaders,
+        params: UserIdParams,
+        body: ChangeEmailBody,
+        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = present(await users.changeEmail(request.params.id, request.body.email, caller(request)));
+      return reply.header('etag', etag(user.version)).send(user);
+    },
+  );
+
+  app.post(
+    '/users/:id/email-confirmation',
+    {
+      schema: {
+        summary: 'Confirm the email address with the token that was mailed to it',
+        tags: ['users'],
+        headers: idempotencyHeaders,
+        params: UserIdParams,
+        body: TokenBody,
+        response: { 200: UserView, ...problems(400, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const user = present(await users.confirmEmail(request.params.id, request.body.token, caller(request)));
+      return reply.header('etag', etag(user.version)).send(user);
+    },
+  );
+
+  app.put(
+    '/users/:id/password',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Change the password; every other session is revoked',
+        tags: ['users'],
+        security: bearer,
+        headers: conditionalHeaders,
+        params: UserIdParams,
+        body: ChangePasswordBody,
+        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 422) },
+      },
+    },
+    async (request, reply) => {
+      await users.changePassword(request.params.id, request.body, caller(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/users/:id',
+    {
+      preHandler: auth,
+      schema: {
+        summary: 'Remove a user; their email and username become free',
+        tags: ['users'],
+        security: bearer,
+        headers: conditionalHeaders,
+        params: UserIdParams,
+        response: { 204: Empty, ...problems(401, 403, 404, 412, 422) },
+      },
+    },
+    async (request, reply) => {
+      await users.remove(request.params.id, caller(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/users/:id/events',
+    {
+      preHandler: auth,
+      schema: {
+        summary: "The user's history, without any secret",
+        tags: ['users'],
+        security: bearer,
+        params: UserIdParams,
+        response: { 200: EventList, ...problems(401, 403, 404) },
+      },
+    },
+    async (request) => ({ items: await users.events(request.params.id, request.principal!) }),
+  );
+};

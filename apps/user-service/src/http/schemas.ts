@@ -1,0 +1,125 @@
+import { Type, type Static } from 'typebox';
+
+/**
+ * Request and response schemas. Fastify validates requests against them, serializes responses through
+ * them (so a field not listed here can never leak into a response), and @fastify/swagger publishes them.
+ */
+
+export const Email = Type.String({ format: 'email', maxLength: 254, description: 'Compared case-insensitively' });
+export const Username = Type.String({
+  pattern: '^[A-Za-z0-9_.-]{3,32}$',
+  description: '3–32 of A–Z, a–z, 0–9, _ . -; unique case-insensitively',
+});
+export const Password = Type.String({ minLength: 8, maxLength: 128 });
+export const PersonName = Type.String({ minLength: 1, maxLength: 100 });
+const NullablePersonName = Type.Union([PersonName, Type.Null()]);
+export const UserId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+export const Token = Type.String({ minLength: 1, maxLength: 4096 });
+
+export const UserIdParams = Type.Object({ id: UserId }, { additionalProperties: false });
+
+export const RegisterBody = Type.Object(
+  {
+    email: Email,
+    username: Username,
+    password: Password,
+    name: Type.Optional(NullablePersonName),
+    surname: Type.Optional(NullablePersonName),
+  },
+  { additionalProperties: false },
+);
+export type RegisterBody = Static<typeof RegisterBody>;
+
+export const UpdateProfileBody = Type.Object(
+  {
+    username: Type.Optional(Username),
+    name: Type.Optional(NullablePersonName),
+    surname: Type.Optional(NullablePersonName),
+  },
+  { additionalProperties: false, description: 'null clears name or surname; absent fields stay as they are' },
+);
+
+export const ChangeEmailBody = Type.Object({ email: Email }, { additionalProperties: false });
+export const TokenBody = Type.Object({ token: Token }, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 128 }), newPassword: Password },
+  { additionalProperties: false },
+);
+export const LoginBody = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
+export const ResetConfirmBody = Type.Object({ token: Token, newPassword: Password }, { additionalProperties: false });
+
+export const GetUserQuery = Type.Object(
+  {
+    at: Type.Optional(Type.String({ format: 'date-time', description: 'The user as it was at this instant' })),
+    version: Type.Optional(Type.Integer({ minimum: 1, description: 'The user as it was at this version' })),
+  },
+  { additionalProperties: false },
+);
+
+export const FindUsersQuery = Type.Object(
+  { email: Type.Optional(Email), username: Type.Optional(Username) },
+  { additionalProperties: false },
+);
+
+export const UserView = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    username: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+    surname: Type.Union([Type.String(), Type.Null()]),
+    status: Type.Union([Type.Literal('registered'), Type.Literal('confirmed')]),
+    version: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    updatedAt: Type.String({ format: 'date-time' }),
+  },
+);
+
+export const UserSummaryList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      username: Type.String(),
+      status: Type.Union([Type.Literal('registered'), Type.Literal('confirmed')]),
+    }),
+  ),
+});
+
+export const EventList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      eventId: Type.String(),
+      type: Type.String(),
+      version: Type.Integer(),
+      occurredAt: Type.String({ format: 'date-time' }),
+      data: Type.Object({}, { additionalProperties: true }),
+    }),
+  ),
+});
+
+export const Session = Type.Object({
+  token: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'Seconds until the token expires' }),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: 'Machine-readable error code' }),
+    detail: Type.String(),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+        description: 'For VALIDATION_FAILED: what was wrong, and where',
+      }),
+    ),
+  },
+);
+
+export const Empty = Type.Null({ description: 'No content' });

@@ -1,0 +1,81 @@
+import { createSigner, createVerifier } from 'fast-jwt';
+import type { Role, SessionClaims, TokenService } from '../application/ports.js';
+
+export interface JwtOptions {
+  /** The HMAC key; at least 32 bytes. */
+  readonly secret: string;
+  readonly sessionTtlSeconds: number;
+  readonly emailConfirmationTtlSeconds: number;
+  /** Milliseconds since the epoch; replace it in tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+const ISSUER = 'user-service';
+// Each kind of token has its own audience, so a confirmation token can never open a session.
+const SESSION_AUDIENCE = 'user-service:session';
+const CONFIRMATION_AUDIENCE = 'user-service:email-confirmation';
+const ROLES: readonly Role[] = ['user', 'admin'];
+
+/** JWTs signed with HS256; verification pins the algorithm and requires an expiry. */
+export function createJwtService(options: JwtOptions): TokenService {
+  const clock = options.now ?? Date.now;
+  const sign = (audience: string, ttlSeconds: number) =>
+    createSigner({
+      key: options.secret,
+      algorithm: 'HS256',
+      iss: ISSUER,
+      aud: audience,
+      expiresIn: ttlSeconds * 1000,
+      clockTimestamp: clock(),
+    });
+  const verify = (audience: string) => (token: string) =>
+    createVerifier({
+      key: options.secret,
+      algorithms: ['HS256'],
+      allowedIss: ISSUER,
+      allowedAud: audience,
+      requiredClaims: ['exp', 'sub', 'iss', 'aud'],
+      clockTimestamp: clock(),
+      cache: false,
+    })(token) as Record<string, unknown>;
+  const verifySessionToken = verify(SESSION_AUDIENCE);
+  const verifyConfirmationToken = verify(CONFIRMATION_AUDIENCE);
+
+  return {
+    sessionTtlSeconds: options.sessionTtlSeconds,
+
+    issueSession(claims: SessionClaims): string {
+      return sign(SESSION_AUDIENCE, options.sessionTtlSeconds)({
+        sub: claims.subject,
+        role: claims.role,
+        ...(claims.passwordSetAt === undefined ? {} : { pwd: claims.passwordSetAt }),
+      });
+    },
+
+    verifySession(token: string): SessionClaims {
+      const payload = verifySessionToken(token);
+      const role = payload['role'];
+      if (typeof payload['sub'] !== 'string' || !ROLES.includes(role as Role)) {
+        throw new Error('the session token has no valid subject or role');
+      }
+      const pwd = payload['pwd'];
+      return {
+        subject: payload['sub'],
+        role: role as Role,
+        ...(typeof pwd === 'string' ? { passwordSetAt: pwd } : {}),
+      };
+    },
+
+    issueEmailConfirmation(userId: string, email: string): string {
+      return sign(CONFIRMATION_AUDIENCE, options.emailConfirmationTtlSeconds)({ sub: userId, email });
+    },
+
+    verifyEmailConfirmation(token: string) {
+      const payload = verifyConfirmationToken(token);
+      if (typeof payload['sub'] !== 'string' || typeof payload['email'] !== 'string') {
+        throw new Error('the confirmation token has no subject or email');
+      }
+      return { userId: payload['sub'], email: payload['email'] };
+    },
+  };
+}
