@@ -42,6 +42,12 @@ module.exports = {
       to: { path: 'node_modules/(better-sqlite3|@aws-sdk)/' },
     },
     {
+      name: 'read-model-drivers-only-in-their-adapter',
+      severity: 'error',
+      from: { path: '^packages/user-read-model/src/', pathNot: '^packages/user-read-model/src/(sqlite|dynamodb)\\.ts$' },
+      to: { path: 'node_modules/(better-sqlite3|@aws-sdk)/' },
+    },
+    {
       name: 'sqlite-driver-only-in-sqlite-adapter',
       severity: 'error',
       from: { path: '^packages/event-store/src/dynamodb/' },

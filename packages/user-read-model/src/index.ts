@@ -1,0 +1,19 @@
+export { ReadModelError, isReadModelError, type ReadModelErrorCode } from './errors.js';
+export type { UserReadModel } from './port.js';
+export {
+  catchUp,
+  createProjector,
+  type BatchOutcome,
+  type CatchUpOptions,
+  type FailedEvent,
+  type Projector,
+  type ProjectorLogger,
+  type ProjectorOptions,
+} from './projector.js';
+export {
+  USER_VIEW_STATUSES,
+  applyToView,
+  type ProjectableEvent,
+  type UserView,
+  type UserViewStatus,
+} from './view.js';

@@ -1,0 +1,73 @@
+import { normalizeEmail } from '@user-service/user-domain';
+import { ReadModelError } from './errors.js';
+import { USER_VIEW_STATUSES, type UserView } from './view.js';
+
+/**
+ * Where user views are kept for queries. Implementations must pass the shared contract suite in
+ * `@user-service/user-read-model/testing`.
+ *
+ * Writes are conditional on the stored version, so that any number of projectors, fed with duplicated and
+ * reordered events, can share one read model and never step back in time.
+ */
+export interface UserReadModel {
+  /**
+   * The view of a user, including a removed user's tombstone (status `removed`): the projector needs it to
+   * refuse old events. A query should answer "not found" for a tombstone.
+   */
+  get(id: string): Promise<UserView | undefined>;
+
+  /**
+   * The views of users who are not removed and have this email, compared as the domain normalizes it
+   * (trimmed, case-insensitive), ordered by id. More than one only while the projection lags behind an
+   * email moving from one user to another.
+   */
+  findByEmail(email: string): Promise<UserView[]>;
+
+  /** As {@link UserReadModel.findByEmail}, for a username compared case-insensitively. */
+  findByUsername(username: string): Promise<UserView[]>;
+
+  /**
+   * Stores `view` only if the stored version is `expectedVersion` (0: no view is stored), atomically.
+   * Answers false, and changes nothing, when another writer got there first; it never overwrites a newer
+   * version. Throws `INVALID_ARGUMENT` unless `view.version > expectedVersion`.
+   */
+  put(view: UserView, expectedVersion: number): Promise<boolean>;
+
+  /** Where a follower named `name` stopped reading (an opaque event-store cursor), if it ever saved one. */
+  getCheckpoint(name: string): Promise<string | undefined>;
+
+  /** Saves a follower's cursor, replacing the previous one. */
+  setCheckpoint(name: string, cursor: string): Promise<void>;
+
+  /** Releases connections and handles. The read model is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** The key an email is looked up by: the domain's own normalization, so that both sides always agree. */
+export const emailLookupKey = (email: string): string => normalizeEmail(email);
+
+/** The key a username is looked up by, as the domain's uniqueness key compares it. */
+export const usernameLookupKey = (username: string): string => username.toLowerCase();
+
+/** Checks a conditional write before an adapter touches storage, so that every adapter refuses alike. */
+export function validatePut(view: UserView, expectedVersion: number): void {
+  if (typeof view !== 'object' || view === null) throw invalidArgument('view must be an object');
+  requireText(view.id, 'view.id');
+  requireText(view.email, 'view.email');
+  requireText(view.username, 'view.username');
+  if (!USER_VIEW_STATUSES.includes(view.status)) throw invalidArgument('view.status is not a known status');
+  if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
+    throw invalidArgument('expectedVersion must be an integer of at least 0');
+  }
+  if (!Number.isSafeInteger(view.version) || view.version <= expectedVersion) {
+    throw invalidArgument('view.version must be an integer greater than expectedVersion');
+  }
+}
+
+export function requireText(value: unknown, what: string): void {
+  if (typeof value !== 'string' || value === '') throw invalidArgument(`${what} must be a non-empty string`);
+}
+
+function invalidArgument(message: string): ReadModelError {
+  return new ReadModelError('INVALID_ARGUMENT', message);
+}

@@ -1,0 +1,144 @@
+import Database from 'better-sqlite3';
+import { emailLookupKey, requireText, usernameLookupKey, validatePut, type UserReadModel } from './port.js';
+import { viewOf, type UserView } from './view.js';
+
+export interface SqliteUserReadModelOptions {
+  /** The database file, created if missing. Several processes may open the same file. */
+  readonly filename: string;
+  /** How long a writer waits for another connection's write lock, in milliseconds. @default 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+// The view itself is stored as JSON, and the columns it is looked up or guarded by are derived from it in
+// the same statement. Removed users are excluded from the lookup indexes, as they are from the lookups.
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS user_views (
+    id             TEXT    PRIMARY KEY,
+    email          TEXT    NOT NULL,
+    username_lower TEXT    NOT NULL,
+    status         TEXT    NOT NULL CHECK (status IN ('registered', 'confirmed', 'removed')),
+    version        INTEGER NOT NULL CHECK (version > 0),
+    view           TEXT    NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS user_views_by_email ON user_views (email) WHERE status <> 'removed';
+  CREATE INDEX IF NOT EXISTS user_views_by_username ON user_views (username_lower) WHERE status <> 'removed';
+  CREATE TABLE IF NOT EXISTS checkpoints (
+    name   TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+`;
+
+interface ViewRow {
+  id: string;
+  email: string;
+  usernameLower: string;
+  status: string;
+  version: number;
+  view: string;
+}
+
+/**
+ * The read model on one SQLite file, in WAL mode so that queries never wait for the projector. Each
+ * conditional write is a single statement guarded by the stored version, which SQLite runs atomically
+ * whichever connection or process issues it.
+ */
+export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): UserReadModel {
+  const db = new Database(options.filename);
+  db.pragma('journal_mode = WAL');
+  // The read model can be rebuilt from the event store, but a put acknowledged to a queue must not vanish.
+  db.pragma('synchronous = FULL');
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  migrate(db);
+
+  const statements = {
+    get: db.prepare<[string], string>('SELECT view FROM user_views WHERE id = ?').pluck(),
+    byEmail: db
+      .prepare<[string], string>(
+        `SELECT view FROM user_views WHERE email = ? AND status <> 'removed' ORDER BY id`,
+      )
+      .pluck(),
+    byUsername: db
+      .prepare<[string], string>(
+        `SELECT view FROM user_views WHERE username_lower = ? AND status <> 'removed' ORDER BY id`,
+      )
+      .pluck(),
+    // 0 means "absent": only an insert can succeed, and an existing row of any version wins.
+    insert: db.prepare<[ViewRow]>(
+      `INSERT INTO user_views (id, email, username_lower, status, version, view)
+       VALUES (@id, @email, @usernameLower, @status, @version, @view)
+       ON CONFLICT (id) DO NOTHING`,
+    ),
+    update: db.prepare<[ViewRow & { expectedVersion: number }]>(
+      `UPDATE user_views
+       SET email = @email, username_lower = @usernameLower, status = @status, version = @version, view = @view
+       WHERE id = @id AND version = @expectedVersion`,
+    ),
+    getCheckpoint: db.prepare<[string], string>('SELECT cursor FROM checkpoints WHERE name = ?').pluck(),
+    setCheckpoint: db.prepare(
+      `INSERT INTO checkpoints (name, cursor) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor`,
+    ),
+  };
+  const parse = (json: string): UserView => JSON.parse(json) as UserView;
+
+  return {
+    async get(id) {
+      requireText(id, 'id');
+      const json = statements.get.get(id);
+      return json === undefined ? undefined : parse(json);
+    },
+
+    async findByEmail(email) {
+      requireText(email, 'email');
+      return statements.byEmail.all(emailLookupKey(email)).map(parse);
+    },
+
+    async findByUsername(username) {
+      requireText(username, 'username');
+      return statements.byUsername.all(usernameLookupKey(username)).map(parse);
+    },
+
+    async put(view, expectedVersion) {
+      validatePut(view, expectedVersion);
+      const row: ViewRow = {
+        id: view.id,
+        email: emailLookupKey(view.email),
+        usernameLower: usernameLookupKey(view.username),
+        status: view.status,
+        version: view.version,
+        view: JSON.stringify(viewOf(view)),
+      };
+      const { changes } =
+        expectedVersion === 0 ? statements.insert.run(row) : statements.update.run({ ...row, expectedVersion });
+      return changes === 1;
+    },
+
+    async getCheckpoint(name) {
+      requireText(name, 'name');
+      return statements.getCheckpoint.get(name);
+    },
+
+    async setCheckpoint(name, cursor) {
+      requireText(name, 'name');
+      requireText(cursor, 'cursor');
+      statements.setCheckpoint.run(name, cursor);
+    },
+
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function migrate(db: Database.Database): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(`the read model file has schema ${current}; this code knows up to ${SCHEMA_VERSION}`);
+  }
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

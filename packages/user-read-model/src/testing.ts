@@ -1,0 +1,191 @@
+/**
+ * The contract every user read model must pass, exported so that each adapter's tests run the very same
+ * suite against their own storage. It needs the `tap` peer dependency.
+ */
+import { randomUUID } from 'node:crypto';
+import type { t as tapRoot } from 'tap';
+import type { UserReadModel } from './port.js';
+import type { UserView } from './view.js';
+
+type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
+
+export interface UserReadModelFactory {
+  /** Shown in the name of every test, e.g. `sqlite`. */
+  readonly name: string;
+  /** A read model over empty storage of its own. The suite closes every one it creates. */
+  create(): Promise<UserReadModel>;
+}
+
+/** A well-formed view of a fresh user at version 1, for tests. */
+export function testView(fields: Partial<UserView> = {}): UserView {
+  const id = fields.id ?? `user-${randomUUID()}`;
+  return {
+    id,
+    email: `${id}@example.com`,
+    username: id,
+    name: null,
+    surname: null,
+    status: 'registered',
+    version: 1,
+    createdAt: '2024-03-01T09:00:00.000Z',
+    updatedAt: '2024-03-01T09:00:00.000Z',
+    ...fields,
+  };
+}
+
+/** Runs the whole contract against one adapter. */
+export async function userReadModelContract(t: Tap, factory: UserReadModelFactory): Promise<void> {
+  const scenario = (name: string, body: (t: Tap, readModel: UserReadModel) => Promise<void>) =>
+    t.test(`${factory.name}: ${name}`, async (t) => {
+      const readModel = await factory.create();
+      t.teardown(() => readModel.close());
+      await body(t, readModel);
+    });
+
+  await scenario('stores a view and reads back exactly what was written', async (t, readModel) => {
+    t.equal(await readModel.get('nobody'), undefined, 'an unknown user has no view');
+    const view = testView({ name: 'Zoë 雪', surname: null, username: 'Zoë_🚀' });
+    t.equal(await readModel.put(view, 0), true, 'the first write of a user expects version 0');
+    t.strictSame(await readModel.get(view.id), view, 'every field round-trips, nulls included');
+
+    const next = { ...view, surname: 'Ñandú', status: 'confirmed' as const, version: 2 };
+    t.equal(await readModel.put(next, 1), true);
+    t.strictSame(await readModel.get(view.id), next);
+
+    const read = await readModel.get(view.id);
+    if (read) (read as { name: string | null }).name = 'changed by the caller';
+    t.strictSame(await readModel.get(view.id), next, 'a read view is a copy');
+  });
+
+  await scenario('writes only over the expected version, and never back in time', async (t, readModel) => {
+    const v1 = testView();
+    const v3 = { ...v1, username: 'three', version: 3 };
+    t.equal(await readModel.put(v1, 0), true);
+    t.equal(await readModel.put({ ...v1, username: 'again' }, 0), false, 'a second creation loses');
+    t.equal(await readModel.put(v3, 1), true, 'a write may jump several versions at once');
+    for (const [expected, version] of [[1, 2], [2, 3], [0, 2], [4, 5]] as const) {
+      t.equal(
+        await readModel.put({ ...v1, username: 'stale', version }, expected),
+        false,
+        `expecting ${expected} loses against version 3`,
+      );
+    }
+    t.strictSame(await readModel.get(v1.id), v3, 'the newer view is intact');
+
+    const absent = testView({ version: 2 });
+    t.equal(await readModel.put(absent, 1), false, 'expecting a version of an absent view loses');
+    t.equal(await readModel.get(absent.id), undefined, 'and creates nothing');
+  });
+
+  await scenario('lets exactly one of 50 concurrent writes at one version win', async (t, readModel) => {
+    const base = testView();
+    await readModel.put(base, 0);
+    const attempts = Array.from({ length: 50 }, (_, i) => ({ ...base, username: `writer-${i}`, version: 2 }));
+    const outcomes = await Promise.all(attempts.map((view) => readModel.put(view, 1)));
+    t.equal(outcomes.filter(Boolean).length, 1, 'one winner');
+    t.strictSame(await readModel.get(base.id), attempts[outcomes.indexOf(true)], 'the winner is stored');
+
+    const fresh = Array.from({ length: 20 }, (_, i) => testView({ id: 'contested', username: `c-${i}` }));
+    const created = await Promise.all(fresh.map((view) => readModel.put(view, 0)));
+    t.equal(created.filter(Boolean).length, 1, 'one creation wins');
+  });
+
+  await scenario('finds users by email and username, case-insensitively', async (t, readModel) => {
+    const alice = testView({ id: 'a-alice', email: 'alice@example.com', username: 'Alice' });
+    const bob = testView({ id: 'b-bob', email: 'bob@example.com', username: 'ÉLODIE' });
+    await readModel.put(alice, 0);
+    await readModel.put(bob, 0);
+    t.strictSame(await readModel.findByEmail('alice@example.com'), [alice]);
+    t.strictSame(await readModel.findByEmail('  ALICE@Example.Com '), [alice], 'as the domain normalizes it');
+    t.strictSame(await readModel.findByUsername('alice'), [alice]);
+    t.strictSame(await readModel.findByUsername('ALICE'), [alice]);
+    t.strictSame(await readModel.findByUsername('élodie'), [bob], 'beyond ASCII too');
+    t.strictSame(await readModel.findByEmail('carol@example.com'), []);
+    t.strictSame(await readModel.findByUsername('Alic'), [], 'no prefix match');
+
+    // Projection lag: bob took alice's old address before her change was projected.
+    const lagging = { ...bob, email: 'alice@example.com', username: 'alice', version: 2 };
+    await readModel.put(lagging, 1);
+    t.strictSame(await readModel.findByEmail('alice@example.com'), [alice, lagging], 'both, ordered by id');
+    t.strictSame(await readModel.findByUsername('ALICE'), [alice, lagging]);
+
+    const early = testView({ id: '0-early', email: 'ALICE@example.com', username: 'aLiCe' });
+    await readModel.put(early, 0);
+    t.strictSame(await readModel.findByEmail('alice@example.com'), [early, alice, lagging], 'in id order');
+    await readModel.put({ ...early, status: 'removed', version: 2 }, 1);
+
+    const moved = { ...alice, email: 'alice@example.org', username: 'Alicia', version: 2 };
+    await readModel.put(moved, 1);
+    t.strictSame(await readModel.findByEmail('alice@example.com'), [lagging], 'an old email no longer finds');
+    t.strictSame(await readModel.findByUsername('alicia'), [moved]);
+  });
+
+  await scenario('keeps a removed user as a tombstone that lookups hide', async (t, readModel) => {
+    const view = testView({ email: 'gone@example.com', username: 'Gone' });
+    await readModel.put(view, 0);
+    const tombstone = { ...view, status: 'removed' as const, version: 2 };
+    t.equal(await readModel.put(tombstone, 1), true);
+    t.strictSame(await readModel.get(view.id), tombstone, 'get still answers the tombstone');
+    t.strictSame(await readModel.findByEmail('gone@example.com'), []);
+    t.strictSame(await readModel.findByUsername('gone'), []);
+    t.equal(await readModel.put(view, 0), false, 'a tombstone still guards its version');
+
+    const successor = testView({ email: 'gone@example.com', username: 'GONE' });
+    await readModel.put(successor, 0);
+    t.strictSame(await readModel.findByEmail('gone@example.com'), [successor], 'a new owner of the email');
+  });
+
+  await scenario('keeps one checkpoint per follower name', async (t, readModel) => {
+    t.equal(await readModel.getCheckpoint('projector'), undefined);
+    await readModel.setCheckpoint('projector', '10');
+    await readModel.setCheckpoint('other', 'opaque:{"k":1}');
+    t.equal(await readModel.getCheckpoint('projector'), '10');
+    await readModel.setCheckpoint('projector', '25');
+    t.equal(await readModel.getCheckpoint('projector'), '25', 'a later save replaces the cursor');
+    t.equal(await readModel.getCheckpoint('other'), 'opaque:{"k":1}');
+  });
+
+  await scenario('stores only the fields of a view', async (t, readModel) => {
+    const view = testView();
+    await readModel.put({ ...view, passwordHash: 'secret' } as UserView, 0);
+    t.strictSame(await readModel.get(view.id), view, 'an extra field given by mistake is not kept');
+  });
+
+  await scenario('refuses malformed calls with INVALID_ARGUMENT and writes nothing', async (t, readModel) => {
+    const view = testView();
+    const invalidPuts: Array<[string, unknown, number]> = [
+      ['no view', null, 0],
+      ['an empty id', { ...view, id: '' }, 0],
+      ['no email', { ...view, email: undefined }, 0],
+      ['no username', { ...view, username: '' }, 0],
+      ['an unknown status', { ...view, status: 'deleted' }, 0],
+      ['a negative expected version', view, -1],
+      ['a fractional expected version', view, 0.5],
+      ['a version that does not advance', { ...view, version: 1 }, 1],
+      ['a version of 0', { ...view, version: 0 }, 0],
+      ['a non-numeric version', { ...view, version: '2' }, 0],
+    ];
+    for (const [what, candidate, expectedVersion] of invalidPuts) {
+      const code = await rejectionCode(readModel.put(candidate as UserView, expectedVersion));
+      t.equal(code, 'INVALID_ARGUMENT', `${what} is refused`);
+    }
+    const invalidCalls: Array<[string, () => Promise<unknown>]> = [
+      ['get of an empty id', () => readModel.get('')],
+      ['findByEmail of an empty email', () => readModel.findByEmail('')],
+      ['findByUsername of an empty username', () => readModel.findByUsername('')],
+      ['getCheckpoint of an empty name', () => readModel.getCheckpoint('')],
+      ['setCheckpoint of an empty cursor', () => readModel.setCheckpoint('projector', '')],
+    ];
+    for (const [what, call] of invalidCalls) {
+      t.equal(await rejectionCode(call()), 'INVALID_ARGUMENT', `${what} is refused`);
+    }
+    t.equal(await readModel.get(view.id), undefined, 'nothing was written');
+    t.equal(await readModel.getCheckpoint('projector'), undefined);
+  });
+}
+
+/** The code a call was rejected with, if any. */
+async function rejectionCode(promise: Promise<unknown>): Promise<unknown> {
+  const [outcome] = await Promise.allSettled([promise]);
+  return (outcome as { reason?: { code?: unknown } }).reason?.code;
+}
