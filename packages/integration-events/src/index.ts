@@ -1,0 +1,9 @@
+export {
+  DEFAULT_SOURCE,
+  InvalidMessageError,
+  dataSchemaOf,
+  parseCloudEvent,
+  toCloudEvent,
+  type ReceivedUserEvent,
+  type UserCloudEvent,
+} from './cloud-event.js';
