@@ -8,3 +8,12 @@ export {
   type EnsureDynamoDbLocalOptions,
   type StartDynamoDbLocalOptions,
 } from './dynamodb-local.js';
+export { startSnsSqs, type SnsSqsEmulator } from './sns-sqs.js';
+export {
+  ensureTopology,
+  localClientConfig,
+  type ConsumerQueues,
+  type Topology,
+  type TopologyClients,
+  type TopologyNames,
+} from './topology.js';
