@@ -1,8 +1,11 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore } from '@user-service/event-store';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import { catchUp, createProjector, type UserReadModel } from '@user-service/user-read-model';
+import { createDynamoDbUserReadModel } from '@user-service/user-read-model/dynamodb';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import type { Logger } from 'pino';
 import type { AppOptions } from './app.js';
@@ -34,30 +37,36 @@ export interface RuntimeOverrides {
 const CHECKPOINT = 'user-views';
 
 /**
- * The composition root of the embedded default: SQLite event store and read model under `dataDir`, the
- * outbox (or SES) mailer, and an in-process projection that follows the store's global position.
+ * The composition root. The embedded default keeps the SQLite event store and read model under `dataDir`
+ * and projects in process, following the store's global position; with `STORAGE=dynamodb` both stores are
+ * DynamoDB tables and the projector worker keeps the read model. Mail goes to the outbox or to SES.
  */
 export async function composeRuntime(config: Config, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const secret = jwtSecret(config, log);
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });
-  const readModel = createSqliteUserReadModel({ filename: join(config.dataDir, 'read-model.db') });
-  const projector = createProjector({ readModel, eventStore, logger: log.child({ component: 'projector' }) });
+  const stores = openStores(config);
+  const { eventStore, readModel } = stores;
 
-  // One catch-up at a time; a request arriving meanwhile waits for the next round, which sees its events.
+  // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
+  // projector through the stream relay, SNS and SQS, so this process only reads it.
   let running: Promise<void> = Promise.resolve();
-  const project = (): Promise<void> => {
-    running = running
-      .catch(() => undefined)
-      .then(async () => {
-        const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT, pageSize: 500 });
-        if (seen > 0) log.debug({ events: seen }, 'read model caught up');
-      });
-    return running;
-  };
-  await project();
+  let project = async (): Promise<void> => undefined;
+  if (stores.followPositions) {
+    const projector = createProjector({ readModel, eventStore, logger: log.child({ component: 'projector' }) });
+    // One catch-up at a time; a request arriving meanwhile waits for the next round, which sees its events.
+    project = (): Promise<void> => {
+      running = running
+        .catch(() => undefined)
+        .then(async () => {
+          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT, pageSize: 500 });
+          if (seen > 0) log.debug({ events: seen }, 'read model caught up');
+        });
+      return running;
+    };
+    await project();
+  }
 
   const mailer =
     overrides.mailer ??
@@ -81,7 +90,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     idSecret: derive('user-ids'),
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     publicUrl: config.publicUrl,
-    afterCommit: project,
+    ...(stores.followPositions ? { afterCommit: project } : {}),
     log,
   });
 
@@ -97,8 +106,45 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     project,
     async close() {
       await running.catch(() => undefined);
+      await stores.close();
+    },
+  };
+}
+
+interface Stores {
+  readonly eventStore: EventStore;
+  readonly readModel: UserReadModel;
+  /** Whether the event store keeps a global position that an in-process follower can track. */
+  readonly followPositions: boolean;
+  close(): Promise<void>;
+}
+
+function openStores(config: Config): Stores {
+  const { storage } = config;
+  if (storage.kind === 'sqlite') {
+    const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });
+    const readModel = createSqliteUserReadModel({ filename: join(config.dataDir, 'read-model.db') });
+    return {
+      eventStore,
+      readModel,
+      followPositions: true,
+      async close() {
+        await readModel.close();
+        await eventStore.close();
+      },
+    };
+  }
+  const client = new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
+  const eventStore = createDynamoDbEventStore({ client, tableName: storage.eventStoreTable });
+  const readModel = createDynamoDbUserReadModel({ client, tableName: storage.readModelTable });
+  return {
+    eventStore,
+    readModel,
+    followPositions: false,
+    async close() {
       await readModel.close();
       await eventStore.close();
+      client.destroy();
     },
   };
 }

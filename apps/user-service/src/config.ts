@@ -22,7 +22,23 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Where clients reach the API; used in the links of outgoing mail. */
   readonly publicUrl: string;
+  /** Which stores the service writes and reads. */
+  readonly storage: StorageConfig;
 }
+
+/**
+ * The embedded default keeps both stores in SQLite files and projects in process. On AWS both live in
+ * DynamoDB, and the read model is fed by the projector through the stream relay, SNS and SQS.
+ */
+export type StorageConfig =
+  | { readonly kind: 'sqlite' }
+  | {
+      readonly kind: 'dynamodb';
+      readonly eventStoreTable: string;
+      readonly readModelTable: string;
+      /** For DynamoDB Local; absent on AWS, where the SDK finds the regional endpoint. */
+      readonly endpoint?: string;
+    };
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -62,6 +78,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     },
     trustProxy: read.boolean('TRUST_PROXY', false),
     publicUrl: read.url('PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    storage: readStorage(read),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
@@ -75,6 +92,21 @@ function readMailer(read: Reader): Config['mailer'] {
   );
   const region = read.optional('SES_REGION', () => undefined);
   return region === undefined ? { kind, from } : { kind, from, region };
+}
+
+function readStorage(read: Reader): StorageConfig {
+  const kind = read.oneOf('STORAGE', ['sqlite', 'dynamodb'] as const, 'sqlite');
+  if (kind === 'sqlite') return { kind };
+  const tableName = (value: string) =>
+    /^[A-Za-z0-9_.-]{3,255}$/.test(value) ? undefined : 'must be a DynamoDB table name';
+  const eventStoreTable = read.required('EVENT_STORE_TABLE', tableName);
+  const readModelTable = read.required('READ_MODEL_TABLE', tableName);
+  const endpoint = read.optional('DYNAMODB_ENDPOINT', (value) =>
+    /^https?:\/\/[^\s]+$/.test(value) ? undefined : 'must be an http(s) URL',
+  );
+  return endpoint === undefined
+    ? { kind, eventStoreTable, readModelTable }
+    : { kind, eventStoreTable, readModelTable, endpoint };
 }
 
 /** Small typed readers that record a problem, naming the variable, instead of throwing at the first one. */
