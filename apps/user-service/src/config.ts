@@ -12,6 +12,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** When absent, a secret is generated once and kept in `dataDir`. */
   readonly jwtSecret: string | undefined;
+  /** On AWS: the Secrets Manager secret holding the JWT key, read once at cold start. */
+  readonly jwtSecretArn: string | undefined;
   readonly jwtTtlSeconds: number;
   readonly passwordResetTtlSeconds: number;
   readonly emailConfirmationTtlSeconds: number;
@@ -67,6 +69,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     jwtSecret: read.optional('JWT_SECRET', (value) =>
       Buffer.byteLength(value) >= 32 ? undefined : 'must be at least 32 bytes long',
+    ),
+    jwtSecretArn: read.optional('JWT_SECRET_ARN', (value) =>
+      value.startsWith('arn:') ? undefined : 'must be a Secrets Manager ARN',
     ),
     jwtTtlSeconds: read.integer('JWT_TTL_SECONDS', 3600, 60, 86_400),
     passwordResetTtlSeconds: read.integer('PASSWORD_RESET_TTL_SECONDS', 3600, 60, 86_400),
