@@ -1,19 +1,14 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore } from '@user-service/event-store';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
-import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import { catchUp, createProjector, type UserReadModel } from '@user-service/user-read-model';
-import { createDynamoDbUserReadModel } from '@user-service/user-read-model/dynamodb';
-import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import type { Logger } from 'pino';
 import type { AppOptions } from './app.js';
 import type { Clock, Mailer, PasswordHasher } from './application/ports.js';
 import { createUserApplication } from './application/users.js';
 import type { Config } from './config.js';
 import { createJwtService } from './infrastructure/jwt.js';
-import { createOutboxMailer, createSesMailer } from './infrastructure/mailers.js';
+import { createOutboxMailer } from './infrastructure/outbox-mailer.js';
 import { createScryptHasher } from './infrastructure/scrypt-hasher.js';
 import { loadOrCreateSecret } from './infrastructure/secret-file.js';
 
@@ -46,7 +41,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const stores = openStores(config);
+  const stores = await openStores(config);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -71,7 +66,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   const mailer =
     overrides.mailer ??
     (config.mailer.kind === 'ses'
-      ? createSesMailer(config.mailer)
+      ? (await import('./infrastructure/ses-mailer.js')).createSesMailer(config.mailer)
       : createOutboxMailer(join(config.dataDir, 'outbox', 'mail.jsonl')));
 
   const users = createUserApplication({
@@ -119,9 +114,15 @@ interface Stores {
   close(): Promise<void>;
 }
 
-function openStores(config: Config): Stores {
+/**
+ * Adapters are imported on demand, so that a Lambda bundle (DynamoDB) never loads the native SQLite driver
+ * and the embedded service never loads the AWS SDK.
+ */
+async function openStores(config: Config): Promise<Stores> {
   const { storage } = config;
   if (storage.kind === 'sqlite') {
+    const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
+    const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
     const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });
     const readModel = createSqliteUserReadModel({ filename: join(config.dataDir, 'read-model.db') });
     return {
@@ -134,6 +135,9 @@ function openStores(config: Config): Stores {
       },
     };
   }
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const { createDynamoDbEventStore } = await import('@user-service/event-store/dynamodb');
+  const { createDynamoDbUserReadModel } = await import('@user-service/user-read-model/dynamodb');
   const client = new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
   const eventStore = createDynamoDbEventStore({ client, tableName: storage.eventStoreTable });
   const readModel = createDynamoDbUserReadModel({ client, tableName: storage.readModelTable });
