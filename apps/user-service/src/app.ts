@@ -75,6 +75,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
       }),
   });
   installErrorHandler(api);
+  // Every body of this API is JSON; Fastify's built-in text parser would let plain text reach validation.
+  api.removeContentTypeParser('text/plain');
 
   api.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -84,10 +84,16 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
         const earlier = await recall(deps.eventStore, userId, idempotency);
         if (earlier) return replay(userId, earlier);
       }
-      // With If-Match the command is decided against the version the caller saw; the append then fails
-      // unless the stream is still there.
-      const loaded = await load(userId, context.expectedVersion);
-      const expectedVersion = context.expectedVersion ?? loaded.version;
+      const loaded = await load(userId);
+      // With If-Match the caller decided on what it saw: if the stream moved on since, that decision is
+      // refused, even if deciding again would change nothing.
+      if (context.expectedVersion !== undefined && loaded.version !== context.expectedVersion) {
+        throw new ApplicationError(
+          'VERSION_CONFLICT',
+          `the user is at version ${loaded.version}, not ${context.expectedVersion}`,
+        );
+      }
+      const expectedVersion = loaded.version;
       const command = await makeCommand(loaded.state);
       const decided = decide(command, loaded.state);
       if (decided.length === 0) {

@@ -65,14 +65,18 @@ export function etag(version: number): string {
   return `"${version}"`;
 }
 
+const MAX_BODY_DEPTH = 32;
+
 /** JSON with sorted keys, so that two equal bodies always fingerprint alike. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+function canonicalJson(value: unknown, depth = 0): string {
+  // No body of this API nests deeply; a deeper one is refused before it can exhaust the stack.
+  if (depth > MAX_BODY_DEPTH) throw new ApplicationError('VALIDATION_FAILED', 'the body is nested too deeply');
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
 }

@@ -55,7 +55,10 @@ export const ResetConfirmBody = Type.Object({ token: Token, newPassword: Passwor
 export const GetUserQuery = Type.Object(
   {
     at: Type.Optional(Type.String({ format: 'date-time', description: 'The user as it was at this instant' })),
-    version: Type.Optional(Type.Integer({ minimum: 1, description: 'The user as it was at this version' })),
+    // Query strings are strings, and nothing is coerced (see app.ts), so the version is a string of digits.
+    version: Type.Optional(
+      Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'The user as it was at this version' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -123,3 +126,8 @@ export const Problem = Type.Object(
 );
 
 export const Empty = Type.Null({ description: 'No content' });
+
+export const Accepted = Type.Object(
+  { status: Type.Literal('accepted') },
+  { description: 'Always the same answer, whether or not the account exists' },
+);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { UserApplication } from '../../application/users.js';
 import { callerOf } from '../request-context.js';
-import { Empty, LoginBody, Problem, ResetConfirmBody, ResetRequestBody, Session } from '../schemas.js';
+import { Accepted, Empty, LoginBody, Problem, ResetConfirmBody, ResetRequestBody, Session } from '../schemas.js';
 
 export interface SessionRoutesOptions {
   readonly users: UserApplication;
@@ -39,12 +39,12 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         summary: 'Mail a password reset token, if the account exists (the answer is the same either way)',
         tags: ['sessions'],
         body: ResetRequestBody,
-        response: { 202: Empty, 400: Problem, 429: Problem },
+        response: { 202: Accepted, 400: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
       await users.requestPasswordReset(request.body.email, callerOf(request, fingerprintSecret));
-      return reply.code(202).send(null);
+      return reply.code(202).send({ status: 'accepted' as const });
     },
   );
 

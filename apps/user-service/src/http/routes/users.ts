@@ -111,7 +111,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       }
       const user =
         version !== undefined
-          ? await users.getUserAsOf(id, principal, { version })
+          ? await users.getUserAsOf(id, principal, { version: Number(version) })
           : at !== undefined
             ? await users.getUserAsOf(id, principal, { at: new Date(at) })
             : await users.getUser(id, principal);
