@@ -1,0 +1,21 @@
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import pino from 'pino';
+import { loadRelayConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { createRelay } from './relay.js';
+
+// Cold start: a bad configuration fails the init phase with a message that names the variable, before any
+// record is taken. The client and the relay are reused by every invocation of this sandbox.
+const config = loadRelayConfig(process.env);
+// Synchronous writes: buffered lines could be lost when Lambda freezes the sandbox between invocations.
+const log = createLogger(config.logLevel, pino.destination({ dest: 1, sync: true }));
+const relay = createRelay({ sns: new SNSClient({}), topicArn: config.topicArn, log });
+
+/**
+ * The Lambda entry for the event-store table's DynamoDB stream. The event source mapping must enable
+ * `ReportBatchItemFailures`, or Lambda ignores the partial batch response and treats it as a success.
+ */
+export async function handler(event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> {
+  return relay.handle(event, context === undefined ? log : log.child({ requestId: context.awsRequestId }));
+}
