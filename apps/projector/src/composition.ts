@@ -1,0 +1,88 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { EventStore } from '@user-service/event-store';
+import { createProjector, type ProjectorLogger, type UserReadModel } from '@user-service/user-read-model';
+import type { Logger } from 'pino';
+import type { ProjectorConfig, StoreLocation } from './config.js';
+import { createMessageProjector, type MessageProjector } from './core.js';
+
+/** The wired projector of one process or Lambda execution environment. */
+export interface ProjectorRuntime {
+  /** The core both hosts feed with messages. */
+  readonly core: MessageProjector;
+  readonly readModel: UserReadModel;
+  readonly eventStore: Pick<EventStore, 'readStream'>;
+  /** Closes the stores and the DynamoDB client; call it after the host has stopped. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: opens the read model and the event store the configuration names, and builds the
+ * projector core on them. Each adapter is imported only when it is chosen, so a Lambda bundle that marks
+ * `better-sqlite3` external never loads it, and the embedded default never loads the DynamoDB client.
+ */
+export async function composeProjector(config: ProjectorConfig, log: Logger): Promise<ProjectorRuntime> {
+  let dynamoDb: DynamoDBClient | undefined;
+  const dynamoDbClient = async (): Promise<DynamoDBClient> => {
+    if (dynamoDb === undefined) {
+      const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+      // An undefined endpoint is the SDK's own default: the regional AWS endpoint.
+      dynamoDb = new DynamoDBClient({ endpoint: config.dynamoDbEndpoint });
+    }
+    return dynamoDb;
+  };
+
+  const readModel = await openReadModel(config.readModel, dynamoDbClient);
+  const eventStore = await openEventStore(config.eventStore, dynamoDbClient);
+  const projectorLog = log.child({ component: 'projector' });
+  // The core logs each batch and each failure with its message id; the projector's own lines for those
+  // would only repeat them. Its gap-filling warnings say something the core's counts do not.
+  const logger: ProjectorLogger = {
+    info() {},
+    warn: (obj, msg) => projectorLog.warn(obj, msg),
+    error() {},
+  };
+  const core = createMessageProjector({
+    projector: createProjector({ readModel, eventStore, logger }),
+    log: log.child({ component: 'messages' }),
+  });
+  log.info({ readModel: config.readModel.kind, eventStore: config.eventStore.kind }, 'projector composed');
+
+  return {
+    core,
+    readModel,
+    eventStore,
+    async close() {
+      await readModel.close();
+      await eventStore.close();
+      dynamoDb?.destroy();
+    },
+  };
+}
+
+async function openReadModel(
+  location: StoreLocation,
+  dynamoDbClient: () => Promise<DynamoDBClient>,
+): Promise<UserReadModel> {
+  if (location.kind === 'sqlite') {
+    const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
+    mkdirSync(dirname(location.filename), { recursive: true });
+    return createSqliteUserReadModel({ filename: location.filename });
+  }
+  const { createDynamoDbUserReadModel } = await import('@user-service/user-read-model/dynamodb');
+  return createDynamoDbUserReadModel({ client: await dynamoDbClient(), tableName: location.tableName });
+}
+
+async function openEventStore(
+  location: StoreLocation,
+  dynamoDbClient: () => Promise<DynamoDBClient>,
+): Promise<EventStore> {
+  if (location.kind === 'sqlite') {
+    const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
+    mkdirSync(dirname(location.filename), { recursive: true });
+    return createSqliteEventStore({ filename: location.filename });
+  }
+  const { createDynamoDbEventStore } = await import('@user-service/event-store/dynamodb');
+  return createDynamoDbEventStore({ client: await dynamoDbClient(), tableName: location.tableName });
+}

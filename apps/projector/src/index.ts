@@ -1,0 +1,20 @@
+export {
+  ConfigError,
+  loadProjectorConfig,
+  loadWorkerConfig,
+  type ProjectorConfig,
+  type StoreLocation,
+  type WorkerConfig,
+} from './config.js';
+export { composeProjector, type ProjectorRuntime } from './composition.js';
+export {
+  createMessageProjector,
+  type BatchStats,
+  type MessageBatchResult,
+  type MessageProjector,
+  type MessageProjectorOptions,
+  type QueueMessage,
+} from './core.js';
+export { createLogger, type LogLevel } from './logger.js';
+export { createSqsHandler, type SqsBatchHandler } from './sqs-handler.js';
+export { createWorker, type Worker, type WorkerOptions } from './worker.js';

@@ -1,0 +1,24 @@
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+
+/** The levels `LOG_LEVEL` accepts: pino's, and `silent`. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Paths pino blanks out wherever they appear. The projector only ever sees public event data, so this is a
+ * second line of defence against a careless child logger or an error that carries a secret.
+ */
+export const REDACTED_PATHS = ['*.password', '*.passwordHash', '*.token', '*.tokenHash', '*.secret', '*.authorization'];
+
+export function loggerOptions(level: LogLevel): LoggerOptions {
+  return {
+    level,
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    base: { service: 'user-projector' },
+  };
+}
+
+/** The one root logger of a process (or of a Lambda execution environment); the rest are its children. */
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+}

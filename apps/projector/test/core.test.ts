@@ -1,0 +1,259 @@
+import type { StoredEvent } from '@user-service/event-store';
+import { createMemoryEventStore } from '@user-service/event-store/memory';
+import { toCloudEvent } from '@user-service/integration-events';
+import { createProjector } from '@user-service/user-read-model';
+import { createMemoryUserReadModel } from '@user-service/user-read-model/memory';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import t from 'tap';
+import { ConfigError, loadProjectorConfig, loadWorkerConfig } from '../src/config.js';
+import { createMessageProjector, type QueueMessage } from '../src/core.js';
+import { createSqsHandler } from '../src/sqs-handler.js';
+import { capturedLogger, converged, poisonBodies, seedUsers } from './fixtures.js';
+
+async function setup(users = 3) {
+  const eventStore = createMemoryEventStore();
+  const readModel = createMemoryUserReadModel();
+  const histories = await seedUsers(eventStore, { users, seed: 7, prefix: 'core' });
+  const streams = new Map<string, StoredEvent[]>();
+  for (const { streamId } of histories) streams.set(streamId, await eventStore.readStream(streamId));
+  const { log, lines } = capturedLogger();
+  const core = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log });
+  return { eventStore, readModel, histories, streams, core, lines };
+}
+
+let ids = 0;
+const message = (event: StoredEvent, extra: Partial<QueueMessage> = {}): QueueMessage => ({
+  messageId: `m-${++ids}`,
+  body: JSON.stringify(toCloudEvent(event)),
+  ...extra,
+});
+
+t.test('acknowledges applied, duplicate and gap-filled events, and fails only what cannot be projected', async (t) => {
+  const { eventStore, readModel, histories, streams, core, lines } = await setup();
+  const all = [...streams.values()].flat();
+  const first = all.filter((e) => e.version === 1).map((e) => message(e));
+  const firstResult = await core.applyMessages(first);
+  t.strictSame(firstResult.acknowledged, first.map((m) => m.messageId), 'every registration is acknowledged');
+  t.strictSame(firstResult.failed, []);
+
+  // Only each user's latest event, twice (its gap is filled from the store), the registrations again, and
+  // poison of every kind.
+  const latest = [...streams.values()].map((events) => events.at(-1)!);
+  const poison = poisonBodies(all[0]!).map(({ body }) => ({ messageId: `m-${++ids}`, body, receiveCount: 3 }));
+  const batch = [
+    ...latest.map((e) => message(e, { receiveCount: 1 })),
+    ...poison.slice(0, 2),
+    ...latest.map((e) => message(e)),
+    ...first.map((m) => ({ ...m, messageId: `${m.messageId}-again` })),
+    ...poison.slice(2),
+  ];
+  const result = await core.applyMessages(batch);
+  t.strictSame(result.failed, poison.map((m) => m.messageId), 'exactly the poison messages fail, in order');
+  const poisonIds = new Set(poison.map((m) => m.messageId));
+  t.strictSame(result.acknowledged, batch.filter((m) => !poisonIds.has(m.messageId)).map((m) => m.messageId));
+  t.strictSame(result.stats, {
+    messages: batch.length,
+    applied: histories.length,
+    duplicates: histories.length * 2,
+    gapFilled: latest.reduce((sum, e) => sum + e.version - 2, 0),
+    failed: 1,
+    invalid: 3,
+    lagMs: result.stats.lagMs,
+  });
+  t.ok(result.stats.gapFilled > 0, 'the scenario does fill gaps');
+  t.ok(await converged(readModel, eventStore, histories), 'the read model equals the fold of the store');
+
+  const batchLines = lines.filter((l) => l['msg'] === 'projected a batch of messages');
+  t.equal(batchLines.length, 2, 'one line per batch');
+  t.match(batchLines[1], { level: 30, ...result.stats, lagMs: Number });
+  t.ok((batchLines[1]?.['lagMs'] as number) >= 3_600_000 - 1000, 'the lag runs from the oldest event time');
+  const invalidLines = lines.filter((l) => String(l['msg']).startsWith('the message is not a user event'));
+  t.strictSame(
+    invalidLines.map((l) => l['messageId']),
+    poison.filter((p) => !p.body.includes('UserTeleported')).map((p) => p.messageId),
+  );
+  t.match(invalidLines[0], { level: 50, receiveCount: 3, err: { type: 'InvalidMessageError', message: String } });
+  const projectionFailure = lines.find((l) => String(l['msg']).startsWith('could not project the event'));
+  t.match(projectionFailure, {
+    messageId: poison.find((p) => p.body.includes('UserTeleported'))?.messageId,
+    receiveCount: 3,
+    streamId: 'ghost-teleported',
+    version: 1,
+    type: 'UserTeleported',
+    err: { code: 'INVALID_EVENT' },
+  });
+  t.notMatch(JSON.stringify(lines), /hash-|token-|"body"/, 'no message body or secret-looking data is logged');
+});
+
+t.test('measures the lag on live events only, and logs nothing for an empty batch', async (t) => {
+  const eventStore = createMemoryEventStore();
+  const [history] = await seedUsers(eventStore, { users: 1, seed: 3, prefix: 'lag' });
+  const [v1, v2] = await eventStore.readStream(history!.streamId);
+  const { log, lines } = capturedLogger();
+  const core = createMessageProjector({
+    projector: createProjector({ readModel: createMemoryUserReadModel(), eventStore }),
+    log,
+    now: () => Date.parse(v2!.metadata.occurredAt) + 1500,
+  });
+  const replayed = { messageId: 'replayed', body: JSON.stringify(toCloudEvent(v1!, { replayed: true })) };
+  t.equal((await core.applyMessages([replayed])).stats.lagMs, null, 'a replayed event says nothing of lag');
+  const live = { messageId: 'live', body: JSON.stringify(toCloudEvent(v2!)) };
+  t.equal((await core.applyMessages([live])).stats.lagMs, 1500);
+
+  const count = lines.length;
+  t.strictSame(await core.applyMessages([]), {
+    acknowledged: [],
+    failed: [],
+    stats: { messages: 0, applied: 0, duplicates: 0, gapFilled: 0, failed: 0, invalid: 0, lagMs: null },
+  });
+  t.equal(lines.length, count, 'an empty batch is not news');
+});
+
+t.test('fails the whole batch, and never throws, when the projector itself throws', async (t) => {
+  const { streams } = await setup(1);
+  const [event] = [...streams.values()][0]!;
+  const { log, lines } = capturedLogger();
+  const broken = createMessageProjector({
+    projector: {
+      applyBatch: async () => {
+        throw new Error('read model unreachable');
+      },
+    },
+    log,
+  });
+  const good = message(event!);
+  const result = await broken.applyMessages([good, { messageId: 'junk', body: 'junk' }]);
+  t.strictSame(result.acknowledged, []);
+  t.strictSame(result.failed, [good.messageId, 'junk']);
+  t.match(result.stats, { failed: 1, invalid: 1, applied: 0 });
+  t.match(lines.find((l) => String(l['msg']).startsWith('the projector failed the whole batch')), {
+    level: 50,
+    events: 1,
+    err: { message: 'read model unreachable' },
+  });
+});
+
+/** An SQS record as Lambda hands it over. */
+function record(messageId: string, body: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `handle-${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: String(Date.now()),
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+      MessageGroupId: 'group',
+      MessageDeduplicationId: messageId,
+    },
+    messageAttributes: {},
+    md5OfBody: 'md5',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:user-projector.fifo',
+    awsRegion: 'us-east-1',
+  };
+}
+
+t.test('the Lambda handler answers exactly the poison records as batchItemFailures', async (t) => {
+  const { eventStore, readModel, histories, streams, core, lines } = await setup(4);
+  const handler = createSqsHandler(core);
+  const events = [...streams.values()].flat();
+  const good = events.map((e, i) => record(`good-${i}`, JSON.stringify(toCloudEvent(e))));
+  const duplicates = good.filter((_, i) => i % 3 === 0).map((r) => ({ ...r, messageId: `dup-${r.messageId}` }));
+  const poison = poisonBodies(events[0]!).map(({ body }, i) => record(`poison-${i}`, body, 2));
+  const event: SQSEvent = { Records: [...poison.slice(0, 2), ...duplicates, ...[...good].reverse(), ...poison.slice(2)] };
+
+  const response = await handler(event);
+  t.strictSame(
+    response.batchItemFailures.map((f) => f.itemIdentifier).sort(),
+    poison.map((r) => r.messageId).sort(),
+  );
+  t.ok(await converged(readModel, eventStore, histories), 'the read model equals the fold of the store');
+  t.match(lines.find((l) => l['msg'] === 'projected a batch of messages'), { messages: event.Records.length });
+  t.ok(lines.some((l) => l['receiveCount'] === 2), 'the receive count is taken from the record');
+
+  const again = await handler(event);
+  t.strictSame(again.batchItemFailures.length, poison.length, 'a redelivery changes nothing but the duplicates');
+  t.strictSame(await handler({ Records: [] }), { batchItemFailures: [] });
+});
+
+t.test('the configuration is parsed once, with defaults, and every bad variable is named', async (t) => {
+  t.strictSame(loadWorkerConfig({ QUEUE_URL: 'http://127.0.0.1:4566/000000000000/user-projector.fifo' }, '/srv'), {
+    readModel: { kind: 'sqlite', filename: '/srv/data/read-model.db' },
+    eventStore: { kind: 'sqlite', filename: '/srv/data/events.db' },
+    dynamoDbEndpoint: undefined,
+    logLevel: 'info',
+    queueUrl: 'http://127.0.0.1:4566/000000000000/user-projector.fifo',
+    sqsEndpoint: undefined,
+    waitTimeSeconds: 20,
+  });
+  t.strictSame(
+    loadWorkerConfig({
+      QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/user-projector.fifo',
+      SQS_ENDPOINT: 'http://localhost:4566',
+      READ_MODEL: 'dynamodb',
+      READ_MODEL_TABLE: 'user-read-model',
+      EVENT_STORE: 'dynamodb',
+      EVENT_STORE_TABLE: 'user-events',
+      DYNAMODB_ENDPOINT: 'http://localhost:8000',
+      LOG_LEVEL: 'debug',
+      WAIT_TIME_SECONDS: ' 0 ',
+      DATA_DIR: '/ignored',
+    }),
+    {
+      readModel: { kind: 'dynamodb', tableName: 'user-read-model' },
+      eventStore: { kind: 'dynamodb', tableName: 'user-events' },
+      dynamoDbEndpoint: 'http://localhost:8000',
+      logLevel: 'debug',
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/user-projector.fifo',
+      sqsEndpoint: 'http://localhost:4566',
+      waitTimeSeconds: 0,
+    },
+  );
+  t.strictSame(loadProjectorConfig({ DATA_DIR: '/var/lib/projector', EVENT_STORE: 'dynamodb', EVENT_STORE_TABLE: 'events' }), {
+    readModel: { kind: 'sqlite', filename: '/var/lib/projector/read-model.db' },
+    eventStore: { kind: 'dynamodb', tableName: 'events' },
+    dynamoDbEndpoint: undefined,
+    logLevel: 'info',
+  }, 'the Lambda handler needs no queue URL');
+
+  const problems = (env: Record<string, string>, load: (env: Record<string, string>) => unknown = loadWorkerConfig): readonly string[] => {
+    try {
+      load(env);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+  t.strictSame(
+    problems({
+      QUEUE_URL: 'not a url',
+      SQS_ENDPOINT: 'ftp://example.com',
+      READ_MODEL: 'postgres',
+      EVENT_STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: ':8000',
+      LOG_LEVEL: 'loud',
+      WAIT_TIME_SECONDS: '21',
+    }),
+    [
+      'READ_MODEL="postgres" must be one of sqlite, dynamodb',
+      'EVENT_STORE_TABLE is required when EVENT_STORE=dynamodb',
+      'DYNAMODB_ENDPOINT=":8000" must be an http(s) URL',
+      'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
+      'QUEUE_URL="not a url" must be an http(s) queue URL',
+      'SQS_ENDPOINT="ftp://example.com" must be an http(s) URL',
+      'WAIT_TIME_SECONDS="21" must be an integer from 0 to 20',
+    ],
+  );
+  t.strictSame(problems({ WAIT_TIME_SECONDS: '  ' }), ['QUEUE_URL is required'], 'a blank variable is unset');
+  t.strictSame(problems({ QUEUE_URL: 'http://sqs.us-east-1.127.0.0.1:4566/000000000000/q.fifo' }), [], 'an emulator URL');
+  t.strictSame(problems({ QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com' }), [
+    'QUEUE_URL="https://sqs.eu-west-1.amazonaws.com" must be an http(s) queue URL',
+  ]);
+  t.strictSame(problems({ READ_MODEL: 'dynamodb', READ_MODEL_TABLE: 'a b' }, loadProjectorConfig), [
+    'READ_MODEL_TABLE="a b" must be a DynamoDB table name',
+  ]);
+  t.throws(() => loadProjectorConfig({ LOG_LEVEL: 'x' }), { message: /^invalid configuration:\n {2}- LOG_LEVEL/ });
+});
