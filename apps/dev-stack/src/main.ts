@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
-  SNSClient,
-  SQSClient,
   ensureTopology,
   localClientConfig,
   startDynamoDbLocal,
