@@ -88,6 +88,7 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
   });
 
+  await waitForHealth(`http://127.0.0.1:${values.port}/health`);
   process.stdout.write(
     [
       '',
@@ -123,6 +124,21 @@ async function main(): Promise<void> {
       void shutdown(1);
     });
   }
+}
+
+/** Waits until the user service answers, so that the banner is only printed once everything is usable. */
+async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (children.some((child) => child.exitCode !== null)) throw new Error('a process exited during start-up');
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
 }
 
 /** Runs one app with its own environment, prefixing each line of its output with its name. */

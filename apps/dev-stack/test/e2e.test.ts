@@ -1,0 +1,158 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+
+/**
+ * The whole AWS design on this machine, as `pnpm start:local-aws` runs it: the user service on DynamoDB
+ * Local, the stream relay's local runner, the SNS FIFO topic and SQS FIFO queue on the emulator, and the
+ * projector worker. Everything is driven through the HTTP API, as a client would.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const dataDir = mkdtempSync(join(tmpdir(), 'dev-stack-e2e-'));
+const [port, dynamoPort, snsSqsPort] = await freePorts(3);
+const base = `http://127.0.0.1:${port}`;
+const output: string[] = [];
+
+const stack = spawn(
+  process.execPath,
+  [
+    join(root, 'apps/dev-stack/dist/main.js'),
+    `--port=${port}`,
+    `--dynamodb-port=${dynamoPort}`,
+    `--sns-sqs-port=${snsSqsPort}`,
+    `--data-dir=${dataDir}`,
+  ],
+  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
+);
+for (const stream of [stack.stdout, stack.stderr]) {
+  createInterface({ input: stream }).on('line', (line) => output.push(line));
+}
+t.teardown(async () => {
+  await stop(stack);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+await eventually('the stack is up', async () => output.some((l) => l.includes('Local AWS topology is up')), 120_000);
+
+interface User {
+  id: string;
+  email: string;
+  username: string;
+  password: string;
+  auth: Record<string, string>;
+}
+
+const users: User[] = [];
+
+t.test('every command through the API is reflected by the read model, through the whole pipeline', async (t) => {
+  for (let i = 0; i < 6; i++) {
+    const email = `person${i}@example.com`;
+    const created = await api('POST', '/users', { email, username: `person_${i}`, password: `password-${i}` });
+    t.equal(created.status, 201);
+    const session = await api('POST', '/sessions', { email, password: `password-${i}` });
+    const token = (session.body as { token: string }).token;
+    users.push({
+      id: (created.body as { id: string }).id,
+      email,
+      username: `person_${i}`,
+      password: `password-${i}`,
+      auth: { authorization: `Bearer ${token}` },
+    });
+  }
+  const [a, b, c, d] = users as [User, User, User, User];
+  t.equal((await api('PATCH', `/users/${a.id}`, { name: 'Ada', surname: 'Lovelace' }, a.auth)).status, 200);
+  t.equal((await api('PATCH', `/users/${b.id}`, { username: 'renamed_b' }, b.auth)).status, 200);
+  t.equal((await api('PUT', `/users/${c.id}/email`, { email: 'new-c@example.com' }, c.auth)).status, 200);
+  const mail = readMails().filter((m) => m.userId === a.id && m.kind === 'email-confirmation').at(-1);
+  t.ok(mail, 'a confirmation mail reached the outbox');
+  t.equal((await api('POST', `/users/${a.id}/email-confirmation`, { token: mail?.token })).status, 200);
+  t.equal((await api('DELETE', `/users/${d.id}`, undefined, d.auth)).status, 204);
+
+  await eventually('the read model has caught up with every command', async () => {
+    for (const user of users) if (!(await projected(user))) return false;
+    return true;
+  });
+  const aNow = await api('GET', `/users/${a.id}`, undefined, a.auth);
+  t.match(aNow.body, { name: 'Ada', surname: 'Lovelace', status: 'confirmed' });
+  const byName = await api('GET', '/users?username=renamed_b', undefined, a.auth);
+  t.same(byName.body, { items: [{ id: b.id, username: 'renamed_b', status: 'registered' }] });
+  const gone = await api('GET', '/users?email=person3%40example.com', undefined, a.auth);
+  t.same(gone.body, { items: [] }, 'the removed user is no longer found');
+});
+
+/** True when the read model's view of a user equals the one rebuilt from the event store. */
+async function projected(user: User): Promise<boolean> {
+  const auth = users[0]?.auth ?? {};
+  const admin = user === users[3] ? auth : user.auth;
+  const events = await api('GET', `/users/${user.id}/events`, undefined, user.auth);
+  if (events.status === 401) {
+    // A removed user's session is revoked: the read model must not find them either.
+    return (await api('GET', `/users?username=${user.username}`, undefined, admin)).body !== undefined &&
+      ((await api('GET', `/users?username=${user.username}`, undefined, admin)).body as { items: unknown[] }).items
+        .length === 0;
+  }
+  const latest = ((events.body as { items: Array<{ version: number }> }).items.at(-1)?.version ?? 0);
+  const fromStore = await api('GET', `/users/${user.id}?version=${latest}`, undefined, user.auth);
+  const fromReadModel = await api('GET', `/users/${user.id}`, undefined, user.auth);
+  return fromReadModel.status === 200 && JSON.stringify(fromReadModel.body) === JSON.stringify(fromStore.body);
+}
+
+function readMails(): Array<{ userId: string; kind: string; token: string }> {
+  try {
+    return readFileSync(join(dataDir, 'outbox', 'mail.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { userId: string; kind: string; token: string });
+  } catch {
+    return [];
+  }
+}
+
+async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
+}
+
+async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (stack.exitCode !== null) throw new Error(`the stack exited while waiting until ${what}:\n${output.join('\n')}`);
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}:\n${output.slice(-40).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((done) => {
+      const server = createServer();
+      server.listen(0, '127.0.0.1', () => done(server));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as { port: number }).port);
+  await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+  return ports;
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+    child.kill('SIGTERM');
+  });
+}
