@@ -1,8 +1,7 @@
+import type { LogLevel } from '@user-service/env-config';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 
-/** The levels `LOG_LEVEL` accepts: pino's, and `silent`. */
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type { LogLevel };
 
 /**
  * Paths pino blanks out wherever they appear. The projector only ever sees public event data, so this is a

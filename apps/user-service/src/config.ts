@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { ConfigError, EnvReader, checks, type Env, type LogLevel } from '@user-service/env-config';
 
 /**
  * The user service's whole configuration. It is parsed from the environment once, at start-up, by
@@ -9,7 +9,7 @@ export interface Config {
   readonly port: number;
   /** Where the embedded stores, the generated JWT secret and the mail outbox live. */
   readonly dataDir: string;
-  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  readonly logLevel: LogLevel;
   /** When absent, a secret is generated once and kept in `dataDir`. */
   readonly jwtSecret: string | undefined;
   /** On AWS: the Secrets Manager secret holding the JWT key, read once at cold start. */
@@ -42,37 +42,20 @@ export type StorageConfig =
       readonly endpoint?: string;
     };
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export { ConfigError };
 
 /** Reads and validates every variable, reporting all bad ones at once, each by its name. */
 export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
-  const problems: string[] = [];
-  const read = new Reader(env, problems);
-
+  const read = new EnvReader(env);
   const host = read.string('HOST', '127.0.0.1');
   const port = read.integer('PORT', 3000, 0, 65_535);
-  const dataDirRaw = read.string('DATA_DIR', './data');
   const config: Config = {
     host,
     port,
-    dataDir: isAbsolute(dataDirRaw) ? dataDirRaw : resolve(cwd, dataDirRaw),
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
-    jwtSecret: read.optional('JWT_SECRET', (value) =>
-      Buffer.byteLength(value) >= 32 ? undefined : 'must be at least 32 bytes long',
-    ),
-    jwtSecretArn: read.optional('JWT_SECRET_ARN', (value) =>
-      value.startsWith('arn:') ? undefined : 'must be a Secrets Manager ARN',
-    ),
+    dataDir: read.path('DATA_DIR', './data', cwd),
+    logLevel: read.logLevel(),
+    jwtSecret: read.optional('JWT_SECRET', checks.minBytes(32), { secret: true }),
+    jwtSecretArn: read.optional('JWT_SECRET_ARN', checks.arn),
     jwtTtlSeconds: read.integer('JWT_TTL_SECONDS', 3600, 60, 86_400),
     passwordResetTtlSeconds: read.integer('PASSWORD_RESET_TTL_SECONDS', 3600, 60, 86_400),
     emailConfirmationTtlSeconds: read.integer('EMAIL_CONFIRMATION_TTL_SECONDS', 7 * 86_400, 60, 30 * 86_400),
@@ -82,118 +65,35 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       windowMs: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
     },
     trustProxy: read.boolean('TRUST_PROXY', false),
-    publicUrl: read.url('PUBLIC_URL', `http://${host.includes(':') ? `[${host}]` : host}:${port}`),
+    publicUrl: (
+      read.optional('PUBLIC_URL', checks.httpUrl) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+    ).replace(/\/+$/, ''),
     storage: readStorage(read),
   };
-  if (problems.length > 0) throw new ConfigError(problems);
+  read.done();
   return config;
 }
 
-function readMailer(read: Reader): Config['mailer'] {
+function readMailer(read: EnvReader): Config['mailer'] {
   const kind = read.oneOf('MAILER', ['outbox', 'ses'] as const, 'outbox');
   if (kind === 'outbox') return { kind };
-  const from = read.required('SES_FROM_ADDRESS', (value) =>
-    /^[^\s@]+@[^\s@]+$/.test(value) ? undefined : 'must be an email address',
+  const from = read.required(
+    'SES_FROM_ADDRESS',
+    (value) => (/^[^\s@]+@[^\s@]+$/.test(value) ? undefined : 'must be an email address'),
+    { when: 'when MAILER=ses' },
   );
-  const region = read.optional('SES_REGION', () => undefined);
+  const region = read.optional('SES_REGION');
   return region === undefined ? { kind, from } : { kind, from, region };
 }
 
-function readStorage(read: Reader): StorageConfig {
+function readStorage(read: EnvReader): StorageConfig {
   const kind = read.oneOf('STORAGE', ['sqlite', 'dynamodb'] as const, 'sqlite');
   if (kind === 'sqlite') return { kind };
-  const tableName = (value: string) =>
-    /^[A-Za-z0-9_.-]{3,255}$/.test(value) ? undefined : 'must be a DynamoDB table name';
-  const eventStoreTable = read.required('EVENT_STORE_TABLE', tableName);
-  const readModelTable = read.required('READ_MODEL_TABLE', tableName);
-  const endpoint = read.optional('DYNAMODB_ENDPOINT', (value) =>
-    /^https?:\/\/[^\s]+$/.test(value) ? undefined : 'must be an http(s) URL',
-  );
+  const when = { when: 'when STORAGE=dynamodb' };
+  const eventStoreTable = read.required('EVENT_STORE_TABLE', checks.tableName, when);
+  const readModelTable = read.required('READ_MODEL_TABLE', checks.tableName, when);
+  const endpoint = read.optional('DYNAMODB_ENDPOINT', checks.httpUrl);
   return endpoint === undefined
     ? { kind, eventStoreTable, readModelTable }
     : { kind, eventStoreTable, readModelTable, endpoint };
-}
-
-/** Small typed readers that record a problem, naming the variable, instead of throwing at the first one. */
-class Reader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
-
-  private fail(name: string, value: string, why: string): void {
-    this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  optional(name: string, check: (value: string) => string | undefined): string | undefined {
-    const value = this.raw(name);
-    if (value === undefined) return undefined;
-    const problem = check(value);
-    if (problem !== undefined) {
-      // Secrets are never echoed back, not even in an error.
-      this.problems.push(`${name} ${problem}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  required(name: string, check: (value: string) => string | undefined): string {
-    const value = this.raw(name);
-    if (value === undefined) {
-      this.problems.push(`${name} is required`);
-      return '';
-    }
-    const problem = check(value);
-    if (problem !== undefined) this.fail(name, value, problem);
-    return value;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const parsed = Number(value);
-    if (!/^-?\d+$/.test(value) || parsed < min || parsed > max) {
-      this.fail(name, value, `must be an integer from ${min} to ${max}`);
-      return fallback;
-    }
-    return parsed;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['true', '1', 'yes'].includes(value)) return true;
-    if (['false', '0', 'no'].includes(value)) return false;
-    this.fail(name, value, 'must be true or false');
-    return fallback;
-  }
-
-  oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.fail(name, value, `must be one of ${allowed.join(', ')}`);
-    return fallback;
-  }
-
-  url(name: string, fallback: string): string {
-    const value = this.raw(name) ?? fallback;
-    try {
-      const url = new URL(value);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
-      return value.replace(/\/+$/, '');
-    } catch {
-      this.fail(name, value, 'must be an http(s) URL');
-      return fallback;
-    }
-  }
 }
