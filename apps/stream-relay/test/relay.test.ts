@@ -238,6 +238,17 @@ t.test('entries SNS refuses fail with their stream successors, published or not;
   );
 });
 
+t.test('a publish failure of one record reports only that record when nothing of its stream follows', async (t) => {
+  const { observed, relay } = await setup(t);
+  const ann = userHistory('ann', 3);
+  const bob = userHistory('bob', 3);
+  // Shuffled across users, as a batch may arrive; the relay orders it per user itself.
+  const records = [bob[2]!, ann[0]!, bob[0]!, ann[2]!, bob[1]!, ann[1]!].map(insertEvent);
+  observed.refuse.add(bob[2]!.eventId);
+  const response = await relay.handle({ Records: records });
+  t.same(response.batchItemFailures, failuresOf([records[0]!]), "only bob's last event, which SNS refused");
+});
+
 t.test('a PublishBatch call that throws fails its entries and their successors; other streams go on', async (t) => {
   const { sqs, queueUrl, observed, logs, relay } = await setup(t);
   const ann = userHistory('ann', 12);
