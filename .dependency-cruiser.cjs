@@ -44,7 +44,10 @@ module.exports = {
     {
       name: 'read-model-drivers-only-in-their-adapter',
       severity: 'error',
-      from: { path: '^packages/user-read-model/src/', pathNot: '^packages/user-read-model/src/(sqlite|dynamodb)\\.ts$' },
+      from: {
+        path: '^packages/user-read-model/src/',
+        pathNot: '^packages/user-read-model/src/(sqlite|dynamodb|slots-dynamodb)\\.ts$',
+      },
       to: { path: 'node_modules/(better-sqlite3|@aws-sdk)/' },
     },
     {

@@ -52,7 +52,9 @@ async function main(): Promise<void> {
 
   const ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
   await ensureEventStoreTable(ddb, values['event-store-table']);
+  // Two read-model tables: queries use one while `pnpm rebuild` fills the other (blue/green).
   await ensureUserReadModelTable(ddb, values['read-model-table']);
+  await ensureUserReadModelTable(ddb, `${values['read-model-table']}-green`);
   ddb.destroy();
   const sns = new SNSClient(localClientConfig(snsSqs.endpoint));
   const sqs = new SQSClient(localClientConfig(snsSqs.endpoint));
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     EVENT_STORE_TABLE: values['event-store-table'],
     READ_MODEL_TABLE: values['read-model-table'],
+    READ_MODEL_GREEN_TABLE: `${values['read-model-table']}-green`,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   start('user-service', 'apps/user-service/dist/server.js', {
@@ -94,7 +97,7 @@ async function main(): Promise<void> {
       '',
       'Local AWS topology is up:',
       `  user service        http://127.0.0.1:${values.port} (API docs at /docs)`,
-      `  DynamoDB Local      ${dynamodb.endpoint}  tables ${values['event-store-table']}, ${values['read-model-table']}`,
+      `  DynamoDB Local      ${dynamodb.endpoint}  tables ${values['event-store-table']}, ${values['read-model-table']}(-green)`,
       `  SNS/SQS emulator    ${snsSqs.endpoint}`,
       `  topic               ${topology.topicArn}`,
       `  queue               ${queues.queueUrl}`,

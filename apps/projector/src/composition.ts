@@ -1,8 +1,17 @@
 import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventStore } from '@user-service/event-store';
-import { createProjector, type ProjectorLogger, type UserReadModel } from '@user-service/user-read-model';
+import {
+  SLOT_POINTER_FILE,
+  SQLITE_SLOT_FILES,
+  createFileSlotPointer,
+  createProjector,
+  createSlottedReadModel,
+  type ProjectorLogger,
+  type Slot,
+  type UserReadModel,
+} from '@user-service/user-read-model';
 import type { Logger } from 'pino';
 import type { ProjectorConfig, StoreLocation } from './config.js';
 import { createMessageProjector, type MessageProjector } from './core.js';
@@ -33,7 +42,7 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
     return dynamoDb;
   };
 
-  const readModel = await openReadModel(config.readModel, dynamoDbClient);
+  const readModel = await openReadModel(config, dynamoDbClient);
   const eventStore = await openEventStore(config.eventStore, dynamoDbClient);
   const projectorLog = log.child({ component: 'projector' });
   // The core logs each batch and each failure with its message id; the projector's own lines for those
@@ -61,17 +70,35 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
   };
 }
 
+/**
+ * The read model through its blue/green slots: every write goes to the slot the pointer names, so a
+ * `pnpm rebuild` can fill the other slot and switch without stopping the projector.
+ */
 async function openReadModel(
-  location: StoreLocation,
+  config: ProjectorConfig,
   dynamoDbClient: () => Promise<DynamoDBClient>,
 ): Promise<UserReadModel> {
+  const location = config.readModel;
   if (location.kind === 'sqlite') {
     const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
-    mkdirSync(dirname(location.filename), { recursive: true });
-    return createSqliteUserReadModel({ filename: location.filename });
+    const dir = dirname(location.filename);
+    mkdirSync(dir, { recursive: true });
+    const slot = (name: Slot) => createSqliteUserReadModel({ filename: join(dir, SQLITE_SLOT_FILES[name]) });
+    return createSlottedReadModel({
+      slots: { blue: slot('blue'), green: slot('green') },
+      pointer: createFileSlotPointer({ filename: join(dir, SLOT_POINTER_FILE) }),
+    });
   }
   const { createDynamoDbUserReadModel } = await import('@user-service/user-read-model/dynamodb');
-  return createDynamoDbUserReadModel({ client: await dynamoDbClient(), tableName: location.tableName });
+  const { createDynamoDbSlotPointer } = await import('@user-service/user-read-model/slots/dynamodb');
+  const client = await dynamoDbClient();
+  return createSlottedReadModel({
+    slots: {
+      blue: createDynamoDbUserReadModel({ client, tableName: location.tableName }),
+      green: createDynamoDbUserReadModel({ client, tableName: config.readModelGreenTable ?? `${location.tableName}-green` }),
+    },
+    pointer: createDynamoDbSlotPointer({ client, tableName: location.tableName }),
+  });
 }
 
 async function openEventStore(

@@ -17,6 +17,11 @@ export interface ProjectorConfig {
   readonly readModel: StoreLocation;
   /** `EVENT_STORE`, read to fill gaps (`sqlite` → `DATA_DIR/events.db`, `dynamodb` → `EVENT_STORE_TABLE`). */
   readonly eventStore: StoreLocation;
+  /**
+   * `READ_MODEL_GREEN_TABLE` (the composition's default is `<READ_MODEL_TABLE>-green`): the other slot of a DynamoDB read model,
+   * which `pnpm rebuild` fills while the first serves. SQLite keeps both slots in `DATA_DIR`.
+   */
+  readonly readModelGreenTable: string | undefined;
   /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
   readonly dynamoDbEndpoint: string | undefined;
   readonly logLevel: LogLevel;
@@ -63,8 +68,10 @@ function readProjectorConfig(read: EnvReader, cwd: string): ProjectorConfig {
     const tableName = read.required(tableVariable, checks.tableName, { when: `when ${kindVariable}=dynamodb` });
     return { kind, tableName };
   };
+  const readModel = store('READ_MODEL', 'READ_MODEL_TABLE', 'read-model.db');
   return {
-    readModel: store('READ_MODEL', 'READ_MODEL_TABLE', 'read-model.db'),
+    readModel,
+    readModelGreenTable: read.optional('READ_MODEL_GREEN_TABLE', checks.tableName),
     eventStore: store('EVENT_STORE', 'EVENT_STORE_TABLE', 'events.db'),
     dynamoDbEndpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl),
     logLevel: read.logLevel(),

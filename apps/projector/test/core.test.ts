@@ -181,6 +181,7 @@ t.test('the Lambda handler answers exactly the poison records as batchItemFailur
 t.test('the configuration is parsed once, with defaults, and every bad variable is named', async (t) => {
   t.strictSame(loadWorkerConfig({ QUEUE_URL: 'http://127.0.0.1:4566/000000000000/user-projector.fifo' }, '/srv'), {
     readModel: { kind: 'sqlite', filename: '/srv/data/read-model.db' },
+    readModelGreenTable: undefined,
     eventStore: { kind: 'sqlite', filename: '/srv/data/events.db' },
     dynamoDbEndpoint: undefined,
     logLevel: 'info',
@@ -203,6 +204,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
     }),
     {
       readModel: { kind: 'dynamodb', tableName: 'user-read-model' },
+      readModelGreenTable: undefined,
       eventStore: { kind: 'dynamodb', tableName: 'user-events' },
       dynamoDbEndpoint: 'http://localhost:8000',
       logLevel: 'debug',
@@ -213,6 +215,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
   );
   t.strictSame(loadProjectorConfig({ DATA_DIR: '/var/lib/projector', EVENT_STORE: 'dynamodb', EVENT_STORE_TABLE: 'events' }), {
     readModel: { kind: 'sqlite', filename: '/var/lib/projector/read-model.db' },
+    readModelGreenTable: undefined,
     eventStore: { kind: 'dynamodb', tableName: 'events' },
     dynamoDbEndpoint: undefined,
     logLevel: 'info',

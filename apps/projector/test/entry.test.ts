@@ -154,6 +154,7 @@ t.test('the Lambda handler cold-starts from its environment onto DynamoDB, gap f
   });
   await ensureEventStoreTable(client, 'user-events');
   await ensureUserReadModelTable(client, 'user-views');
+  await ensureUserReadModelTable(client, 'user-views-green');
   const eventStore = createDynamoDbEventStore({ client, tableName: 'user-events' });
   const histories = await seedUsers(eventStore, { users: 3, seed: 13, prefix: 'lambda' });
 
@@ -190,6 +191,7 @@ t.test('the Lambda handler cold-starts from its environment onto DynamoDB, gap f
   const runtime = await composeProjector(
     {
       readModel: { kind: 'dynamodb', tableName: 'user-views' },
+      readModelGreenTable: 'user-views-green',
       eventStore: { kind: 'dynamodb', tableName: 'user-events' },
       dynamoDbEndpoint: dynamoDb.endpoint,
       logLevel: 'info',

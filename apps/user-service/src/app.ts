@@ -16,6 +16,8 @@ export interface AppOptions {
   /** Keys the fingerprints of idempotent requests. */
   readonly fingerprintSecret: string;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Where Swagger UI's static files are, when the app runs from a bundle. @default the installed package */
+  readonly swaggerUiBaseDir?: string;
 }
 
 /** Bodies larger than this get 413: no legitimate request of this API comes near it. */
@@ -65,7 +67,10 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
       },
     },
   });
-  await api.register(swaggerUi, { routePrefix: '/docs' });
+  await api.register(swaggerUi, {
+    routePrefix: '/docs',
+    ...(options.swaggerUiBaseDir === undefined ? {} : { baseDir: options.swaggerUiBaseDir }),
+  });
   await api.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>

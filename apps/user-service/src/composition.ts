@@ -1,7 +1,16 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore } from '@user-service/event-store';
-import { catchUp, createProjector, type UserReadModel } from '@user-service/user-read-model';
+import {
+  SLOT_POINTER_FILE,
+  SQLITE_SLOT_FILES,
+  catchUp,
+  createFileSlotPointer,
+  createProjector,
+  createSlottedReadModel,
+  type Slot,
+  type UserReadModel,
+} from '@user-service/user-read-model';
 import type { Logger } from 'pino';
 import type { AppOptions } from './app.js';
 import type { Clock, Mailer, PasswordHasher } from './application/ports.js';
@@ -124,7 +133,11 @@ async function openStores(config: Config): Promise<Stores> {
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
     const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
     const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });
-    const readModel = createSqliteUserReadModel({ filename: join(config.dataDir, 'read-model.db') });
+    const slot = (name: Slot) => createSqliteUserReadModel({ filename: join(config.dataDir, SQLITE_SLOT_FILES[name]) });
+    const readModel = createSlottedReadModel({
+      slots: { blue: slot('blue'), green: slot('green') },
+      pointer: createFileSlotPointer({ filename: join(config.dataDir, SLOT_POINTER_FILE) }),
+    });
     return {
       eventStore,
       readModel,
@@ -138,9 +151,16 @@ async function openStores(config: Config): Promise<Stores> {
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { createDynamoDbEventStore } = await import('@user-service/event-store/dynamodb');
   const { createDynamoDbUserReadModel } = await import('@user-service/user-read-model/dynamodb');
+  const { createDynamoDbSlotPointer } = await import('@user-service/user-read-model/slots/dynamodb');
   const client = new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
   const eventStore = createDynamoDbEventStore({ client, tableName: storage.eventStoreTable });
-  const readModel = createDynamoDbUserReadModel({ client, tableName: storage.readModelTable });
+  const readModel = createSlottedReadModel({
+    slots: {
+      blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTable }),
+      green: createDynamoDbUserReadModel({ client, tableName: storage.readModelGreenTable }),
+    },
+    pointer: createDynamoDbSlotPointer({ client, tableName: storage.readModelTable }),
+  });
   return {
     eventStore,
     readModel,

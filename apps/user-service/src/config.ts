@@ -37,7 +37,10 @@ export type StorageConfig =
   | {
       readonly kind: 'dynamodb';
       readonly eventStoreTable: string;
+      /** The blue read-model table; it also holds the pointer to the slot that queries use. */
       readonly readModelTable: string;
+      /** The green read-model table, which a rebuild fills while blue serves (and the other way round). */
+      readonly readModelGreenTable: string;
       /** For DynamoDB Local; absent on AWS, where the SDK finds the regional endpoint. */
       readonly endpoint?: string;
     };
@@ -92,8 +95,9 @@ function readStorage(read: EnvReader): StorageConfig {
   const when = { when: 'when STORAGE=dynamodb' };
   const eventStoreTable = read.required('EVENT_STORE_TABLE', checks.tableName, when);
   const readModelTable = read.required('READ_MODEL_TABLE', checks.tableName, when);
+  const readModelGreenTable =
+    read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${readModelTable}-green`;
   const endpoint = read.optional('DYNAMODB_ENDPOINT', checks.httpUrl);
-  return endpoint === undefined
-    ? { kind, eventStoreTable, readModelTable }
-    : { kind, eventStoreTable, readModelTable, endpoint };
+  const tables = { eventStoreTable, readModelTable, readModelGreenTable };
+  return endpoint === undefined ? { kind, ...tables } : { kind, ...tables, endpoint };
 }

@@ -1,5 +1,7 @@
 import awsLambdaFastify from '@fastify/aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
@@ -30,7 +32,9 @@ async function jwtSecret(): Promise<string> {
 
 const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log);
 const server = Fastify({ ...serverOptions({ trustProxy: true }), loggerInstance: log as FastifyBaseLogger });
-await server.register(app, runtime.appOptions);
+// The bundle carries Swagger UI's files next to itself (see infra's user-service-api construct).
+const swaggerUiBaseDir = join(dirname(fileURLToPath(import.meta.url)), 'static');
+await server.register(app, { ...runtime.appOptions, swaggerUiBaseDir });
 
 export const handler = awsLambdaFastify(server);
 await server.ready();

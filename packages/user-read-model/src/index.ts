@@ -17,3 +17,21 @@ export {
   type UserView,
   type UserViewStatus,
 } from './view.js';
+export {
+  DEFAULT_SLOT,
+  SLOTS,
+  SLOT_POINTER_FILE,
+  SQLITE_SLOT_FILES,
+  createFileSlotPointer,
+  createSlottedReadModel,
+  isSlot,
+  otherSlot,
+  parseSlotPointerRecord,
+  requireSlot,
+  type FileSlotPointerOptions,
+  type Slot,
+  type SlotPointer,
+  type SlotPointerRecord,
+  type SlottedReadModelOptions,
+  type SlottedUserReadModel,
+} from './slots.js';

@@ -1,0 +1,284 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LIMITS } from '@user-service/event-store';
+import type { Slot } from '@user-service/user-read-model';
+
+/** The embedded stores: SQLite files in `DATA_DIR`. */
+export interface SqliteStorage {
+  readonly kind: 'sqlite';
+  readonly dataDir: string;
+}
+
+/** The event store on DynamoDB (`STORAGE=dynamodb`). */
+export interface DynamoDbStorage {
+  readonly kind: 'dynamodb';
+  readonly eventStoreTable: string;
+  /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
+  readonly endpoint: string | undefined;
+}
+
+/** Both stores on DynamoDB: the event store and the two read-model slot tables. */
+export interface DynamoDbSlotStorage extends DynamoDbStorage {
+  /**
+   * `READ_MODEL_TABLE` (blue, which also holds the slot pointer) and `READ_MODEL_GREEN_TABLE`, by default
+   * `<READ_MODEL_TABLE>-green` as in the service and the projector.
+   */
+  readonly readModelTables: Readonly<Record<Slot, string>>;
+}
+
+export interface ReplayConfig {
+  readonly storage: SqliteStorage | DynamoDbStorage;
+  /** `SQS_ENDPOINT`, for a local emulator; absent on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** `--consumer`: the consumer whose queue `<consumer>.fifo` gets the events. */
+  readonly consumer: string;
+  /** `--user`: replay this user's stream only. */
+  readonly user: string | undefined;
+  /** `--since`: replay only events that occurred at or after this instant (normalized ISO-8601). */
+  readonly since: string | undefined;
+  /** `--restart`: ignore an unfinished run's checkpoint and start a new run. */
+  readonly restart: boolean;
+  /** `--page-size`: events read, sent and checkpointed at a time. */
+  readonly pageSize: number;
+  /** `--checkpoint-file`, by default `DATA_DIR/replay/<consumer>.json`. */
+  readonly checkpointFile: string;
+}
+
+export interface RebuildConfig {
+  readonly storage: SqliteStorage | DynamoDbSlotStorage;
+  /** `--restart`: clear the idle slot and start over instead of resuming an unfinished fill. */
+  readonly restart: boolean;
+  /** `--page-size`: events read and projected at a time. */
+  readonly pageSize: number;
+  /**
+   * `--checkpoint-name`: the live follower's checkpoint (the embedded service follows under `user-views`),
+   * which the new slot gets so that the follower carries on there after the switch.
+   */
+  readonly checkpointName: string;
+}
+
+/** Every problem found in the environment and the flags, each naming its variable or flag. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const ENVIRONMENT = `Environment:
+  STORAGE                 sqlite (default: DATA_DIR/events.db) or dynamodb
+  DATA_DIR                where the embedded stores and checkpoints live (default ./data)
+  EVENT_STORE_TABLE       the event-store table, with STORAGE=dynamodb
+  DYNAMODB_ENDPOINT       a DynamoDB endpoint URL, for DynamoDB Local`;
+
+export const REPLAY_USAGE = `Usage: pnpm replay --consumer <name> [--user <id>] [--since <instant>] [--restart]
+                    [--page-size <n>] [--checkpoint-file <path>]
+
+Re-publishes stored events, marked as replayed, straight into the queue <name>.fifo of one consumer.
+Stop it with Ctrl-C: it finishes the page in hand, and the same command resumes from its checkpoint.
+
+${ENVIRONMENT}
+  SQS_ENDPOINT            an SQS endpoint URL, for a local emulator`;
+
+// `pnpm rebuild` is pnpm's own command (it rebuilds native dependencies): the script needs `pnpm run`.
+export const REBUILD_USAGE = `Usage: pnpm run rebuild [--restart] [--page-size <n>] [--checkpoint-name <name>]
+
+Fills the idle read-model slot from the event store, then switches queries to it. Stop it with Ctrl-C:
+it stops after the page in hand, and the same command resumes filling where it stopped.
+
+${ENVIRONMENT}
+  READ_MODEL_TABLE        the blue read-model table (it also holds the slot pointer), with STORAGE=dynamodb
+  READ_MODEL_GREEN_TABLE  the green read-model table (default <READ_MODEL_TABLE>-green)`;
+
+/** True when the flags ask for the usage text. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** Parses the replay tool's environment and flags once; throws a {@link ConfigError} listing every problem. */
+export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string = process.cwd()): ReplayConfig {
+  const read = new Reader(env);
+  const flags = read.flags(argv, {
+    consumer: { type: 'string' },
+    user: { type: 'string' },
+    since: { type: 'string' },
+    restart: { type: 'boolean' },
+    'page-size': { type: 'string' },
+    'checkpoint-file': { type: 'string' },
+  });
+  const dataDir = readDataDir(read, cwd);
+  const consumer = read.flag('--consumer', flags['consumer'], (value) =>
+    // SQS queue names: letters, digits, - and _, at most 80 characters with `.fifo`.
+    /^[A-Za-z0-9_-]{1,75}$/.test(value) ? undefined : 'must be a queue name of letters, digits, - and _',
+  );
+  const user = read.optionalFlag('--user', flags['user'], (value) =>
+    value.length <= LIMITS.maxIdLength ? undefined : `must be at most ${LIMITS.maxIdLength} characters`,
+  );
+  const sinceRaw = read.optionalFlag('--since', flags['since'], (value) =>
+    /^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'must be an ISO-8601 instant',
+  );
+  const checkpointFile = read.optionalFlag('--checkpoint-file', flags['checkpoint-file'], () => undefined);
+  const config: ReplayConfig = {
+    storage: readEventStore(read, dataDir),
+    sqsEndpoint: read.optional('SQS_ENDPOINT', urlProblem),
+    consumer,
+    user,
+    since: sinceRaw === undefined || Number.isNaN(Date.parse(sinceRaw)) ? undefined : new Date(sinceRaw).toISOString(),
+    restart: flags['restart'] === true,
+    pageSize: read.integerFlag('--page-size', flags['page-size'], 100, 1, LIMITS.maxPageSize),
+    checkpointFile:
+      checkpointFile === undefined ? join(dataDir, 'replay', `${consumer}.json`) : resolve(cwd, checkpointFile),
+  };
+  read.throwIfInvalid();
+  return config;
+}
+
+/** Parses the rebuild tool's environment and flags once; throws a {@link ConfigError} listing every problem. */
+export function loadRebuildConfig(env: Env, argv: readonly string[], cwd: string = process.cwd()): RebuildConfig {
+  const read = new Reader(env);
+  const flags = read.flags(argv, {
+    restart: { type: 'boolean' },
+    'page-size': { type: 'string' },
+    'checkpoint-name': { type: 'string' },
+  });
+  const dataDir = readDataDir(read, cwd);
+  const eventStore = readEventStore(read, dataDir);
+  const slotTables = (): Record<Slot, string> => {
+    const blue = read.required('READ_MODEL_TABLE', tableNameProblem, 'when STORAGE=dynamodb');
+    return { blue, green: read.optional('READ_MODEL_GREEN_TABLE', tableNameProblem) ?? `${blue}-green` };
+  };
+  const storage: SqliteStorage | DynamoDbSlotStorage =
+    eventStore.kind === 'sqlite' ? eventStore : { ...eventStore, readModelTables: slotTables() };
+  const config: RebuildConfig = {
+    storage,
+    restart: flags['restart'] === true,
+    pageSize: read.integerFlag('--page-size', flags['page-size'], 500, 1, LIMITS.maxPageSize),
+    checkpointName:
+      read.optionalFlag('--checkpoint-name', flags['checkpoint-name'], (value) =>
+        value.length <= 200 ? undefined : 'must be at most 200 characters',
+      ) ?? 'user-views',
+  };
+  read.throwIfInvalid();
+  return config;
+}
+
+function readDataDir(read: Reader, cwd: string): string {
+  const raw = read.string('DATA_DIR', './data');
+  return isAbsolute(raw) ? raw : resolve(cwd, raw);
+}
+
+function readEventStore(read: Reader, dataDir: string): SqliteStorage | DynamoDbStorage {
+  const kind = read.oneOf('STORAGE', ['sqlite', 'dynamodb'] as const, 'sqlite');
+  if (kind === 'sqlite') return { kind, dataDir };
+  return {
+    kind,
+    eventStoreTable: read.required('EVENT_STORE_TABLE', tableNameProblem, 'when STORAGE=dynamodb'),
+    endpoint: read.optional('DYNAMODB_ENDPOINT', urlProblem),
+  };
+}
+
+function tableNameProblem(value: string): string | undefined {
+  return /^[A-Za-z0-9_.-]{3,255}$/.test(value) ? undefined : 'must be a DynamoDB table name';
+}
+
+function urlProblem(value: string): string | undefined {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:' ? undefined : 'must be an http(s) URL';
+  } catch {
+    return 'must be an http(s) URL';
+  }
+}
+
+type FlagSpec = Record<string, { readonly type: 'string' | 'boolean' }>;
+type FlagValues = Record<string, string | boolean | undefined>;
+
+/** Typed readers that record a problem, naming the variable or flag, instead of throwing at the first one. */
+class Reader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env) {}
+
+  throwIfInvalid(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  private fail(name: string, value: string, why: string): void {
+    this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
+  }
+
+  flags(argv: readonly string[], options: FlagSpec): FlagValues {
+    try {
+      return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as FlagValues;
+    } catch (error) {
+      // node:util's messages name the flag at fault, e.g. "Unknown option '--users'".
+      this.problems.push((error as Error).message);
+      return {};
+    }
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  optional(name: string, check: (value: string) => string | undefined): string | undefined {
+    const value = this.raw(name);
+    const problem = value === undefined ? undefined : check(value);
+    if (value !== undefined && problem !== undefined) this.fail(name, value, problem);
+    return value;
+  }
+
+  required(name: string, check: (value: string) => string | undefined, when: string): string {
+    const value = this.raw(name);
+    if (value === undefined) {
+      this.problems.push(`${name} is required ${when}`);
+      return '';
+    }
+    this.optional(name, check);
+    return value;
+  }
+
+  oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(value)) return value as T;
+    this.fail(name, value, `must be one of ${allowed.join(', ')}`);
+    return fallback;
+  }
+
+  flag(name: string, value: string | boolean | undefined, check: (value: string) => string | undefined): string {
+    if (typeof value !== 'string') {
+      this.problems.push(`${name} is required`);
+      return '';
+    }
+    return this.optionalFlag(name, value, check) ?? '';
+  }
+
+  optionalFlag(
+    name: string,
+    value: string | boolean | undefined,
+    check: (value: string) => string | undefined,
+  ): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    const text = value.trim();
+    const problem = text === '' ? 'must not be empty' : check(text);
+    if (problem !== undefined) this.fail(name, value, problem);
+    return text === '' ? undefined : text;
+  }
+
+  integerFlag(name: string, value: string | boolean | undefined, fallback: number, min: number, max: number): number {
+    const inRange = (raw: string) => /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max;
+    const text = this.optionalFlag(name, value, (raw) =>
+      inRange(raw) ? undefined : `must be an integer from ${min} to ${max}`,
+    );
+    return text === undefined || !/^\d+$/.test(text) ? fallback : Math.min(max, Math.max(min, Number(text)));
+  }
+}

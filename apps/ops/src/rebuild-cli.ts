@@ -1,0 +1,59 @@
+import { type ConfigError, REBUILD_USAGE, loadRebuildConfig, wantsHelp } from './config.js';
+import { createProgressReporter } from './progress.js';
+import { rebuild } from './rebuild.js';
+import { stopOnSignals } from './signals.js';
+import { openEventStore, openSlots, type OpenedEventStore, type OpenedSlots } from './stores.js';
+
+/**
+ * `pnpm run rebuild [--restart]` (plain `pnpm rebuild` is pnpm's own command): parses the environment and
+ * the flags once, rebuilds the idle read-model slot and switches queries to it, and prints the outcome as
+ * one JSON line on stdout. Exit codes: 0 done, 1 failed, 78 bad configuration, 130/143 stopped by
+ * SIGINT/SIGTERM (the same command resumes).
+ */
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${REBUILD_USAGE}\n`);
+    return;
+  }
+  let config;
+  try {
+    config = loadRebuildConfig(process.env, argv);
+  } catch (error) {
+    // A ConfigError names every bad variable and flag; the parser throws nothing else.
+    process.stderr.write(`${(error as ConfigError).message}\n\n${REBUILD_USAGE}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+
+  const stop = stopOnSignals('stopping after the page in hand; run the same command again to resume');
+  let store: OpenedEventStore | undefined;
+  let opened: OpenedSlots | undefined;
+  let exitCode = 0;
+  try {
+    store = await openEventStore(config.storage);
+    opened = await openSlots(config.storage);
+    const result = await rebuild({
+      eventStore: store.eventStore,
+      slots: opened.slots,
+      pointer: opened.pointer,
+      checkpointName: config.checkpointName,
+      followsPositions: store.followsPositions,
+      restart: config.restart,
+      pageSize: config.pageSize,
+      signal: stop.signal,
+      progress: createProgressReporter(),
+      estimateTotal: store.estimateTotal,
+    });
+    process.stdout.write(`${JSON.stringify({ ...result, active: await opened.pointer.active() })}\n`);
+    if (result.status === 'stopped') exitCode = stop.exitCode();
+  } catch (error) {
+    process.stderr.write(`rebuild failed: ${(error as Error).message}\n`);
+    exitCode = 1;
+  } finally {
+    await opened?.close();
+    await store?.close();
+  }
+  process.exit(exitCode);
+}
+
+await main();

@@ -1,0 +1,226 @@
+/**
+ * Blue/green rebuild on DynamoDB Local: two read-model tables, the pointer item in the blue one, a store
+ * without global positions, and a live projector (the SQS worker's part) writing through the slotted model.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  type BatchWriteItemCommandOutput,
+} from '@aws-sdk/client-dynamodb';
+import type { EventStore, StoredEvent } from '@user-service/event-store';
+import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
+import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
+import { createProjector, createSlottedReadModel, type Slot, type UserView } from '@user-service/user-read-model';
+import { createDynamoDbUserReadModel, ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
+import { SLOT_POINTER_ITEM_ID, createDynamoDbSlotPointer } from '@user-service/user-read-model/slots/dynamodb';
+import t from 'tap';
+import type { DynamoDbSlotStorage } from '../src/config.js';
+import { rebuild } from '../src/rebuild.js';
+import { clearDynamoDbTable, openEventStore, openSlots } from '../src/stores.js';
+import { act, assertEqualsFold, loop, nextCommand, runCli, seedUsers, stepTime } from './fixtures.js';
+
+// DynamoDB Local and a child process each take seconds to start.
+t.setTimeout(180_000);
+
+const dynamoDb = await startDynamoDbLocal();
+// Without -sharedDb an access key is a database of its own; the CLI below uses the same one.
+const accessKeyId = `t${randomUUID().replaceAll('-', '')}`;
+const client = new DynamoDBClient(dynamoDbClientConfig(dynamoDb.endpoint, accessKeyId));
+t.teardown(async () => {
+  client.destroy();
+  await dynamoDb.stop();
+});
+
+const storage: DynamoDbSlotStorage = {
+  kind: 'dynamodb',
+  eventStoreTable: 'events',
+  endpoint: dynamoDb.endpoint,
+  readModelTables: { blue: 'user-views', green: 'user-views-green' },
+};
+// Every table first, before any write (see LOCAL-STACK.md on stream tables).
+await ensureEventStoreTable(client, storage.eventStoreTable);
+await ensureUserReadModelTable(client, storage.readModelTables.blue);
+await ensureUserReadModelTable(client, storage.readModelTables.green);
+await ensureEventStoreTable(client, 'empty-events');
+
+const START = Date.parse('2024-03-01T00:00:00.000Z');
+const store = await openEventStore(storage, client);
+const opened = await openSlots(storage, client);
+t.teardown(async () => {
+  await opened.close();
+  await store.close();
+});
+const eventStore = store.eventStore;
+const seeded = await seedUsers(eventStore, { users: 12, prefix: 'user', start: START });
+const streamIds = () => seeded.map((u) => u.streamId);
+
+// The projector worker of another process: it writes through a slotted model over both tables.
+const worker = createSlottedReadModel({
+  slots: {
+    blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTables.blue }),
+    green: createDynamoDbUserReadModel({ client, tableName: storage.readModelTables.green }),
+  },
+  pointer: createDynamoDbSlotPointer({ client, tableName: storage.readModelTables.blue }),
+  refreshMs: 50,
+});
+const workerProjector = createProjector({ readModel: worker, eventStore });
+/** Delivers events to the worker as the queue would. */
+const deliver = async (events: readonly StoredEvent[]) => {
+  const outcome = await workerProjector.applyBatch(events);
+  if (outcome.failed.length > 0) throw new Error('the worker failed an event');
+};
+
+t.test('rebuild into green in two passes; the second adds what the first scan went past', async (t) => {
+  for (let cursor: string | undefined, isEnd = false; !isEnd; ) {
+    const page = await eventStore.readAll({ cursor, limit: 100 });
+    await deliver(page.events);
+    ({ cursor, isEnd } = page);
+  }
+  const before = new Map<string, number>();
+  for (const id of streamIds()) before.set(id, (await opened.slots.models.blue.get(id))!.version);
+  await opened.slots.models.green.put({ ...(await opened.slots.models.blue.get(streamIds()[1]!))!, id: 'ghost' }, 0);
+
+  // During the first pass, a user the scan has already gone past changes; the worker projects the change
+  // into blue, the active slot, and the scan will not come back for it.
+  let late: { streamId: string; version: number } | undefined;
+  const watched: Pick<EventStore, 'readAll' | 'readStream'> = {
+    readStream: (...args) => eventStore.readStream(...args),
+    async readAll(options) {
+      const page = await eventStore.readAll(options);
+      if (late === undefined) {
+        // A user all of whose events this page returned, and not its last one, whose stream it may go on in.
+        const passed = new Set(page.events.map((e) => e.streamId));
+        passed.delete(page.events.at(-1)?.streamId ?? '');
+        const user = seeded.find((u) => passed.has(u.streamId) && u.state.status !== 'removed');
+        if (user === undefined) return page;
+        await act(eventStore, user, nextCommand(user, 1, stepTime(START, 10)));
+        await deliver(await eventStore.readStream(user.streamId, { fromVersion: user.version }));
+        late = { streamId: user.streamId, version: user.version };
+      }
+      return page;
+    },
+  };
+  let atSwitch: UserView | undefined;
+  const pointer = {
+    active: () => opened.pointer.active(),
+    async activate(slot: Slot) {
+      atSwitch = await opened.slots.models.green.get(late!.streamId);
+      await opened.pointer.activate(slot);
+    },
+  };
+
+  // Queries of yet another process, sampled all along.
+  const reader = createSlottedReadModel({
+    slots: {
+      blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTables.blue }),
+      green: createDynamoDbUserReadModel({ client, tableName: storage.readModelTables.green }),
+    },
+    pointer: createDynamoDbSlotPointer({ client, tableName: storage.readModelTables.blue }),
+    refreshMs: 50,
+  });
+  const problems: string[] = [];
+  const seen = new Set<Slot>();
+  const sampler = loop(async () => {
+    seen.add(await reader.activeSlot());
+    for (const [id, version] of before) {
+      const view = await reader.get(id);
+      if (view === undefined || view.version < version) problems.push(`${id}: ${view?.version ?? 'missing'} < ${version}`);
+    }
+  }, 1);
+
+  const result = await rebuild({
+    eventStore: watched,
+    slots: opened.slots,
+    pointer,
+    checkpointName: 'user-views',
+    followsPositions: false,
+    pageSize: 15,
+    switchDelayMs: 200,
+    estimateTotal: store.estimateTotal,
+  });
+  await sampler.stop();
+
+  t.match(result, { slot: 'green', status: 'completed', resumed: false });
+  t.equal(atSwitch?.version, late!.version - 1, 'at the switch, green lacked the change the first pass went past');
+  t.equal((await opened.slots.models.green.get(late!.streamId))?.version, late!.version, 'the second pass added it');
+  await assertEqualsFold(t, opened.slots.models.green, eventStore, streamIds(), 'green');
+  t.equal(await opened.slots.models.green.get('ghost'), undefined, 'the table was emptied first');
+  t.equal(await opened.pointer.active(), 'green');
+  t.same(problems, [], 'no query saw a missing or older user');
+  t.same([...seen].sort(), ['blue', 'green']);
+  t.ok((await store.estimateTotal(undefined, 0))?.estimate, "DynamoDB's item count is an estimate");
+  const empty = await openEventStore({ ...storage, eventStoreTable: 'empty-events' }, client);
+  t.equal(await empty.estimateTotal(undefined, 0), undefined, 'no estimate for an empty table');
+});
+
+t.test('the next rebuild goes into blue, emptying it but for the pointer item', async (t) => {
+  const result = await rebuild({
+    eventStore,
+    slots: opened.slots,
+    pointer: opened.pointer,
+    checkpointName: 'user-views',
+    followsPositions: false,
+    switchDelayMs: 100,
+  });
+  t.match(result, { slot: 'blue', status: 'completed' });
+  t.equal(await opened.pointer.active(), 'blue');
+  const { Item } = await client.send(
+    new GetItemCommand({ TableName: storage.readModelTables.blue, Key: { id: { S: SLOT_POINTER_ITEM_ID } } }),
+  );
+  t.equal(Item?.['active']?.S, 'blue', 'the pointer item survived the emptying of its table');
+  await assertEqualsFold(t, opened.slots.models.blue, eventStore, streamIds(), 'blue');
+});
+
+t.test('the CLI rebuilds on DynamoDB from its environment', async (t) => {
+  const run = await runCli(new URL('../src/rebuild-cli.ts', import.meta.url), ['--page-size', '20'], {
+    STORAGE: 'dynamodb',
+    EVENT_STORE_TABLE: storage.eventStoreTable,
+    READ_MODEL_TABLE: storage.readModelTables.blue,
+    READ_MODEL_GREEN_TABLE: storage.readModelTables.green,
+    DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: accessKeyId,
+    AWS_SECRET_ACCESS_KEY: 'local',
+  }).exited;
+  t.equal(run.code, 0, run.stderr);
+  t.match(JSON.parse(run.stdout), { slot: 'green', status: 'completed', active: 'green' });
+  t.match(run.stderr, /rebuild green: first pass: .*~/, 'with an estimated total');
+  t.match(run.stderr, /rebuild green: second pass: .*done in/);
+  await assertEqualsFold(t, opened.slots.models.green, eventStore, streamIds(), 'green');
+});
+
+t.test('emptying a table resends unprocessed deletes, and gives up after too many', async (t) => {
+  const table = storage.readModelTables.blue;
+  for (let i = 0; i < 30; i++) {
+    await client.send(new PutItemCommand({ TableName: table, Item: { id: { S: `checkpoint#c${i}` }, cursor: { S: 'x' } } }));
+  }
+  let calls = 0;
+  // DynamoDB leaves part of a batch unprocessed under throttling: here, every other batch's second half.
+  const throttled = {
+    send: (async (command: { input: unknown }) => {
+      if (!(command instanceof BatchWriteItemCommand)) return client.send(command as never);
+      const requests = command.input.RequestItems![table]!;
+      if (++calls % 2 === 0 || requests.length < 2) return client.send(command);
+      const half = Math.floor(requests.length / 2);
+      await client.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests.slice(0, half) } }));
+      return { UnprocessedItems: { [table]: requests.slice(half) }, $metadata: {} } satisfies BatchWriteItemCommandOutput;
+    }) as DynamoDBClient['send'],
+  };
+  const nothing = { send: (async () => ({ $metadata: {} })) as unknown as DynamoDBClient['send'] };
+  t.equal(await clearDynamoDbTable(nothing, table), 0, 'a scan page without items deletes nothing');
+  const deleted = await clearDynamoDbTable(throttled, table, { pauseMs: 1 });
+  t.ok(deleted >= 30, `deleted ${deleted} items`);
+  t.equal(await createDynamoDbSlotPointer({ client, tableName: table }).active(), 'green', 'the pointer item stays');
+
+  await client.send(new PutItemCommand({ TableName: table, Item: { id: { S: 'user#x' }, version: { N: '1' } } }));
+  const stuck = {
+    send: (async (command: { input: unknown }) => {
+      if (!(command instanceof BatchWriteItemCommand)) return client.send(command as never);
+      return { UnprocessedItems: command.input.RequestItems, $metadata: {} };
+    }) as DynamoDBClient['send'],
+  };
+  await t.rejects(clearDynamoDbTable(stuck, table, { pauseMs: 1, maxAttempts: 2 }), /kept 1 deletes .* unprocessed/);
+});

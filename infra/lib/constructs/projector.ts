@@ -1,0 +1,72 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { ReadModelTable } from './read-model-table.js';
+import { KMS_WRITE_WILDCARDS, ServiceFunction } from './service-function.js';
+
+export interface ProjectorProps {
+  readonly repositoryRoot: string;
+  /** The projector's FIFO queue on the event topic. */
+  readonly queue: IQueue;
+  /** Written: user views and checkpoints, in whichever slot the pointer (in blue) names. */
+  readonly readModel: ReadModelTable;
+  /** The read model's green slot. */
+  readonly readModelGreen: ReadModelTable;
+  /** Read only, to fill the gaps a lost or late message leaves. */
+  readonly eventStoreTable: ITable;
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+  readonly retainLogs: boolean;
+  /** @default 10, the most a FIFO event source takes */
+  readonly batchSize?: number;
+  /**
+   * Must stay at most a sixth of the queue's visibility timeout.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+}
+
+/**
+ * The projector on AWS: the same core as the local worker, fed by Lambda's SQS event source. It answers
+ * failed messages as `batchItemFailures`, so Lambda redelivers only those (and, on a FIFO queue, what
+ * follows them in the same message group), until the queue's redrive policy moves them to the DLQ.
+ */
+export class Projector extends Construct {
+  public readonly function: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: ProjectorProps) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(30);
+
+    this.function = new ServiceFunction(this, 'Projector', {
+      repositoryRoot: props.repositoryRoot,
+      entry: 'apps/projector/src/handler.ts',
+      description: 'Projects user events from its SQS FIFO queue into the user read model',
+      environment: {
+        READ_MODEL: 'dynamodb',
+        READ_MODEL_TABLE: props.readModel.table.tableName,
+        READ_MODEL_GREEN_TABLE: props.readModelGreen.table.tableName,
+        EVENT_STORE: 'dynamodb',
+        EVENT_STORE_TABLE: props.eventStoreTable.tableName,
+        LOG_LEVEL: props.logLevel,
+      },
+      logRetention: props.logRetention,
+      retainLogs: props.retainLogs,
+      timeout,
+    });
+
+    this.function.function.addEventSource(
+      new SqsEventSource(props.queue, {
+        batchSize: props.batchSize ?? 10,
+        reportBatchItemFailures: true,
+      }),
+    );
+    props.readModel.grantReadWriteViews(this.function.role);
+    props.readModelGreen.grantReadWriteViews(this.function.role);
+    props.eventStoreTable.grantReadData(this.function.role);
+    this.function.acknowledgeWildcards(KMS_WRITE_WILDCARDS);
+  }
+}

@@ -1,0 +1,120 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import t from 'tap';
+import { REPOSITORY_ROOT } from './fixtures.js';
+
+// `pnpm synth` as a test: the real CLI, offline and without Docker, bundling the three functions with the
+// local esbuild into a scratch folder. Then each bundle is checked for what must and must not be in it, and
+// loaded the way Lambda loads it.
+const bin = join(REPOSITORY_ROOT, 'infra', 'node_modules', '.bin');
+const outdir = t.testdir();
+// Without tap's own variables: NODE_OPTIONS would load tap's TypeScript and coverage hooks into the CLI.
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(NODE_OPTIONS|TAP|_TAPJS)/.test(key))),
+  PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`,
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+};
+// A real synth with bundling takes a quarter of a minute; tap's default allows half a minute per file.
+t.setTimeout(120_000);
+
+// The CLI runs the compiled app: compile first, so that the check never runs a stale build.
+execFileSync(join(bin, 'tsc'), ['-b', join(REPOSITORY_ROOT, 'infra')], { cwd: REPOSITORY_ROOT, env, stdio: 'inherit' });
+const synth = spawnSync(join(bin, 'cdk'), ['synth', '--quiet', '--no-notices', '--output', outdir], {
+  cwd: REPOSITORY_ROOT,
+  env,
+  encoding: 'utf8',
+  timeout: 120_000,
+});
+
+interface FunctionResource {
+  readonly Type: string;
+  readonly Metadata?: Record<string, string>;
+  readonly Properties: { Description: string; Environment: { Variables: Record<string, unknown> } };
+}
+
+t.test('cdk synth writes both templates', async (t) => {
+  t.equal(synth.status, 0, `cdk synth exits 0\n${synth.stderr}`);
+  for (const stack of ['UserService-dev-Stateful', 'UserService-dev-Service']) {
+    t.ok(existsSync(join(outdir, `${stack}.template.json`)), stack);
+  }
+});
+
+const template = JSON.parse(readFileSync(join(outdir, 'UserService-dev-Service.template.json'), 'utf8')) as {
+  Resources: Record<string, FunctionResource>;
+};
+const functions = new Map(
+  Object.values(template.Resources)
+    .filter((resource) => resource.Type === 'AWS::Lambda::Function')
+    .map((resource) => {
+      const description = resource.Properties.Description;
+      const name = description.startsWith('Relays') ? 'relay' : description.startsWith('Projects') ? 'projector' : 'api';
+      const assetDir = join(outdir, resource.Metadata?.['aws:asset:path'] ?? 'missing');
+      return [name, { resource, assetDir, code: readFileSync(join(assetDir, 'index.mjs'), 'utf8') }] as const;
+    }),
+);
+
+t.test('each bundle holds what its mode uses, and nothing native', async (t) => {
+  t.same([...functions.keys()].sort(), ['api', 'projector', 'relay']);
+  for (const [name, { code }] of functions) {
+    // The SQLite adapters stay dynamic imports that DynamoDB mode never reaches; the native driver is absent.
+    t.notOk(code.includes('better-sqlite3'), `${name}: no better-sqlite3`);
+  }
+  t.notOk(functions.get('relay')!.code.includes('fastify'), 'relay: no Fastify');
+  t.notOk(functions.get('projector')!.code.includes('fastify'), 'projector: no Fastify');
+  t.ok(functions.get('api')!.code.includes('fastify'), 'the user service is the Fastify app');
+  t.ok(existsSync(join(functions.get('api')!.assetDir, 'static', 'logo.svg')), "Swagger UI's files ship with it");
+});
+
+/** Stand-ins for the values CloudFormation fills in at deploy time. */
+const DEPLOY_TIME_VALUES: Record<string, string> = {
+  TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:UserService-dev-Service-EventsTopic.fifo',
+  EVENT_STORE_TABLE: 'UserService-dev-Stateful-EventStoreTable',
+  READ_MODEL_TABLE: 'UserService-dev-Stateful-ReadModelTable',
+  READ_MODEL_GREEN_TABLE: 'UserService-dev-Stateful-ReadModelGreenTable',
+  PUBLIC_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+};
+
+// Loads a bundle as Lambda does (an ES module, from its own folder) and, for the API, answers GET /health.
+const LOADER = `
+const { handler } = await import(process.argv[1]);
+if (typeof handler !== 'function') throw new Error('no handler export');
+if (process.argv[2] === 'health') {
+  const event = { version: '2.0', routeKey: '$default', rawPath: '/health', rawQueryString: '', headers: { host: 'api' },
+    requestContext: { http: { method: 'GET', path: '/health', protocol: 'HTTP/1.1', sourceIp: '203.0.113.1', userAgent: 't' },
+      requestId: 'r', stage: '$default', timeEpoch: 0 }, isBase64Encoded: false };
+  const response = await handler(event, { awsRequestId: 'r' });
+  console.log(JSON.stringify({ statusCode: response.statusCode, body: response.body }));
+}`;
+
+t.test('each bundle loads with the environment its template gives it', async (t) => {
+  for (const [name, { resource, assetDir }] of functions) {
+    const variables: Record<string, string> = {};
+    for (const [key, value] of Object.entries(resource.Properties.Environment.Variables)) {
+      variables[key] = typeof value === 'string' ? value : (DEPLOY_TIME_VALUES[key] ?? '');
+    }
+    if (variables['JWT_SECRET_ARN'] !== undefined) {
+      // Offline, there is no Secrets Manager: the key the secret would hold is given directly.
+      delete variables['JWT_SECRET_ARN'];
+      variables['JWT_SECRET'] = 'a-test-signing-key-of-at-least-32-bytes';
+    }
+    t.notOk(Object.values(variables).includes(''), `${name}: every deploy-time value has a stand-in`);
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', LOADER, join(assetDir, 'index.mjs'), name === 'api' ? 'health' : ''], {
+      cwd: assetDir,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        ...variables,
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'offline',
+        AWS_SECRET_ACCESS_KEY: 'offline',
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        LOG_LEVEL: 'silent',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    t.equal(run.status, 0, `${name} loads\n${run.stderr}`);
+    if (name === 'api') t.match(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}'), { statusCode: 200 });
+  }
+});

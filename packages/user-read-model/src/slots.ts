@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ReadModelError } from './errors.js';
+import type { UserReadModel } from './port.js';
+
+/**
+ * Blue/green read models: two complete read models ("slots") and a pointer naming the one queries use. A
+ * rebuild fills the slot the pointer does not name, then moves the pointer, so that no query ever reads a
+ * half-built model.
+ */
+export type Slot = 'blue' | 'green';
+
+/** Both slots, blue first. */
+export const SLOTS: readonly Slot[] = Object.freeze(['blue', 'green'] as const);
+
+/** The slot a pointer names before any slot was ever activated: the read model that existed before slots. */
+export const DEFAULT_SLOT: Slot = 'blue';
+
+/** The other slot: the one a rebuild fills while `slot` serves queries. */
+export function otherSlot(slot: Slot): Slot {
+  return slot === 'blue' ? 'green' : 'blue';
+}
+
+export function isSlot(value: unknown): value is Slot {
+  return value === 'blue' || value === 'green';
+}
+
+/**
+ * The embedded mode's file names in `DATA_DIR`. Blue keeps the name the read model had before slots
+ * existed, so an existing read model simply is the blue slot.
+ */
+export const SQLITE_SLOT_FILES: Readonly<Record<Slot, string>> = Object.freeze({
+  blue: 'read-model.db',
+  green: 'read-model.green.db',
+});
+
+/** The embedded mode's pointer file in `DATA_DIR`, read by {@link createFileSlotPointer}. */
+export const SLOT_POINTER_FILE = 'read-model.slot.json';
+
+/**
+ * Which slot serves queries. Every process that reads or projects asks it (through
+ * {@link createSlottedReadModel}); only a rebuild moves it.
+ */
+export interface SlotPointer {
+  /** The slot queries read now: {@link DEFAULT_SLOT} until a slot was ever activated. */
+  active(): Promise<Slot>;
+  /** Points every reader at `slot`, in one atomic write. Throws `INVALID_ARGUMENT` unless `slot` is a slot. */
+  activate(slot: Slot): Promise<void>;
+}
+
+/** What a pointer stores: the slot, and when it was activated (for operators). */
+export interface SlotPointerRecord {
+  readonly active: Slot;
+  readonly activatedAt: string;
+}
+
+export interface FileSlotPointerOptions {
+  /** The JSON file, usually `DATA_DIR/`{@link SLOT_POINTER_FILE}. Created (with its folder) by `activate`. */
+  readonly filename: string;
+  /** Milliseconds since the epoch, for `activatedAt`. @default Date.now */
+  readonly now?: () => number;
+}
+
+/**
+ * A pointer in a small JSON file, for the embedded mode where every process shares one `DATA_DIR`. A switch
+ * writes a temporary file next to it, flushes it and renames it over the pointer: a reader sees the old file
+ * or the new one, never a partial write, and a crash leaves one of the two.
+ */
+export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPointer {
+  const { filename } = options;
+  const now = options.now ?? Date.now;
+  return {
+    async active() {
+      let text: string;
+      try {
+        text = await readFile(filename, 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_SLOT;
+        throw error;
+      }
+      return parseSlotPointerRecord(text, filename);
+    },
+
+    async activate(slot) {
+      requireSlot(slot);
+      const record: SlotPointerRecord = { active: slot, activatedAt: new Date(now()).toISOString() };
+      await mkdir(dirname(filename), { recursive: true });
+      // Same folder as the pointer: rename is atomic only within one file system.
+      const temporary = `${filename}.${randomUUID()}.tmp`;
+      try {
+        const file = await open(temporary, 'w');
+        try {
+          await file.writeFile(`${JSON.stringify(record)}\n`, 'utf8');
+          // Without the flush, a power loss after the rename could leave an empty pointer file.
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+        await rename(temporary, filename);
+      } finally {
+        await rm(temporary, { force: true });
+      }
+    },
+  };
+}
+
+/** The slot a stored pointer record names; throws, naming `where`, for anything else. */
+export function parseSlotPointerRecord(text: string, where: string): Slot {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const active = (parsed as { active?: unknown } | null | undefined)?.active;
+  if (!isSlot(active)) throw new Error(`${where} does not name a read-model slot (blue or green)`);
+  return active;
+}
+
+/** Throws `INVALID_ARGUMENT` unless `slot` is a slot; pointers call it before they write. */
+export function requireSlot(slot: unknown): asserts slot is Slot {
+  if (!isSlot(slot)) {
+    throw new ReadModelError('INVALID_ARGUMENT', `${JSON.stringify(slot)} is not a read-model slot (blue or green)`);
+  }
+}
+
+export interface SlottedReadModelOptions {
+  /** The two read models. The slotted model owns them: its `close` closes both. */
+  readonly slots: Readonly<Record<Slot, UserReadModel>>;
+  readonly pointer: SlotPointer;
+  /**
+   * How long a pointer read is trusted, in milliseconds: the pointer is read again at most this often, so
+   * every process sees a switch within `refreshMs` (plus one pointer read). A rebuild waits longer than
+   * this after a switch before its last pass. 0 reads the pointer on every call. @default 1000
+   */
+  readonly refreshMs?: number;
+  /** Milliseconds since the epoch; replace it in tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A {@link UserReadModel} over blue/green slots, which can also say which slot it uses now. */
+export interface SlottedUserReadModel extends UserReadModel {
+  /** The slot calls go to now, as last read from the pointer (read again if older than `refreshMs`). */
+  activeSlot(): Promise<Slot>;
+}
+
+/**
+ * The read model that queries and projectors use when read models are rebuilt blue/green: every call goes
+ * to the slot the pointer names.
+ *
+ * Around a switch, calls of one process may go to either slot for up to `refreshMs`, and two calls of one
+ * projection step (a `get`, then a `put`) may go to different slots. That is safe: both slots hold folds of
+ * the same events, and every write is conditional on the version it was computed from, so a write computed
+ * from the other slot either lands on the same version or loses and is retried. A checkpoint read from one
+ * slot and saved to the other may make a follower repeat or miss events it projected into the old slot;
+ * the rebuild's last pass, which starts once every process has seen the switch, covers exactly those.
+ */
+export function createSlottedReadModel(options: SlottedReadModelOptions): SlottedUserReadModel {
+  const { slots, pointer } = options;
+  const refreshMs = options.refreshMs ?? 1000;
+  const now = options.now ?? Date.now;
+  if (!Number.isFinite(refreshMs) || refreshMs < 0) throw new Error('refreshMs must be a number of at least 0');
+
+  let known: { readonly slot: Slot; readonly readAt: number } | undefined;
+  let reading: Promise<Slot> | undefined;
+
+  function activeSlot(): Promise<Slot> {
+    if (known !== undefined && now() - known.readAt < refreshMs) return Promise.resolve(known.slot);
+    // Concurrent calls share one pointer read instead of each sending its own.
+    if (reading === undefined) {
+      // Timed from the start of the read, so that a slow read never stretches the promised staleness.
+      const readAt = now();
+      reading = pointer
+        .active()
+        .then((slot) => {
+          known = { slot, readAt };
+          return slot;
+        })
+        .finally(() => {
+          reading = undefined;
+        });
+    }
+    return reading;
+  }
+
+  const current = async (): Promise<UserReadModel> => slots[await activeSlot()];
+
+  return {
+    activeSlot,
+    get: async (id) => (await current()).get(id),
+    findByEmail: async (email) => (await current()).findByEmail(email),
+    findByUsername: async (username) => (await current()).findByUsername(username),
+    put: async (view, expectedVersion) => (await current()).put(view, expectedVersion),
+    getCheckpoint: async (name) => (await current()).getCheckpoint(name),
+    setCheckpoint: async (name, cursor) => (await current()).setCheckpoint(name, cursor),
+    async close() {
+      await slots.blue.close();
+      await slots.green.close();
+    },
+  };
+}
