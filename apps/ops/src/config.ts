@@ -32,6 +32,11 @@ export interface ReplayConfig {
   readonly sqsEndpoint: string | undefined;
   /** `--consumer`: the consumer whose queue `<consumer>.fifo` gets the events. */
   readonly consumer: string;
+  /**
+   * `--queue-url`: the consumer's queue, when its name is not `<consumer>.fifo` — on AWS, the stack output
+   * `ConsumerQueueUrl-<consumer>`, since CloudFormation names the queues.
+   */
+  readonly queueUrl: string | undefined;
   /** `--user`: replay this user's stream only. */
   readonly user: string | undefined;
   /** `--since`: replay only events that occurred at or after this instant (normalized ISO-8601). */
@@ -74,7 +79,7 @@ const ENVIRONMENT = `Environment:
   EVENT_STORE_TABLE       the event-store table, with STORAGE=dynamodb
   DYNAMODB_ENDPOINT       a DynamoDB endpoint URL, for DynamoDB Local`;
 
-export const REPLAY_USAGE = `Usage: pnpm replay --consumer <name> [--user <id>] [--since <instant>] [--restart]
+export const REPLAY_USAGE = `Usage: pnpm replay --consumer <name> [--queue-url <url>] [--user <id>] [--since <instant>] [--restart]
                     [--page-size <n>] [--checkpoint-file <path>]
 
 Re-publishes stored events, marked as replayed, straight into the queue <name>.fifo of one consumer.
@@ -108,8 +113,12 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
     restart: { type: 'boolean' },
     'page-size': { type: 'string' },
     'checkpoint-file': { type: 'string' },
+    'queue-url': { type: 'string' },
   });
   const dataDir = readDataDir(read, cwd);
+  const queueUrl = read.optionalFlag('--queue-url', flags['queue-url'], (value) =>
+    /^https?:\/\/[^\s/]+\/\S+$/.test(value) ? undefined : 'must be an http(s) queue URL',
+  );
   const consumer = read.flag('--consumer', flags['consumer'], (value) =>
     // SQS queue names: letters, digits, - and _, at most 80 characters with `.fifo`.
     /^[A-Za-z0-9_-]{1,75}$/.test(value) ? undefined : 'must be a queue name of letters, digits, - and _',
@@ -125,6 +134,7 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
     storage: readEventStore(read, dataDir),
     sqsEndpoint: read.optional('SQS_ENDPOINT', urlProblem),
     consumer,
+    queueUrl,
     user,
     since: sinceRaw === undefined || Number.isNaN(Date.parse(sinceRaw)) ? undefined : new Date(sinceRaw).toISOString(),
     restart: flags['restart'] === true,

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   let exitCode = 0;
   try {
     store = await openEventStore(config.storage);
-    const queueUrl = await resolveQueueUrl(sqs, config.consumer);
+    const queueUrl = config.queueUrl ?? (await resolveQueueUrl(sqs, config.consumer));
     const result = await replay({
       eventStore: store.eventStore,
       sqs,

@@ -104,6 +104,7 @@ t.test('replay configuration: flags and environment', async (t) => {
     storage: { kind: 'sqlite', dataDir: '/data' },
     sqsEndpoint: undefined,
     consumer: 'projector',
+    queueUrl: undefined,
     user: undefined,
     since: undefined,
     restart: false,
@@ -119,13 +120,15 @@ t.test('replay configuration: flags and environment', async (t) => {
         SQS_ENDPOINT: 'http://localhost:4566',
       }),
       ['--consumer=search', '--user', 'u-1', '--since', '2024-03-01T10:00:00+01:00', '--restart']
-        .concat(['--page-size', '1000', '--checkpoint-file', 'cp.json']),
+        .concat(['--page-size', '1000', '--checkpoint-file', 'cp.json'])
+        .concat(['--queue-url', 'https://sqs.eu-west-1.amazonaws.com/123456789012/UserService-prod-Queue-1.fifo']),
       '/work',
     ),
     {
       storage: { kind: 'dynamodb', eventStoreTable: 'events', endpoint: 'http://localhost:8000' },
       sqsEndpoint: 'http://localhost:4566',
       consumer: 'search',
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/UserService-prod-Queue-1.fifo',
       user: 'u-1',
       since: '2024-03-01T09:00:00.000Z',
       restart: true,
@@ -157,6 +160,7 @@ t.test('replay configuration: flags and environment', async (t) => {
     `--user="${'x'.repeat(257)}" must be at most 256 characters`,
     '--page-size="1001" must be an integer from 1 to 1000',
   ]);
+  t.same(problems(env(), ['--consumer', 'a', '--queue-url', 'queue']), ['--queue-url="queue" must be an http(s) queue URL']);
   t.same(problems(env({ STORAGE: 'cloud', SQS_ENDPOINT: 'ftp://x' }), ['--consumer', 'a']), [
     'STORAGE="cloud" must be one of sqlite, dynamodb',
     'SQS_ENDPOINT="ftp://x" must be an http(s) URL',
