@@ -1,5 +1,6 @@
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError, EnvReader, checks, type Check, type Env } from '@user-service/env-config';
 import { LIMITS } from '@user-service/event-store';
 import type { Slot } from '@user-service/user-read-model';
 
@@ -63,15 +64,7 @@ export interface RebuildConfig {
 }
 
 /** Every problem found in the environment and the flags, each naming its variable or flag. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
+export { ConfigError };
 
 const ENVIRONMENT = `Environment:
   STORAGE                 sqlite (default: DATA_DIR/events.db) or dynamodb
@@ -132,7 +125,7 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
   const checkpointFile = read.optionalFlag('--checkpoint-file', flags['checkpoint-file'], () => undefined);
   const config: ReplayConfig = {
     storage: readEventStore(read, dataDir),
-    sqsEndpoint: read.optional('SQS_ENDPOINT', urlProblem),
+    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
     consumer,
     queueUrl,
     user,
@@ -142,7 +135,7 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
     checkpointFile:
       checkpointFile === undefined ? join(dataDir, 'replay', `${consumer}.json`) : resolve(cwd, checkpointFile),
   };
-  read.throwIfInvalid();
+  read.done();
   return config;
 }
 
@@ -157,8 +150,8 @@ export function loadRebuildConfig(env: Env, argv: readonly string[], cwd: string
   const dataDir = readDataDir(read, cwd);
   const eventStore = readEventStore(read, dataDir);
   const slotTables = (): Record<Slot, string> => {
-    const blue = read.required('READ_MODEL_TABLE', tableNameProblem, 'when STORAGE=dynamodb');
-    return { blue, green: read.optional('READ_MODEL_GREEN_TABLE', tableNameProblem) ?? `${blue}-green` };
+    const blue = read.required('READ_MODEL_TABLE', checks.tableName, { when: 'when STORAGE=dynamodb' });
+    return { blue, green: read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${blue}-green` };
   };
   const storage: SqliteStorage | DynamoDbSlotStorage =
     eventStore.kind === 'sqlite' ? eventStore : { ...eventStore, readModelTables: slotTables() };
@@ -171,13 +164,12 @@ export function loadRebuildConfig(env: Env, argv: readonly string[], cwd: string
         value.length <= 200 ? undefined : 'must be at most 200 characters',
       ) ?? 'user-views',
   };
-  read.throwIfInvalid();
+  read.done();
   return config;
 }
 
 function readDataDir(read: Reader, cwd: string): string {
-  const raw = read.string('DATA_DIR', './data');
-  return isAbsolute(raw) ? raw : resolve(cwd, raw);
+  return read.path('DATA_DIR', './data', cwd);
 }
 
 function readEventStore(read: Reader, dataDir: string): SqliteStorage | DynamoDbStorage {
@@ -185,98 +177,35 @@ function readEventStore(read: Reader, dataDir: string): SqliteStorage | DynamoDb
   if (kind === 'sqlite') return { kind, dataDir };
   return {
     kind,
-    eventStoreTable: read.required('EVENT_STORE_TABLE', tableNameProblem, 'when STORAGE=dynamodb'),
-    endpoint: read.optional('DYNAMODB_ENDPOINT', urlProblem),
+    eventStoreTable: read.required('EVENT_STORE_TABLE', checks.tableName, { when: 'when STORAGE=dynamodb' }),
+    endpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl),
   };
-}
-
-function tableNameProblem(value: string): string | undefined {
-  return /^[A-Za-z0-9_.-]{3,255}$/.test(value) ? undefined : 'must be a DynamoDB table name';
-}
-
-function urlProblem(value: string): string | undefined {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:' ? undefined : 'must be an http(s) URL';
-  } catch {
-    return 'must be an http(s) URL';
-  }
 }
 
 type FlagSpec = Record<string, { readonly type: 'string' | 'boolean' }>;
 type FlagValues = Record<string, string | boolean | undefined>;
 
-/** Typed readers that record a problem, naming the variable or flag, instead of throwing at the first one. */
-class Reader {
-  private readonly problems: string[] = [];
-
-  constructor(private readonly env: Env) {}
-
-  throwIfInvalid(): void {
-    if (this.problems.length > 0) throw new ConfigError(this.problems);
-  }
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === '' ? undefined : value;
-  }
-
-  private fail(name: string, value: string, why: string): void {
-    this.problems.push(`${name}=${JSON.stringify(value)} ${why}`);
-  }
-
+/** The environment reader, plus the command-line flags of the operator tools, reported the same way. */
+class Reader extends EnvReader {
   flags(argv: readonly string[], options: FlagSpec): FlagValues {
     try {
       return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values as FlagValues;
     } catch (error) {
       // node:util's messages name the flag at fault, e.g. "Unknown option '--users'".
-      this.problems.push((error as Error).message);
+      this.problem((error as Error).message);
       return {};
     }
   }
 
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  optional(name: string, check: (value: string) => string | undefined): string | undefined {
-    const value = this.raw(name);
-    const problem = value === undefined ? undefined : check(value);
-    if (value !== undefined && problem !== undefined) this.fail(name, value, problem);
-    return value;
-  }
-
-  required(name: string, check: (value: string) => string | undefined, when: string): string {
-    const value = this.raw(name);
-    if (value === undefined) {
-      this.problems.push(`${name} is required ${when}`);
-      return '';
-    }
-    this.optional(name, check);
-    return value;
-  }
-
-  oneOf<const T extends string>(name: string, allowed: readonly T[], fallback: T): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(value)) return value as T;
-    this.fail(name, value, `must be one of ${allowed.join(', ')}`);
-    return fallback;
-  }
-
-  flag(name: string, value: string | boolean | undefined, check: (value: string) => string | undefined): string {
+  flag(name: string, value: string | boolean | undefined, check: Check): string {
     if (typeof value !== 'string') {
-      this.problems.push(`${name} is required`);
+      this.problem(`${name} is required`);
       return '';
     }
     return this.optionalFlag(name, value, check) ?? '';
   }
 
-  optionalFlag(
-    name: string,
-    value: string | boolean | undefined,
-    check: (value: string) => string | undefined,
-  ): string | undefined {
+  optionalFlag(name: string, value: string | boolean | undefined, check: Check): string | undefined {
     if (typeof value !== 'string') return undefined;
     const text = value.trim();
     const problem = text === '' ? 'must not be empty' : check(text);

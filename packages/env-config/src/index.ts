@@ -35,6 +35,11 @@ export class EnvReader {
 
   constructor(private readonly env: Env) {}
 
+  /** Records a problem found by the caller (a flag, a combination of variables), to be thrown by `done`. */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws a {@link ConfigError} with every problem recorded so far, if any. */
   done(): void {
     if (this.problems.length > 0) throw new ConfigError(this.problems);
@@ -46,7 +51,8 @@ export class EnvReader {
     return value === '' ? undefined : value;
   }
 
-  private fail(name: string, value: string, why: string, options: ReadOptions = {}): void {
+  /** Records that `name` holds a value it may not, quoting the value unless it is a secret. */
+  protected fail(name: string, value: string, why: string, options: ReadOptions = {}): void {
     this.problems.push(options.secret ? `${name} ${why}` : `${name}=${JSON.stringify(value)} ${why}`);
   }
 

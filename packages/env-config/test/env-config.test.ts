@@ -80,3 +80,11 @@ t.test('a required variable that passes its check, and one with no check', async
   const error = t.throws(() => read.done()) as ConfigError;
   t.same(error.problems, ['SHORT="x" must be a DynamoDB table name', 'NONE is required']);
 });
+
+t.test('a problem the caller found is reported with the others', async (t) => {
+  const read = new EnvReader({ PORT: 'x' });
+  read.integer('PORT', 1, 0, 10);
+  read.problem('--consumer is required');
+  const error = t.throws(() => read.done()) as ConfigError;
+  t.same(error.problems, ['PORT="x" must be an integer from 0 to 10', '--consumer is required']);
+});
