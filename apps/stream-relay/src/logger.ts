@@ -1,33 +1,18 @@
-import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { createServiceLogger } from '@user-service/logging';
+import type { DestinationStream, Logger, LoggerOptions } from 'pino';
 
 /**
- * Paths pino blanks out wherever they appear. The relay logs ids and counts only, never event data; these
- * are the safety net should an error or a careless call site carry an event, a message or a secret.
+ * The relay logs ids and counts only, never event data; these paths are the safety net should an error or a
+ * careless call site carry an event, a message or a stream image. Secrets are redacted by the shared logger.
  */
-export const REDACTED_PATHS = [
-  'data',
-  '*.data',
-  'Message',
-  '*.Message',
-  'NewImage',
-  '*.NewImage',
-  '*.passwordHash',
-  '*.tokenHash',
-  '*.password',
-  '*.token',
-  '*.secret',
-];
+const EVENT_PATHS = ['data', '*.data', 'Message', '*.Message', 'NewImage', '*.NewImage'];
 
-/** The options of every logger of the relay: its level, redaction and the service name on each line. */
-export function loggerOptions(level: LoggerOptions['level']): LoggerOptions {
-  return {
-    level,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    base: { service: 'stream-relay' },
-  };
-}
-
-/** The one root logger of a process (or of a Lambda sandbox); everything else uses children of it. */
+/** The relay's root logger (one per process or Lambda execution environment). */
 export function createLogger(level: LoggerOptions['level'], destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+  return createServiceLogger({
+    service: 'stream-relay',
+    level,
+    redact: EVENT_PATHS,
+    ...(destination ? { destination } : {}),
+  });
 }

@@ -1,4 +1,4 @@
 export { app, serverOptions, type AppOptions } from './app.js';
 export { composeRuntime, type Runtime, type RuntimeOverrides } from './composition.js';
 export { loadConfig, ConfigError, type Config } from './config.js';
-export { createLogger, loggerOptions } from './logger.js';
+export { createLogger } from './logger.js';
