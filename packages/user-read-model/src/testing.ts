@@ -57,6 +57,22 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
     t.strictSame(await readModel.get(view.id), next, 'a read view is a copy');
   });
 
+  await scenario('refuses every call once closed', async (t, readModel) => {
+    await readModel.close();
+    const calls: Array<() => Promise<unknown>> = [
+      () => readModel.get('a'),
+      () => readModel.findByEmail('a'),
+      () => readModel.findByUsername('a'),
+      () => readModel.put(testView(), 0),
+      () => readModel.getCheckpoint('a'),
+      () => readModel.setCheckpoint('a', '1'),
+    ];
+    for (const call of calls) {
+      // Each adapter says it in its own words: "closed", or SQLite's "not open".
+      await t.rejects(call, /closed|not open/);
+    }
+  });
+
   await scenario('writes only over the expected version, and never back in time', async (t, readModel) => {
     const v1 = testView();
     const v3 = { ...v1, username: 'three', version: 3 };

@@ -18,24 +18,6 @@ await userReadModelContract(t, {
   create: async () => createSqliteUserReadModel({ filename: newFile() }),
 });
 
-t.test('memory: refuses every call once closed', async (t) => {
-  const readModel = createMemoryUserReadModel();
-  await readModel.close();
-  const calls = [
-    () => readModel.get('a'),
-    () => readModel.findByEmail('a'),
-    () => readModel.findByUsername('a'),
-    () => readModel.put(testView(), 0),
-    () => readModel.getCheckpoint('a'),
-    () => readModel.setCheckpoint('a', '1'),
-  ];
-  for (const call of calls) {
-    await t.rejects(async () => {
-      await call();
-    }, /closed/);
-  }
-});
-
 t.test('sqlite: runs in WAL mode, and two connections share views and the version gate', async (t) => {
   const filename = newFile();
   const [a, b] = [createSqliteUserReadModel({ filename }), createSqliteUserReadModel({ filename })];
