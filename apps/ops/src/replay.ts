@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { toCloudEvent } from '@user-service/integration-events';
-import { readJsonFile, writeJsonFileAtomically } from './json-file.js';
+import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { silentProgress, type ProgressReporter, type ProgressTotal } from './progress.js';
 
 export type ReplayErrorCode =

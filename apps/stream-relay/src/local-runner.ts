@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,6 +16,7 @@ import type {
   DynamoDBRecord,
   DynamoDBStreamEvent,
 } from 'aws-lambda';
+import { writeJsonFileAtomically } from '@user-service/json-file';
 import type { Logger } from 'pino';
 
 export interface LocalRunnerOptions {
@@ -361,20 +361,7 @@ async function readCheckpoints(file: string): Promise<Map<string, string>> {
 
 /** Replaces the file atomically: a crash leaves either the old checkpoints or the new, never half a file. */
 async function writeCheckpoints(file: string, checkpoints: ReadonlyMap<string, string>): Promise<void> {
-  const staging = `${file}.${randomUUID()}.tmp`;
-  const handle = await open(staging, 'w');
-  try {
-    await handle.writeFile(`${JSON.stringify(Object.fromEntries(checkpoints), null, 2)}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(staging, file);
-  } catch (error) {
-    await rm(staging, { force: true });
-    throw error;
-  }
+  await writeJsonFileAtomically(file, Object.fromEntries(checkpoints));
 }
 
 function errorName(error: unknown): string | undefined {

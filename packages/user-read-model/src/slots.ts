@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeJsonFileAtomically } from '@user-service/json-file';
 import { ReadModelError } from './errors.js';
 import type { UserReadModel } from './port.js';
 
@@ -85,22 +84,7 @@ export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPoin
     async activate(slot) {
       requireSlot(slot);
       const record: SlotPointerRecord = { active: slot, activatedAt: new Date(now()).toISOString() };
-      await mkdir(dirname(filename), { recursive: true });
-      // Same folder as the pointer: rename is atomic only within one file system.
-      const temporary = `${filename}.${randomUUID()}.tmp`;
-      try {
-        const file = await open(temporary, 'w');
-        try {
-          await file.writeFile(`${JSON.stringify(record)}\n`, 'utf8');
-          // Without the flush, a power loss after the rename could leave an empty pointer file.
-          await file.sync();
-        } finally {
-          await file.close();
-        }
-        await rename(temporary, filename);
-      } finally {
-        await rm(temporary, { force: true });
-      }
+      await writeJsonFileAtomically(filename, record);
     },
   };
 }

@@ -25,11 +25,13 @@ export async function readJsonFile(filename: string): Promise<unknown> {
  */
 export async function writeJsonFileAtomically(filename: string, value: unknown): Promise<void> {
   await mkdir(dirname(filename), { recursive: true });
+  // In the target's folder: rename is atomic only within one file system.
   const temporary = `${filename}.${randomUUID()}.tmp`;
   try {
     const file = await open(temporary, 'w');
     try {
       await file.writeFile(`${JSON.stringify(value, null, 2)}\n`, 'utf8');
+      // Without the flush, a power loss after the rename could leave an empty file.
       await file.sync();
     } finally {
       await file.close();
