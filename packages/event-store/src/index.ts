@@ -14,4 +14,6 @@ export {
   validateReadAll,
   validateReadStream,
   validateRecall,
+  validateSnapshot,
+  validateSnapshotRead,
 } from './validation.js';

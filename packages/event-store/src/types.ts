@@ -104,6 +104,23 @@ export interface ReadAllPage {
 }
 
 /**
+ * A stream's state folded up to a version, kept so that a cold reader need not fold the whole history.
+ * Snapshots are derived data: the events stay the truth, and a reader folds the events after `version` on
+ * top of `state`.
+ */
+export interface Snapshot {
+  /**
+   * Names the fold and its schema version, such as `user-state@3`. A reader asks for the schema it
+   * understands, so a change to the fold (a new schema name) makes every older snapshot ignored.
+   */
+  readonly schema: string;
+  /** The stream version `state` includes: the fold of events 1 to `version`. */
+  readonly version: number;
+  /** The folded state, as JSON. */
+  readonly state: JsonObject;
+}
+
+/**
  * The store of every stream's events. Implementations must pass the shared contract suite in
  * `@user-service/event-store/testing`.
  */
@@ -131,6 +148,19 @@ export interface EventStore {
    * registration would otherwise meet its own user); the append itself stays the atomic guard.
    */
   recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined>;
+
+  /**
+   * The latest snapshot of the stream saved under `schema`, or undefined when there is none. A snapshot
+   * saved under any other schema is never returned.
+   */
+  readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined>;
+
+  /**
+   * Keeps `snapshot` as the stream's snapshot under its schema, unless one at the same or a later version is
+   * kept already (then it does nothing). The caller promises that `state` is the fold of versions 1 to
+   * `snapshot.version`. It never conflicts with appends and is never published to consumers.
+   */
+  writeSnapshot(streamId: string, snapshot: Snapshot): Promise<void>;
 
   /** The stream that holds a unique key now, read with strong consistency. */
   lookupClaim(key: string): Promise<string | undefined>;

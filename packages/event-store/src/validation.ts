@@ -1,5 +1,12 @@
 import { InvalidArgumentError } from './errors.js';
-import type { AppendOptions, NewEvent, ReadAllOptions, ReadStreamOptions, RecallRequest } from './types.js';
+import type {
+  AppendOptions,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecallRequest,
+  Snapshot,
+} from './types.js';
 
 /**
  * Limits every adapter enforces alike, so that an append accepted by one is accepted by all. They follow
@@ -15,7 +22,33 @@ export const LIMITS = Object.freeze({
   /** All events of one append serialized. */
   maxAppendBytes: 3 * 1024 * 1024,
   maxPageSize: 1000,
+  /** A snapshot's state serialized; it shares DynamoDB's 400 KB item limit with its key and schema. */
+  maxSnapshotBytes: 300 * 1024,
 });
+
+/** A snapshot schema name: short, and free of `#`, which adapters may use as a key separator. */
+const SNAPSHOT_SCHEMA = /^[\w.@:-]{1,64}$/;
+
+export function validateSnapshotRead(streamId: string, schema: string): void {
+  requireId(streamId, 'streamId', LIMITS.maxIdLength);
+  if (typeof schema !== 'string' || !SNAPSHOT_SCHEMA.test(schema)) {
+    throw invalid('schema must be 1 to 64 letters, digits or any of _ . @ : -');
+  }
+}
+
+/** Checks a snapshot before anything is written. */
+export function validateSnapshot(streamId: string, snapshot: Snapshot): void {
+  if (typeof snapshot !== 'object' || snapshot === null) throw invalid('snapshot must be an object');
+  validateSnapshotRead(streamId, snapshot.schema);
+  requireVersion(snapshot.version, 'snapshot.version', 1);
+  if (!isPlainObject(snapshot.state) || !isJson(snapshot.state)) {
+    throw invalid('snapshot.state must be a plain JSON object');
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(snapshot.state));
+  if (bytes > LIMITS.maxSnapshotBytes) {
+    throw invalid(`snapshot.state is ${bytes} bytes; it may be at most ${LIMITS.maxSnapshotBytes}`);
+  }
+}
 
 /** Checks an append before anything is written, and returns each event's serialized size. */
 export function validateAppend(streamId: string, events: readonly NewEvent[], options: AppendOptions): void {

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { InvalidArgumentError } from '../errors.js';
 import type { IdempotencyRecord } from '../idempotency.js';
-import type { JsonObject, NewEvent, StoredEvent } from '../types.js';
+import type { JsonObject, NewEvent, Snapshot, StoredEvent } from '../types.js';
 import {
   ITEM_TYPE_ATTRIBUTE,
   ITEM_TYPES,
@@ -36,6 +36,29 @@ export function claimKey(key: string): Key {
 
 export function idempotencyKey(key: string): Key {
   return { [PARTITION_KEY]: s(KEY_PREFIXES.idempotency + key), [SORT_KEY]: n(SINGLETON_SORT_KEY) };
+}
+
+export function snapshotKey(streamId: string, schema: string): Key {
+  return { [PARTITION_KEY]: s(`${KEY_PREFIXES.snapshot}${schema}#${streamId}`), [SORT_KEY]: n(SINGLETON_SORT_KEY) };
+}
+
+/** The state is a JSON string, for the same exact round trip as event data. */
+export function snapshotItem(streamId: string, snapshot: Snapshot): Item {
+  return {
+    ...snapshotKey(streamId, snapshot.schema),
+    [ITEM_TYPE_ATTRIBUTE]: s(ITEM_TYPES.snapshot),
+    streamId: s(streamId),
+    schema: s(snapshot.schema),
+    version: n(snapshot.version),
+    state: s(JSON.stringify(snapshot.state)),
+  };
+}
+
+export function snapshotFromItem(item: Item | undefined, schema: string): Snapshot | undefined {
+  if (item === undefined) return undefined;
+  const plain = plainItem(item);
+  const state = JSON.parse(requireString(plain, 'state')) as JsonObject;
+  return { schema, version: requireNumber(plain, 'version'), state };
 }
 
 /**

@@ -5,10 +5,13 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  * which loads no AWS SDK) so that the deployed table and the adapter cannot drift apart.
  */
 
-/** Partition key attribute, a string: `stream#<streamId>`, `claim#<key>` or `idempotency#<key>`. */
+/**
+ * Partition key attribute, a string: `stream#<streamId>`, `claim#<key>`, `idempotency#<key>` or
+ * `snapshot#<schema>#<streamId>`.
+ */
 export const PARTITION_KEY = 'pk';
 export const PARTITION_KEY_TYPE = 'S';
-/** Sort key attribute, a number: an event's version, or 0 for claims and idempotency records. */
+/** Sort key attribute, a number: an event's version, or 0 for claims, idempotency records and snapshots. */
 export const SORT_KEY = 'sk';
 export const SORT_KEY_TYPE = 'N';
 /** Epoch seconds after which DynamoDB may delete an item; only idempotency records carry it. */
@@ -22,12 +25,15 @@ export const ITEM_TYPES = Object.freeze({
   event: 'event',
   claim: 'claim',
   idempotency: 'idempotency',
+  snapshot: 'snapshot',
 } as const);
 
 export const KEY_PREFIXES = Object.freeze({
   stream: 'stream#',
   claim: 'claim#',
   idempotency: 'idempotency#',
+  /** Followed by the snapshot's schema, `#`, and the stream id. */
+  snapshot: 'snapshot#',
 } as const);
 
 /** The sort key of the single item a claim or an idempotency key partition holds. */

@@ -14,6 +14,7 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecallRequest,
+  Snapshot,
   StoredEvent,
 } from '../types.js';
 import {
@@ -23,6 +24,8 @@ import {
   validateReadAll,
   validateReadStream,
   validateRecall,
+  validateSnapshot,
+  validateSnapshotRead,
 } from '../validation.js';
 
 export interface MemoryEventStoreOptions {
@@ -40,6 +43,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
   const streams = new Map<string, StoredEvent[]>();
   const claims = new Map<string, string>();
   const idempotency = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
+  /** Keyed by schema, then stream id. */
+  const snapshots = new Map<string, Map<string, Snapshot>>();
   let closed = false;
 
   const open = (): void => {
@@ -123,6 +128,22 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       const seen = idempotency.get(idempotencyKey);
       if (!seen || seen.expiresAt <= now()) return undefined;
       return answerRetry(idempotencyKey, seen.record, request.streamId, request.fingerprint);
+    },
+
+    async readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined> {
+      open();
+      validateSnapshotRead(streamId, schema);
+      const kept = snapshots.get(schema)?.get(streamId);
+      return kept === undefined ? undefined : structuredClone(kept);
+    },
+
+    async writeSnapshot(streamId: string, snapshot: Snapshot): Promise<void> {
+      open();
+      validateSnapshot(streamId, snapshot);
+      const bySchema = snapshots.get(snapshot.schema) ?? new Map<string, Snapshot>();
+      snapshots.set(snapshot.schema, bySchema);
+      const kept = bySchema.get(streamId);
+      if (kept === undefined || kept.version < snapshot.version) bySchema.set(streamId, structuredClone(snapshot));
     },
 
     async lookupClaim(key: string): Promise<string | undefined> {

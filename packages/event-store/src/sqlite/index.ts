@@ -17,6 +17,7 @@ import type {
   ReadAllPage,
   ReadStreamOptions,
   RecallRequest,
+  Snapshot,
   StoredEvent,
 } from '../types.js';
 import {
@@ -26,6 +27,8 @@ import {
   validateReadAll,
   validateReadStream,
   validateRecall,
+  validateSnapshot,
+  validateSnapshotRead,
 } from '../validation.js';
 
 export interface SqliteEventStoreOptions {
@@ -37,7 +40,7 @@ export interface SqliteEventStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -62,6 +65,13 @@ const SCHEMA = `
     expires_at INTEGER NOT NULL
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS idempotency_expiry ON idempotency (expires_at);
+  CREATE TABLE IF NOT EXISTS snapshots (
+    stream_id TEXT    NOT NULL,
+    schema    TEXT    NOT NULL,
+    version   INTEGER NOT NULL,
+    state     TEXT    NOT NULL,
+    PRIMARY KEY (stream_id, schema)
+  ) STRICT, WITHOUT ROWID;
 `;
 
 interface EventRow {
@@ -112,6 +122,15 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       .pluck(),
     remember: db.prepare('INSERT OR REPLACE INTO idempotency (key, record, expires_at) VALUES (?, ?, ?)'),
     forget: db.prepare('DELETE FROM idempotency WHERE expires_at <= ?'),
+    readSnapshot: db.prepare<[string, string], { version: number; state: string }>(
+      'SELECT version, state FROM snapshots WHERE stream_id = ? AND schema = ?',
+    ),
+    // Only a later version replaces a kept snapshot, so racing writers never step it back.
+    writeSnapshot: db.prepare(
+      `INSERT INTO snapshots (stream_id, schema, version, state) VALUES (?, ?, ?, ?)
+       ON CONFLICT (stream_id, schema) DO UPDATE SET version = excluded.version, state = excluded.state
+       WHERE excluded.version > snapshots.version`,
+    ),
   };
   statements.forget.run(now());
 
@@ -204,6 +223,17 @@ export function createSqliteEventStore(options: SqliteEventStoreOptions): EventS
       if (seen === undefined) return undefined;
       const record = JSON.parse(seen) as IdempotencyRecord;
       return answerRetry(idempotencyKey, record, request.streamId, request.fingerprint);
+    },
+
+    async readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined> {
+      validateSnapshotRead(streamId, schema);
+      const row = statements.readSnapshot.get(streamId, schema);
+      return row === undefined ? undefined : { schema, version: row.version, state: JSON.parse(row.state) as JsonObject };
+    },
+
+    async writeSnapshot(streamId: string, snapshot: Snapshot): Promise<void> {
+      validateSnapshot(streamId, snapshot);
+      statements.writeSnapshot.run(streamId, snapshot.schema, snapshot.version, JSON.stringify(snapshot.state));
     },
 
     async lookupClaim(key: string): Promise<string | undefined> {
