@@ -83,6 +83,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   // Every body of this API is JSON; Fastify's built-in text parser would let plain text reach validation.
   api.removeContentTypeParser('text/plain');
 
+  // Declared up front, so that every request object keeps one shape (see requireAuth).
+  api.decorateRequest('principal', undefined);
+  api.decorateRequest('session', undefined);
   api.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

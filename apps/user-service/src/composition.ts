@@ -59,15 +59,19 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   let project = async (): Promise<void> => undefined;
   if (stores.followPositions) {
     const projector = createProjector({ readModel, eventStore, logger: log.child({ component: 'projector' }) });
-    // One catch-up at a time; a request arriving meanwhile waits for the next round, which sees its events.
+    // One catch-up at a time. Requests that commit while one runs share the next round, which starts after
+    // it and so sees all their events: concurrent commands cost one projection, not one each.
+    let next: Promise<void> | undefined;
     project = (): Promise<void> => {
-      running = running
+      next ??= running
         .catch(() => undefined)
         .then(async () => {
+          next = undefined;
           const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT, pageSize: 500 });
           if (seen > 0) log.debug({ events: seen }, 'read model caught up');
         });
-      return running;
+      running = next;
+      return next;
     };
     await project();
   }
@@ -95,6 +99,8 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     publicUrl: config.publicUrl,
     ...(stores.followPositions ? { afterCommit: project } : {}),
+    stateCacheEntries: config.stateCacheEntries,
+    snapshotEvery: config.snapshotEvery,
     log,
   });
 
@@ -110,6 +116,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     project,
     async close() {
       await running.catch(() => undefined);
+      await users.flush();
       await stores.close();
     },
   };

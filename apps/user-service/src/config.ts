@@ -26,6 +26,10 @@ export interface Config {
   readonly publicUrl: string;
   /** Which stores the service writes and reads. */
   readonly storage: StorageConfig;
+  /** Users whose current state one process keeps folded in memory, about 2 KB each. */
+  readonly stateCacheEntries: number;
+  /** Events folded past a user's last snapshot before another is saved in the event store. */
+  readonly snapshotEvery: number;
 }
 
 /**
@@ -72,6 +76,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       read.optional('PUBLIC_URL', checks.httpUrl) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ''),
     storage: readStorage(read),
+    stateCacheEntries: read.integer('STATE_CACHE_ENTRIES', 10_000, 1, 10_000_000),
+    snapshotEvery: read.integer('SNAPSHOT_EVERY', 100, 1, 100_000),
   };
   read.done();
   return config;

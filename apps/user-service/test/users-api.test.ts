@@ -753,7 +753,11 @@ t.test('GET /openapi.json and GET /docs', async (t) => {
   t.ok(register.responses['201'], 'POST /users documents 201');
   const getUser = doc.paths['/users/{id}'].get;
   const params = (getUser.parameters as Array<{ name: string; in: string }>).map((p) => `${p.in}:${p.name}`).sort();
-  t.strictSame(params, ['path:id', 'query:at', 'query:version'], 'GET /users/{id} documents id, at and version');
+  t.strictSame(
+      params,
+      ['path:id', 'query:at', 'query:minVersion', 'query:version'],
+      'GET /users/{id} documents id, at, minVersion and version',
+    );
 
   const docs = await svc.request({ method: 'GET', url: '/docs' });
   t.equal(docs.statusCode, 200, 'Swagger UI');

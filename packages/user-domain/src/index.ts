@@ -25,6 +25,7 @@ export {
   type UserRemovedData,
 } from './events.js';
 export {
+  USER_STATE_SCHEMA_VERSION,
   evolve,
   fold,
   initialState,

@@ -26,6 +26,13 @@ export type UserState =
 
 export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confirmed' }>;
 
+/**
+ * The version of the shape of {@link UserState} and of what {@link evolve} makes of each event. Bump it with
+ * any change to either: states folded and kept (snapshots, caches) under another version are then ignored
+ * and folded again from the events.
+ */
+export const USER_STATE_SCHEMA_VERSION = 1;
+
 export const initialState: UserState = Object.freeze({ status: 'none' });
 
 export function isActive(state: UserState): state is ActiveUserState {

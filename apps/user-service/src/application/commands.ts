@@ -1,12 +1,4 @@
-import {
-  decide,
-  fold,
-  initialState,
-  uniqueKeyChanges,
-  upcast,
-  type UserCommand,
-  type UserState,
-} from '@user-service/user-domain';
+import { decide, uniqueKeyChanges, type UserCommand, type UserState } from '@user-service/user-domain';
 import {
   isConcurrencyError,
   isIdempotencyKeyReusedError,
@@ -17,6 +9,8 @@ import {
   type StoredEvent,
 } from '@user-service/event-store';
 import { ApplicationError } from './errors.js';
+import { createKeyedQueue } from './keyed-queue.js';
+import { foldAll, type LoadedUser, type UserStates } from './user-states.js';
 
 /** How a request wants its command recorded. */
 export interface CommandContext {
@@ -28,51 +22,67 @@ export interface CommandContext {
   readonly expectedVersion?: number;
   /** From `Idempotency-Key`: a retry of a recorded command answers the original outcome. */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
-}
-
-export interface LoadedUser {
-  readonly state: UserState;
-  readonly version: number;
-  readonly events: readonly StoredEvent[];
+  /**
+   * The caller's own user as authentication loaded it, earlier in this same request. A command on that user
+   * starts from it instead of loading again: one load per request.
+   */
+  readonly session?: { readonly userId: string; readonly loaded: LoadedUser };
 }
 
 export interface CommandOutcome {
-  /** Every event of the stream up to and including this command's. */
-  readonly history: readonly StoredEvent[];
+  /** The user right after this command (for a no-op, as it was decided on; for a retry, as it answered). */
+  readonly loaded: LoadedUser;
   /** The events this command recorded; empty for a no-op or an answered retry. */
   readonly recorded: readonly StoredEvent[];
   /** True when an idempotent retry was answered from the original append. */
   readonly replayed: boolean;
-  readonly state: UserState;
 }
 
 export interface CommandRunnerDeps {
-  readonly eventStore: EventStore;
+  readonly eventStore: Pick<EventStore, 'append' | 'recallAppend' | 'readStream'>;
+  readonly states: UserStates;
   readonly newEventId: () => string;
-  /** Re-decisions allowed when a concurrent write gets in first and no `If-Match` pins the version. */
+  /** Re-decisions allowed when another process writes first and no `If-Match` pins the version. */
   readonly maxAttempts?: number;
 }
 
 /**
- * Loads a user's stream, decides a command against it and appends the result, translating storage
- * conflicts into application errors. Without `If-Match`, a concurrent write makes it decide again on the
- * fresh state, so the other write is kept and this one is not lost; with it, a stale version is refused.
+ * Decides a command against a user's current state and appends the result, translating storage conflicts
+ * into application errors. Commands on one user run one at a time in this process, so they never conflict
+ * with each other; a write from another process still can, and then the command is decided again on the
+ * fresh state (without `If-Match`), so the other write is kept and this one is not lost. With `If-Match`,
+ * a stale version is refused.
  */
 export function createCommandRunner(deps: CommandRunnerDeps) {
+  const { states } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
+  const queue = createKeyedQueue();
 
-  async function load(userId: string, toVersion?: number): Promise<LoadedUser> {
-    const events = await deps.eventStore.readStream(userId, toVersion === undefined ? {} : { toVersion });
-    const state = fold(events.map(upcast), initialState);
-    return { state, version: events.at(-1)?.version ?? 0, events };
+  /**
+   * The state to decide on. Only a read made during this request may back a decision (a no-op decided on
+   * an older cached state could hide another process's write): the session's load, or a newer state that a
+   * command of this process recorded since, or else a fresh load.
+   */
+  async function current(userId: string, context: CommandContext, attempt: number): Promise<LoadedUser> {
+    const session = context.session?.userId === userId ? context.session.loaded : undefined;
+    if (attempt > 1 || session === undefined) return states.load(userId);
+    const cached = states.cached(userId);
+    return cached !== undefined && cached.version > session.version ? cached : session;
   }
 
+  /** The outcome an answered retry reports: the user as the original append left it. */
   async function replay(userId: string, result: AppendResult): Promise<CommandOutcome> {
-    const { state, events } = await load(userId, result.lastVersion);
-    return { history: events, recorded: [], replayed: true, state };
+    const now = await states.load(userId);
+    // Retries mostly come right after the original, when the user is still at its version. Later ones fold
+    // the prefix, which reads the stream up to that version.
+    const loaded =
+      now.version === result.lastVersion
+        ? now
+        : foldAll(await deps.eventStore.readStream(userId, { toVersion: result.lastVersion }));
+    return { loaded, recorded: [], replayed: true };
   }
 
-  async function run(
+  async function attemptCommand(
     userId: string,
     makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
     context: CommandContext,
@@ -84,7 +94,7 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
         const earlier = await recall(deps.eventStore, userId, idempotency);
         if (earlier) return replay(userId, earlier);
       }
-      const loaded = await load(userId);
+      const loaded = await current(userId, context, attempt);
       // With If-Match the caller decided on what it saw: if the stream moved on since, that decision is
       // refused, even if deciding again would change nothing.
       if (context.expectedVersion !== undefined && loaded.version !== context.expectedVersion) {
@@ -96,9 +106,7 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
       const expectedVersion = loaded.version;
       const command = await makeCommand(loaded.state);
       const decided = decide(command, loaded.state);
-      if (decided.length === 0) {
-        return { history: loaded.events, recorded: [], replayed: false, state: loaded.state };
-      }
+      if (decided.length === 0) return { loaded, recorded: [], replayed: false };
 
       const occurredAt = command.now;
       const newEvents: NewEvent[] = decided.map((event) => {
@@ -129,12 +137,7 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
         const recorded = newEvents.map(
           (event, i): StoredEvent => ({ ...event, streamId: userId, version: result.firstVersion + i }),
         );
-        return {
-          history: [...loaded.events, ...recorded],
-          recorded,
-          replayed: false,
-          state: fold(decided, loaded.state),
-        };
+        return { loaded: states.recorded(userId, loaded, recorded), recorded, replayed: false };
       } catch (error) {
         if (isUniquenessError(error)) {
           const taken = error.key.startsWith('email:') ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN';
@@ -159,13 +162,21 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     }
   }
 
-  return { load, run };
+  return {
+    run(
+      userId: string,
+      makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
+      context: CommandContext,
+    ): Promise<CommandOutcome> {
+      return queue.run(userId, () => attemptCommand(userId, makeCommand, context));
+    },
+  };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
 
 async function recall(
-  store: EventStore,
+  store: Pick<EventStore, 'recallAppend'>,
   streamId: string,
   idempotency: NonNullable<CommandContext['idempotency']>,
 ): Promise<AppendResult | undefined> {

@@ -8,6 +8,7 @@ export type ApplicationErrorCode =
   | 'INVALID_CREDENTIALS'
   | 'FORBIDDEN'
   | 'USER_NOT_FOUND'
+  | 'VERSION_NOT_FOUND'
   | 'EMAIL_TAKEN'
   | 'USERNAME_TAKEN'
   | 'INVALID_STATE'

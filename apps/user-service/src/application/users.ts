@@ -12,6 +12,7 @@ import { applyToView, type UserReadModel, type UserView } from '@user-service/us
 import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
 import { ApplicationError } from './errors.js';
 import type { Clock, Mailer, PasswordHasher, Principal, TokenService } from './ports.js';
+import { createUserStates, type LoadedUser } from './user-states.js';
 
 export interface UserApplicationDeps {
   readonly eventStore: EventStore;
@@ -27,7 +28,11 @@ export interface UserApplicationDeps {
   readonly publicUrl: string;
   /** Runs after every recorded command; the embedded host brings the read model up to date here. */
   readonly afterCommit?: () => Promise<void>;
-  readonly log: { error(obj: object, msg: string): void };
+  /** How many users' current states this process keeps folded (see `user-states.ts`). @default 10000 */
+  readonly stateCacheEntries?: number;
+  /** Events folded past the last snapshot before a new one is saved. @default 100 */
+  readonly snapshotEvery?: number;
+  readonly log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
 /** A user as the API shows it: never a password hash, never a token, never a removed user. */
@@ -49,6 +54,18 @@ export interface ProfileInput {
 
 export type Caller = CommandContext & { readonly principal?: Principal };
 
+/** Who a session token proves the caller to be, and, for a user, their state as it was just loaded. */
+export interface Authenticated {
+  readonly principal: Principal;
+  readonly session?: NonNullable<CommandContext['session']>;
+}
+
+/** Where a page of a user's history starts, and how long it may be. */
+export interface EventPage {
+  readonly fromVersion: number;
+  readonly limit: number;
+}
+
 export interface CommandResponse {
   readonly user: PublicUserView | undefined;
   readonly version: number;
@@ -57,16 +74,22 @@ export interface CommandResponse {
 
 /** The use cases of the user service, independent of HTTP. */
 export function createUserApplication(deps: UserApplicationDeps) {
-  const runner = createCommandRunner({ eventStore: deps.eventStore, newEventId: deps.newId });
+  const states = createUserStates({
+    eventStore: deps.eventStore,
+    log: deps.log,
+    ...(deps.stateCacheEntries === undefined ? {} : { cacheEntries: deps.stateCacheEntries }),
+    ...(deps.snapshotEvery === undefined ? {} : { snapshotEvery: deps.snapshotEvery }),
+  });
+  const runner = createCommandRunner({ eventStore: deps.eventStore, states, newEventId: deps.newId });
   const now = () => deps.clock.now().toISOString();
   // Unknown emails still cost one hash check, so a login's timing does not reveal who has an account.
   const decoyHash = deps.passwords.hash(randomBytes(16).toString('hex'));
 
   async function committed(outcome: CommandOutcome): Promise<CommandResponse> {
     if (outcome.recorded.length > 0 && deps.afterCommit) await deps.afterCommit();
-    const view = viewOf(outcome.history);
+    const { view, version } = outcome.loaded;
     const user = view !== undefined && isVisible(view) ? publicView(view) : undefined;
-    return { user, version: outcome.history.at(-1)?.version ?? 0, replayed: outcome.replayed };
+    return { user, version, replayed: outcome.replayed };
   }
 
   /** Mail goes out after the events are recorded; a failure is logged, never undoes the command. */
@@ -114,15 +137,14 @@ export function createUserApplication(deps: UserApplicationDeps) {
         }),
         { ...caller, actor: caller.actor ?? userId },
       );
-      if (!outcome.replayed && isActive(outcome.state)) {
-        await sendConfirmation(userId, outcome.state.email);
-      }
+      const { state } = outcome.loaded;
+      if (!outcome.replayed && isActive(state)) await sendConfirmation(userId, state.email);
       return committed(outcome);
     },
 
     async login(email: string, password: string): Promise<{ token: string; expiresIn: number }> {
       const userId = await deps.eventStore.lookupClaim(emailKey(email));
-      const user = userId === undefined ? undefined : (await runner.load(userId)).state;
+      const user = userId === undefined ? undefined : (await states.load(userId)).state;
       if (userId === undefined || user === undefined || !isActive(user)) {
         await deps.passwords.verify(password, await decoyHash);
         throw invalidCredentials();
@@ -136,26 +158,52 @@ export function createUserApplication(deps: UserApplicationDeps) {
       return { token, expiresIn: deps.tokens.sessionTtlSeconds };
     },
 
-    /** Checks a session token against the user's current state, not just its signature. */
-    async authenticate(token: string): Promise<Principal> {
+    /**
+     * Checks a session token against the user's current state, not just its signature. The state is read
+     * from the store on every call, so a revocation by any process counts at once.
+     */
+    async authenticate(token: string): Promise<Authenticated> {
       let claims;
       try {
         claims = deps.tokens.verifySession(token);
       } catch (cause) {
         throw new ApplicationError('UNAUTHORIZED', 'the session token is not valid', { cause });
       }
-      if (claims.role === 'admin') return { subject: claims.subject, role: 'admin' };
-      const { state } = await runner.load(claims.subject);
+      if (claims.role === 'admin') return { principal: { subject: claims.subject, role: 'admin' } };
+      const loaded = await states.load(claims.subject);
+      const { state } = loaded;
       // A password change or a removal revokes every session opened before it.
       if (!isActive(state) || state.passwordChangedAt !== claims.passwordSetAt) {
         throw new ApplicationError('UNAUTHORIZED', 'this session has been revoked');
       }
-      return { subject: claims.subject, role: 'user' };
+      return {
+        principal: { subject: claims.subject, role: 'user' },
+        session: { userId: claims.subject, loaded },
+      };
     },
 
-    async getUser(userId: string, principal: Principal): Promise<PublicUserView> {
-      requireSelfOrAdmin(principal, userId);
-      return visible(await deps.readModel.get(userId));
+    /**
+     * The user from the read model; with `minVersion`, never older than that version: while the read model
+     * lags behind it, the answer comes from the write side, and a version the user has not reached yet is
+     * `VERSION_NOT_FOUND`.
+     */
+    async getUser(
+      userId: string,
+      caller: { principal: Principal; session?: Authenticated['session'] },
+      minVersion?: number,
+    ): Promise<PublicUserView> {
+      requireSelfOrAdmin(caller.principal, userId);
+      const view = await deps.readModel.get(userId);
+      if (minVersion === undefined || (view !== undefined && view.version >= minVersion)) return visible(view);
+      const session = caller.session?.userId === userId ? caller.session.loaded : undefined;
+      const loaded: LoadedUser = session ?? (await states.load(userId));
+      if (loaded.version < minVersion) {
+        // Nothing to tell a stranger apart from a user who is merely behind: both are asked for a version
+        // the store does not hold, and only the caller's own user or an admin gets this far.
+        if (loaded.version === 0) throw notFound();
+        throw new ApplicationError('VERSION_NOT_FOUND', `the user has no version ${minVersion} yet`);
+      }
+      return visible(loaded.view);
     },
 
     /** The user as it was at a version or an instant, rebuilt from the event store. */
@@ -182,17 +230,21 @@ export function createUserApplication(deps: UserApplicationDeps) {
       return views.filter(isVisible).map(({ id, username, status }) => ({ id, username, status }));
     },
 
-    async events(userId: string, principal: Principal) {
+    /** One page of the user's history, without secrets, and where the next page starts if there is one. */
+    async events(userId: string, principal: Principal, page: EventPage) {
       requireSelfOrAdmin(principal, userId);
-      const events = await deps.eventStore.readStream(userId);
-      if (events.length === 0) throw notFound();
-      return events.map((event) => ({
+      const { fromVersion, limit } = page;
+      // One event past the page tells whether another page follows, without counting the stream.
+      const events = await deps.eventStore.readStream(userId, { fromVersion, toVersion: fromVersion + limit });
+      if (events.length === 0 && (fromVersion === 1 || (await states.load(userId)).version === 0)) throw notFound();
+      const items = events.slice(0, limit).map((event) => ({
         eventId: event.eventId,
         type: event.type,
         version: event.version,
         occurredAt: event.metadata.occurredAt,
         data: publicEventData(upcast(event)),
       }));
+      return { items, nextFromVersion: events.length > limit ? fromVersion + limit : undefined };
     },
 
     async updateProfile(userId: string, input: ProfileInput, caller: Caller): Promise<CommandResponse> {
@@ -208,9 +260,8 @@ export function createUserApplication(deps: UserApplicationDeps) {
     async changeEmail(userId: string, email: string, caller: Caller): Promise<CommandResponse> {
       requireSelfOrAdmin(caller.principal, userId);
       const outcome = await runner.run(userId, () => ({ type: 'ChangeEmail', now: now(), email }), caller);
-      if (outcome.recorded.length > 0 && isActive(outcome.state)) {
-        await sendConfirmation(userId, outcome.state.email);
-      }
+      const { state } = outcome.loaded;
+      if (outcome.recorded.length > 0 && isActive(state)) await sendConfirmation(userId, state.email);
       return committed(outcome);
     },
 
@@ -273,8 +324,9 @@ export function createUserApplication(deps: UserApplicationDeps) {
         { ...caller, actor: caller.actor ?? userId },
       );
       await committed(outcome);
-      if (outcome.replayed || !isActive(outcome.state)) return;
-      const to = outcome.state.email;
+      const { state } = outcome.loaded;
+      if (outcome.replayed || !isActive(state)) return;
+      const to = state.email;
       await mail(
         () =>
           deps.mailer.send({
@@ -314,6 +366,11 @@ export function createUserApplication(deps: UserApplicationDeps) {
       requireSelfOrAdmin(caller.principal, userId);
       const outcome = await runner.run(userId, () => ({ type: 'RemoveUser', now: now() }), caller);
       return committed(outcome);
+    },
+
+    /** Waits for work this layer started in the background (snapshot writes), before the stores close. */
+    async flush(): Promise<void> {
+      await states.flush();
     },
   };
 }

@@ -12,6 +12,7 @@ const STATUS_BY_CODE: Readonly<Record<string, readonly [status: number, publicCo
   INVALID_CREDENTIALS: [401],
   FORBIDDEN: [403],
   USER_NOT_FOUND: [404],
+  VERSION_NOT_FOUND: [404],
   EMAIL_TAKEN: [409],
   USERNAME_TAKEN: [409],
   INVALID_STATE: [409],

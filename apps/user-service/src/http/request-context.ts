@@ -2,12 +2,14 @@ import { createHmac } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { ApplicationError } from '../application/errors.js';
 import type { Principal } from '../application/ports.js';
-import type { Caller, UserApplication } from '../application/users.js';
+import type { Authenticated, Caller, UserApplication } from '../application/users.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by {@link requireAuth} for routes that need a signed-in caller. */
     principal?: Principal;
+    /** A signed-in user's own state, loaded by {@link requireAuth}, for the command to start from. */
+    session?: Authenticated['session'];
   }
 }
 
@@ -18,7 +20,9 @@ export function requireAuth(users: UserApplication) {
   return async (request: FastifyRequest): Promise<void> => {
     const match = BEARER.exec(request.headers.authorization ?? '');
     if (!match?.[1]) throw new ApplicationError('UNAUTHORIZED', 'a Bearer token is required');
-    request.principal = await users.authenticate(match[1]);
+    const { principal, session } = await users.authenticate(match[1]);
+    request.principal = principal;
+    if (session !== undefined) request.session = session;
   };
 }
 
@@ -35,6 +39,7 @@ export function callerOf(request: FastifyRequest, fingerprintSecret: string): Ca
   } = { correlationId: String(request.id) };
   if (principal) caller.principal = principal;
   if (actor) caller.actor = actor;
+  if (request.session) caller.session = request.session;
 
   const ifMatch = request.headers['if-match'];
   if (ifMatch !== undefined) {

@@ -52,12 +52,35 @@ export const LoginBody = Type.Object(
 export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
 export const ResetConfirmBody = Type.Object({ token: Token, newPassword: Password }, { additionalProperties: false });
 
+/** Query strings are strings, and nothing is coerced (see app.ts), so a version is a string of digits. */
+const VersionParam = (description: string) => Type.String({ pattern: '^[1-9][0-9]{0,14}$', description });
+
 export const GetUserQuery = Type.Object(
   {
     at: Type.Optional(Type.String({ format: 'date-time', description: 'The user as it was at this instant' })),
-    // Query strings are strings, and nothing is coerced (see app.ts), so the version is a string of digits.
-    version: Type.Optional(
-      Type.String({ pattern: '^[1-9][0-9]{0,14}$', description: 'The user as it was at this version' }),
+    version: Type.Optional(VersionParam('The user as it was at this version')),
+    minVersion: Type.Optional(
+      VersionParam(
+        'Read your writes: the answer is never older than this version (an ETag this API returned). ' +
+          'While the read model lags behind it, the answer comes from the event store; a version the user ' +
+          'has not reached gets 404 VERSION_NOT_FOUND.',
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** The longest page of history one request returns, and the length of a page when none is asked for. */
+export const EVENT_PAGE = Object.freeze({ defaultLimit: 100, maxLimit: 1000 });
+
+export const EventsQuery = Type.Object(
+  {
+    fromVersion: Type.Optional(VersionParam('The first version of the page @default 1')),
+    limit: Type.Optional(
+      Type.String({
+        pattern: '^(?:[1-9][0-9]{0,2}|1000)$',
+        description: `Events per page, 1 to ${EVENT_PAGE.maxLimit} @default ${EVENT_PAGE.defaultLimit}`,
+      }),
     ),
   },
   { additionalProperties: false },
@@ -101,6 +124,9 @@ export const EventList = Type.Object({
       occurredAt: Type.String({ format: 'date-time' }),
       data: Type.Object({}, { additionalProperties: true }),
     }),
+  ),
+  next: Type.Optional(
+    Type.String({ description: 'The link to the next page, also sent as `Link: <…>; rel="next"`; absent on the last' }),
   ),
 });
 

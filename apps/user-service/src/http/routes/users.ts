@@ -6,7 +6,9 @@ import {
   ChangeEmailBody,
   ChangePasswordBody,
   Empty,
+  EVENT_PAGE,
   EventList,
+  EventsQuery,
   FindUsersQuery,
   GetUserQuery,
   Problem,
@@ -104,17 +106,21 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
     async (request, reply) => {
       const { id } = request.params;
-      const { at, version } = request.query;
+      const { at, version, minVersion } = request.query;
       const principal = request.principal!;
-      if (at !== undefined && version !== undefined) {
-        throw new ApplicationError('VALIDATION_FAILED', 'give at most one of at and version');
+      if ([at, version, minVersion].filter((given) => given !== undefined).length > 1) {
+        throw new ApplicationError('VALIDATION_FAILED', 'give at most one of at, version and minVersion');
       }
       const user =
         version !== undefined
           ? await users.getUserAsOf(id, principal, { version: Number(version) })
           : at !== undefined
             ? await users.getUserAsOf(id, principal, { at: new Date(at) })
-            : await users.getUser(id, principal);
+            : await users.getUser(
+                id,
+                { principal, ...(request.session ? { session: request.session } : {}) },
+                minVersion === undefined ? undefined : Number(minVersion),
+              );
       return reply.header('etag', etag(user.version)).send(user);
     },
   );
@@ -221,13 +227,22 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     {
       preHandler: auth,
       schema: {
-        summary: "The user's history, without any secret",
+        summary: "The user's history, without any secret, a page at a time",
         tags: ['users'],
         security: bearer,
         params: UserIdParams,
-        response: { 200: EventList, ...problems(401, 403, 404) },
+        querystring: EventsQuery,
+        response: { 200: EventList, ...problems(400, 401, 403, 404) },
       },
     },
-    async (request) => ({ items: await users.events(request.params.id, request.principal!) }),
+    async (request, reply) => {
+      const { id } = request.params;
+      const fromVersion = Number(request.query.fromVersion ?? 1);
+      const limit = Number(request.query.limit ?? EVENT_PAGE.defaultLimit);
+      const page = await users.events(id, request.principal!, { fromVersion, limit });
+      if (page.nextFromVersion === undefined) return { items: page.items };
+      const next = `/users/${encodeURIComponent(id)}/events?fromVersion=${page.nextFromVersion}&limit=${limit}`;
+      return reply.header('link', `<${next}>; rel="next"`).send({ items: page.items, next });
+    },
   );
 };
