@@ -1,6 +1,7 @@
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { createLineRedactor } from './redact.js';
 
-/** Keys that hold a secret in this system, whoever logs them. */
+/** Keys that hold a secret in this system, whoever logs them, and at whatever depth. */
 export const SECRET_KEYS: readonly string[] = [
   'authorization',
   'cookie',
@@ -14,33 +15,32 @@ export const SECRET_KEYS: readonly string[] = [
   'jwtSecret',
 ];
 
-/**
- * Where pino blanks secrets out: at the top of a log object and up to three levels down, which covers
- * `{ req: { headers: { authorization } } }` and `{ req: { body: { password } } }`. pino's paths match a fixed
- * depth, so each depth is listed.
- */
-export const SECRET_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => [
-  key,
-  `*.${key}`,
-  `*.*.${key}`,
-  `*.*.*.${key}`,
-]);
-
 export interface ServiceLoggerOptions {
   /** Put on every line as `service`. */
   readonly service: string;
   readonly level: LoggerOptions['level'];
-  /** More paths to blank out, beyond {@link SECRET_PATHS}: what this app must never log, such as event data. */
+  /**
+   * More keys to blank out at any depth, beyond {@link SECRET_KEYS}: what this app must never log, such as
+   * event data.
+   */
   readonly redact?: readonly string[];
   /** Where lines go. @default standard output */
   readonly destination?: DestinationStream;
 }
 
-/** The options every root logger of the system is made with. */
+/** What a redacted value reads as. */
+export const CENSOR = '[redacted]';
+
+/**
+ * The options every root logger of the system is made with. Every finished line passes through the
+ * redactor, so a secret key is blanked out wherever it sits: in the merging object, in what a serializer
+ * made of an error or a request, or in a child logger's bindings.
+ */
 export function serviceLoggerOptions(options: Omit<ServiceLoggerOptions, 'destination'>): LoggerOptions {
+  const redact = createLineRedactor([...SECRET_KEYS, ...(options.redact ?? [])], CENSOR);
   return {
     level: options.level,
-    redact: { paths: [...SECRET_PATHS, ...(options.redact ?? [])], censor: '[redacted]' },
+    hooks: { streamWrite: redact },
     base: { service: options.service },
   };
 }

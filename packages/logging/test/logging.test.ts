@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { createServiceLogger, serviceLoggerOptions } from '../src/index.js';
+import { createLineRedactor } from '../src/redact.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -13,9 +14,9 @@ function capture() {
   return { lines, destination };
 }
 
-t.test('secrets are blanked at any depth up to three levels, and extra paths too', async (t) => {
+t.test('secrets are blanked at any depth, and extra keys too', async (t) => {
   const { lines, destination } = capture();
-  const log = createServiceLogger({ service: 'test', level: 'info', redact: ['data', '*.data'], destination });
+  const log = createServiceLogger({ service: 'test', level: 'info', redact: ['data'], destination });
   log.info(
     {
       token: 't1',
@@ -47,4 +48,44 @@ t.test('the options carry the level and the service name', async (t) => {
   t.match(serviceLoggerOptions({ service: 'svc', level: 'debug' }), { level: 'debug', base: { service: 'svc' } });
   const log = createServiceLogger({ service: 'svc', level: 'silent' });
   t.equal(log.level, 'silent', 'writes to standard output when no destination is given');
+});
+
+t.test('deeper than any fixed path, in bindings, and in what serializers add', async (t) => {
+  const { lines, destination } = capture();
+  const log = createServiceLogger({ service: 'test', level: 'info', destination });
+  const error = Object.assign(new Error('boom'), { token: 'err-token-1', details: { secret: 's3' } });
+  log.child({ session: { token: 'child-token-1' } }).error(
+    { err: error, a: { b: { c: { d: { e: { password: 'deep-pw-1' } } } } }, list: [{ authorization: 'Bearer z' }] },
+    'failed',
+  );
+  const [line] = lines;
+  t.match(line, {
+    session: { token: '[redacted]' },
+    err: { message: 'boom', token: '[redacted]', details: { secret: '[redacted]' } },
+    a: { b: { c: { d: { e: { password: '[redacted]' } } } } },
+    list: [{ authorization: '[redacted]' }],
+  });
+  t.notMatch(JSON.stringify(line), /child-token-1|err-token-1|s3"|deep-pw-1|Bearer/, 'nothing secret survives');
+});
+
+t.test('the redactor blanks whole values of every JSON kind and leaves look-alikes in strings alone', async (t) => {
+  const redact = createLineRedactor(['token', 'data'], '[x]');
+  const line = (value: unknown) => `${JSON.stringify(value)}\n`;
+  const cases: Array<[unknown, unknown]> = [
+    [{ token: 'a"b\\"c', n: 1 }, { token: '[x]', n: 1 }],
+    [{ token: 42, n: 1 }, { token: '[x]', n: 1 }],
+    [{ n: 1, token: null }, { n: 1, token: '[x]' }],
+    [{ data: { token: 'inner', list: [1, { a: '}' }] }, after: 'kept' }, { data: '[x]', after: 'kept' }],
+    [{ data: [1, [2, '],'], { b: 3 }], token: true }, { data: '[x]', token: '[x]' }],
+    [{ msg: 'the "token": field is mentioned here', token: 't' }, { msg: 'the "token": field is mentioned here', token: '[x]' }],
+    [{ tokens: 'other key', token_id: 'x' }, { tokens: 'other key', token_id: 'x' }],
+  ];
+  for (const [input, expected] of cases) {
+    const out = redact(line(input));
+    t.strictSame(JSON.parse(out), expected, JSON.stringify(input));
+    t.ok(out.endsWith('}\n'), 'the line stays one JSON line');
+  }
+  const untouched = line({ a: 1, b: 'plain' });
+  t.equal(redact(untouched), untouched, 'a line without secrets is returned as it was');
+  t.equal(createLineRedactor([], '[x]')(untouched), untouched, 'no keys: nothing to do');
 });

@@ -28,16 +28,23 @@ export function createJwtService(options: JwtOptions): TokenService {
       expiresIn: ttlSeconds * 1000,
       clockTimestamp: clock(),
     });
-  const verify = (audience: string) => (token: string) =>
+  const verifier = (audience: string, clockTimestamp?: number) =>
     createVerifier({
       key: options.secret,
       algorithms: ['HS256'],
       allowedIss: ISSUER,
       allowedAud: audience,
       requiredClaims: ['exp', 'sub', 'iss', 'aud'],
-      clockTimestamp: clock(),
+      ...(clockTimestamp === undefined ? {} : { clockTimestamp }),
       cache: false,
-    })(token) as Record<string, unknown>;
+    });
+  // Every authenticated request verifies a token, so the verifier (and its key object) is made once. A
+  // test clock fixes fast-jwt's time at creation, so with one a verifier is made per token instead.
+  const verify = (audience: string): ((token: string) => Record<string, unknown>) => {
+    if (options.now !== undefined) return (token) => verifier(audience, clock())(token) as Record<string, unknown>;
+    const once = verifier(audience);
+    return (token) => once(token) as Record<string, unknown>;
+  };
   const verifySessionToken = verify(SESSION_AUDIENCE);
   const verifyConfirmationToken = verify(CONFIRMATION_AUDIENCE);
 
