@@ -93,13 +93,13 @@ export function decideCommands(userId: string, commands: readonly UserCommand[],
  * The service's everyday commands, one event each, in a plausible mix: profile edits most often, then
  * password changes and resets, email changes and username changes (which claim and release keys).
  */
-function nextCommand(n: number, k: number, state: { confirmed: boolean }, random: () => number, at: string): UserCommand {
+function nextCommand(tag: string, k: number, state: { confirmed: boolean }, random: () => number, at: string): UserCommand {
   if (!state.confirmed && (k === 1 || random() < 0.5)) {
     state.confirmed = true;
     return { type: 'ConfirmEmail', now: at };
   }
   const roll = random();
-  if (roll < 0.45) return { type: 'UpdateProfile', now: at, name: `Name ${n}.${k}`, surname: `Surname ${n}` };
+  if (roll < 0.45) return { type: 'UpdateProfile', now: at, name: `Name ${tag}.${k}`, surname: `Surname ${tag}` };
   if (roll < 0.6) return { type: 'ChangePassword', now: at, passwordHash: passwordHash(random) };
   if (roll < 0.75) {
     const expiresAt = new Date(Date.parse(at) + 3_600_000).toISOString();
@@ -107,9 +107,9 @@ function nextCommand(n: number, k: number, state: { confirmed: boolean }, random
   }
   if (roll < 0.9) {
     state.confirmed = false;
-    return { type: 'ChangeEmail', now: at, email: `user${n}.${k}@example.org` };
+    return { type: 'ChangeEmail', now: at, email: `${tag}.${k}@example.org` };
   }
-  return { type: 'UpdateProfile', now: at, username: `user_${n}_${k}` };
+  return { type: 'UpdateProfile', now: at, username: `user_${tag}_${k}` };
 }
 
 export interface HistoryOptions {
@@ -148,7 +148,7 @@ export function userHistories(options: HistoryOptions): UserHistory[] {
     const state = { confirmed: false };
     const removed = options.eventsPerUser > 1 && random() < removedShare;
     const ordinary = options.eventsPerUser - 1 - (removed ? 1 : 0);
-    for (let k = 1; k <= ordinary; k++) commands.push(nextCommand(n, k, state, random, at()));
+    for (let k = 1; k <= ordinary; k++) commands.push(nextCommand(tag, k, state, random, at()));
     if (removed) commands.push({ type: 'RemoveUser', now: at() });
     histories.push({ userId, steps: decideCommands(userId, commands, random) });
   }
