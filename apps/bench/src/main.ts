@@ -1,223 +1,199 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventStore, NewEvent, StoredEvent } from '@user-service/event-store';
-import { createDynamoDbEventStore, ensureEventStoreTable } from '@user-service/event-store/dynamodb';
-import { createSqliteEventStore } from '@user-service/event-store/sqlite';
-import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
-import {
-  decide,
-  fold,
-  initialState,
-  uniqueKeyChanges,
-  type UserCommand,
-  type UserEvent,
-  type UserState,
-} from '@user-service/user-domain';
-import { applyToView, createProjector, type UserView } from '@user-service/user-read-model';
-import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
-import Database from 'better-sqlite3';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { storageFigures } from './figures/index.js';
+import { HTTP_IDS, runHttpFigures } from './http/index.js';
+import { killAllChildrenNow, stopAllChildren, taskset } from './http/processes.js';
+import type { BenchContext, BenchResult, Figure } from './result.js';
 
 /**
- * `pnpm bench`: every figure is measured in this run next to a baseline measured the same way, and printed
- * as a ratio, so that a noisy machine moves both sides alike. Nothing here gates a test.
+ * `pnpm bench`: every figure is a ratio of something measured against a baseline measured in the same
+ * run, interleaved over rounds, so that a noisy machine moves both sides alike. It prints a table, writes
+ * bench/results/latest.json, and gates nothing: a missed target is a finding, not a failure of the run.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'user-service-bench-'));
-const rows: Array<{ what: string; measured: string; baseline: string; ratio: number }> = [];
+/** A storage figure may say which ids it reports, so that `--only` can skip it without running it. */
+type DeclaredFigure = Figure & { readonly ids?: readonly string[] };
 
-function report(what: string, measured: string, baseline: string, ratio: number): void {
-  rows.push({ what, measured, baseline, ratio });
-  process.stderr.write(`  ${what}: ${ratio.toFixed(2)}×\n`);
+const STORAGE_FIGURES = storageFigures as readonly DeclaredFigure[];
+
+function storageIds(): string[] {
+  return STORAGE_FIGURES.flatMap((figure) => figure.ids ?? []);
 }
 
-const now = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
+/**
+ * Whether `--only` selector `wanted` picks storage result `id`: the same id, or, for a selector that is no
+ * figure's own id, any id it prefixes (`rebuild` picks `rebuild-sqlite`, `ddb-write-units` picks
+ * `ddb-write-units:RegisterUser`).
+ */
+function picks(wanted: string, id: string): boolean {
+  if (id === wanted || id.startsWith(`${wanted}:`)) return true;
+  return id.startsWith(`${wanted}-`) && !storageIds().includes(wanted);
+}
 
-/** A user's commands, decided by the domain into events, with the append options the service would use. */
-function decideAll(commands: UserCommand[]): Array<{ events: NewEvent[]; claims: string[]; releases: string[] }> {
-  let state: UserState = initialState;
-  return commands.map((command) => {
-    const decided = decide(command, state);
-    const keys = uniqueKeyChanges(state, decided);
-    state = fold(decided, state);
-    return { events: decided.map(toNewEvent), ...keys };
+const USAGE = `Usage: pnpm bench [--quick] [--only <id>[,<id>…]]
+
+Measures the service against baselines measured in the same run, and prints the ratios.
+Writes bench/results/latest.json (this run's results) and bench/results/latest-run.json (the machine).
+
+  --quick        3 rounds of 2 s a side and a 15 s soak: the whole bench in under 3 minutes
+  --only <ids>   run only these figures (comma-separated); see docs/benchmarks.md
+  --help         print this and exit
+
+HTTP figures: ${HTTP_IDS.join(', ')}
+Storage figures: ${storageIds().join(', ') || '(none yet)'}
+
+Exit status: 0 when every selected figure ran (whether or not it met its target), 1 when one failed to
+run, 64 on a bad option.
+`;
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+
+interface Options {
+  readonly quick: boolean;
+  readonly only?: ReadonlySet<string>;
+}
+
+function parseOptions(argv: readonly string[]): Options | 'help' {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
   });
+  if (values.help) return 'help';
+  if (positionals.length > 0) throw new Error(`unexpected argument: ${positionals.join(' ')}`);
+  const only = values.only
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  if (only !== undefined && only.length === 0) throw new Error('--only needs at least one figure id');
+  return { quick: values.quick === true, ...(only === undefined ? {} : { only: new Set(only) }) };
 }
 
-function toNewEvent(event: UserEvent): NewEvent {
-  const id = randomUUID();
+function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return String(value);
+  const magnitude = Math.abs(value);
+  if (magnitude >= 100) return Math.round(value).toLocaleString('en-US');
+  if (magnitude >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** The results as a table: id, ratio, min–max, target, pass, value / baseline with units. */
+function table(results: readonly BenchResult[]): string {
+  const header = ['id', 'ratio', 'min–max', 'target', 'pass', 'value / baseline'];
+  const rows = results.map((result) => [
+    result.id,
+    result.ratio.toFixed(2),
+    `${result.min.toFixed(2)}–${result.max.toFixed(2)}`,
+    result.target,
+    result.pass === null ? '—' : result.pass ? 'yes' : 'NO',
+    `${formatNumber(result.value)} ${result.unit} / ${formatNumber(result.baseline)} ${result.unit}`,
+  ]);
+  const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+function machine(loadAverageAtStart: readonly number[]): Record<string, unknown> {
+  const processors = cpus();
   return {
-    eventId: id,
-    type: event.type,
-    schemaVersion: event.schemaVersion,
-    data: event.data as unknown as NewEvent['data'],
-    metadata: { occurredAt: now(0), correlationId: id, causationId: id },
+    cpu: processors[0]?.model ?? 'unknown',
+    cores: processors.length,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    kernel: release(),
+    node: process.version,
+    loadAverageAtStart: loadAverageAtStart.map((load) => Math.round(load * 100) / 100),
+    pinned: taskset() !== null,
   };
 }
 
-function lifecycle(n: number): UserCommand[] {
-  return [
-    { type: 'RegisterUser', now: now(0), email: `u${n}@example.com`, username: `user_${n}`, passwordHash: `scrypt$${'h'.repeat(80)}` },
-    { type: 'ConfirmEmail', now: now(1) },
-    { type: 'UpdateProfile', now: now(2), name: `Name ${n}` },
-    { type: 'ChangeEmail', now: now(3), email: `u${n}@example.org` },
-    { type: 'RemoveUser', now: now(4) },
-  ];
-}
+async function main(): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 64;
+  }
+  if (options === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const { quick, only } = options;
 
-/** Durable single-event appends on SQLite, against the cheapest durable insert SQLite can do. */
-function sqliteAppends(count: number): Promise<void> {
-  return (async () => {
-    const raw = new Database(join(dir, 'raw.db'));
-    raw.pragma('journal_mode = WAL');
-    raw.pragma('synchronous = FULL');
-    raw.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY AUTOINCREMENT, stream_id TEXT NOT NULL,
-      version INTEGER NOT NULL, data TEXT NOT NULL, UNIQUE (stream_id, version)) STRICT`);
-    const insert = raw.prepare('INSERT INTO events (stream_id, version, data) VALUES (?, ?, ?)');
-    const once = raw.transaction((i: number) => insert.run(`s-${i % 50}`, Math.floor(i / 50) + 1, '{"n":1}'));
-    let start = performance.now();
-    for (let i = 0; i < count; i++) once.immediate(i);
-    const baselineMs = performance.now() - start;
-    raw.close();
-
-    const store = createSqliteEventStore({ filename: join(dir, 'events.db') });
-    const versions = new Map<string, number>();
-    start = performance.now();
-    for (let i = 0; i < count; i++) {
-      const streamId = `s-${i % 50}`;
-      const expectedVersion = versions.get(streamId) ?? 0;
-      const [event] = decideAll([lifecycle(i)[0]!])[0]!.events;
-      await store.append(streamId, [event!], { expectedVersion });
-      versions.set(streamId, expectedVersion + 1);
-    }
-    const storeMs = performance.now() - start;
-    await store.close();
-    report(
-      `SQLite: ${count} durable single-event appends, time`,
-      `${Math.round((count / storeMs) * 1000)} appends/s`,
-      `${Math.round((count / baselineMs) * 1000)} raw inserts/s`,
-      storeMs / baselineMs,
-    );
-  })();
-}
-
-/** Projecting a history into the SQLite read model, against writing the same final views directly. */
-async function projection(users: number): Promise<void> {
-  const store = createSqliteEventStore({ filename: join(dir, 'projection-events.db') });
-  const events: StoredEvent[] = [];
-  for (let n = 0; n < users; n++) {
-    const userId = `user-${n}`;
-    let version = 0;
-    for (const { events: decided, claims, releases } of decideAll(lifecycle(n).slice(0, 4))) {
-      await store.append(userId, decided, { expectedVersion: version, claims, releases });
-      version += decided.length;
-    }
-    events.push(...(await store.readStream(userId)));
+  const workDir = mkdtempSync(join(tmpdir(), 'user-service-bench-'));
+  // However the bench ends, no child outlives it and no temporary folder stays behind.
+  process.once('exit', () => {
+    killAllChildrenNow();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\n${signal}: stopping the servers and the load generator…\n`);
+      void stopAllChildren().finally(() => process.exit(code));
+      // A second signal, or a child that will not stop, ends it at once (the exit handler still kills).
+      setTimeout(() => process.exit(code), 3000).unref();
+    });
   }
 
-  const baselineModel = createSqliteUserReadModel({ filename: join(dir, 'baseline-views.db') });
-  const finals = new Map<string, UserView>();
-  for (const event of events) finals.set(event.streamId, applyToView(finals.get(event.streamId), event));
-  let start = performance.now();
-  for (const view of finals.values()) await baselineModel.put(view, 0);
-  const baselineMs = performance.now() - start;
-  await baselineModel.close();
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const log = (message: string) => process.stderr.write(`${message}\n`);
+  const context: BenchContext = { quick, rounds: quick ? 3 : 5, workDir, log };
+  log(`pnpm bench${quick ? ' --quick' : ''}${only ? ` --only ${[...only].join(',')}` : ''}: ${context.rounds} rounds a figure`);
 
-  const readModel = createSqliteUserReadModel({ filename: join(dir, 'views.db') });
-  const projector = createProjector({ readModel, eventStore: store });
-  start = performance.now();
-  for (let i = 0; i < events.length; i += 100) await projector.applyBatch(events.slice(i, i + 100));
-  const projectMs = performance.now() - start;
-  await readModel.close();
-  await store.close();
-  report(
-    `Projection: ${events.length} events of ${users} users into SQLite, time`,
-    `${Math.round((events.length / projectMs) * 1000)} events/s`,
-    `${Math.round((users / baselineMs) * 1000)} final views/s written`,
-    projectMs / baselineMs,
-  );
-}
-
-/**
- * The write units each command costs on DynamoDB, against the minimum docs/event-store.md gives for it.
- * Billed units are counted from the requests (PutItem 1, TransactWriteItems 2 per item, all items here
- * under 1 KB), since DynamoDB Local's own figures for transactions are wrong.
- */
-async function dynamoDbWriteUnits(): Promise<void> {
-  const dynamo = await startDynamoDbLocal();
-  const client = new DynamoDBClient(dynamoDbClientConfig(dynamo.endpoint, `bench${Date.now()}`));
+  const results: BenchResult[] = [];
+  const failures: string[] = [];
+  let setup: Readonly<Record<string, unknown>> | undefined;
   try {
-    await ensureEventStoreTable(client, 'bench-events');
-    let wcu = 0;
-    let reads = 0;
-    client.middlewareStack.add(
-      (next, context) => async (args) => {
-        const input = args.input as { TransactItems?: unknown[] };
-        if (context.commandName === 'PutItemCommand') wcu += 1;
-        if (context.commandName === 'TransactWriteItemsCommand') wcu += 2 * (input.TransactItems?.length ?? 0);
-        if (context.commandName === 'GetItemCommand') reads += 1;
-        return next(args);
-      },
-      { step: 'initialize', name: 'countWriteUnits' },
-    );
-    const store: EventStore = createDynamoDbEventStore({ client, tableName: 'bench-events' });
-    const minimum: Record<string, number> = {
-      RegisterUser: 6,
-      'RegisterUser + Idempotency-Key': 8,
-      ConfirmEmail: 1,
-      UpdateProfile: 1,
-      ChangeEmail: 6,
-      RemoveUser: 6,
+    const http = await runHttpFigures(context, { baseEnv: process.env, ...(only === undefined ? {} : { only }) });
+    results.push(...http.results);
+    setup = http.setup;
+  } catch (error) {
+    failures.push(`HTTP figures: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    await stopAllChildren();
+  }
+
+  // Selectors that are not HTTP figures are storage ones.
+  const wanted = only === undefined ? undefined : [...only].filter((id) => !HTTP_IDS.includes(id) && !id.startsWith('bundle-'));
+  const wantedBy = (id: string) => wanted === undefined || wanted.some((selector) => picks(selector, id));
+  for (const figure of STORAGE_FIGURES) {
+    if (wanted !== undefined && (wanted.length === 0 || (figure.ids !== undefined && !figure.ids.some(wantedBy)))) continue;
+    try {
+      results.push(...(await figure(context)).filter((result) => wantedBy(result.id)));
+    } catch (error) {
+      failures.push(`${figure.ids?.join(', ') ?? (figure.name || 'a storage figure')}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  }
+  for (const selector of wanted ?? []) {
+    if (!results.some((result) => picks(selector, result.id))) failures.push(`no figure reported ${selector}`);
+  }
+
+  if (results.length > 0) {
+    process.stdout.write(`\n${table(results)}\n`);
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const run = {
+      startedAt: startedAt.toISOString(),
+      seconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      quick,
+      only: only === undefined ? null : [...only],
+      rounds: context.rounds,
+      machine: machine(loadAtStart),
+      ...(setup === undefined ? {} : { httpSetup: setup }),
+      failures,
     };
-    const measured: Record<string, number> = {};
-    for (const [n, withKey] of [
-      [1, false],
-      [2, true],
-    ] as const) {
-      const userId = randomUUID();
-      let version = 0;
-      for (const [i, step] of decideAll(lifecycle(n)).entries()) {
-        const type = lifecycle(n)[i]!.type;
-        const name = type === 'RegisterUser' && withKey ? 'RegisterUser + Idempotency-Key' : type;
-        const idempotency = name.endsWith('Key') ? { idempotencyKey: randomUUID() } : {};
-        wcu = 0;
-        await store.append(userId, step.events, {
-          expectedVersion: version,
-          claims: step.claims,
-          releases: step.releases,
-          ...idempotency,
-        });
-        version += step.events.length;
-        if (!withKey || name.endsWith('Key')) measured[name] = wcu;
-      }
-    }
-    for (const [name, units] of Object.entries(measured)) {
-      report(`DynamoDB: write units of ${name}`, `${units} WCU`, `${minimum[name]} WCU minimum`, units / (minimum[name] ?? 1));
-    }
-    process.stderr.write(`  (${reads} strongly consistent reads in all, for version checks and idempotency records)\n`);
-  } finally {
-    client.destroy();
-    await dynamo.stop();
+    writeFileSync(join(RESULTS_DIR, 'latest-run.json'), `${JSON.stringify(run, null, 2)}\n`);
+    log(`\nwrote ${join('bench', 'results', 'latest.json')} (${results.length} results) in ${run.seconds} s`);
   }
+  for (const failure of failures) log(`\nFAILED: ${failure}`);
+  return failures.length > 0 ? 1 : 0;
 }
 
-async function main(): Promise<void> {
-  process.stderr.write('Measuring…\n');
-  try {
-    await sqliteAppends(1000);
-    await projection(300);
-    await dynamoDbWriteUnits();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const width = Math.max(...rows.map((row) => row.what.length));
-  process.stdout.write(`\n${'what'.padEnd(width)}  ratio   measured / baseline\n`);
-  for (const row of rows) {
-    process.stdout.write(`${row.what.padEnd(width)}  ${row.ratio.toFixed(2).padStart(5)}×  ${row.measured} / ${row.baseline}\n`);
-  }
-}
-
-await main();
+process.exit(await main());
