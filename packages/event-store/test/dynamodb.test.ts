@@ -21,6 +21,7 @@ import {
   ensureEventStoreTable,
   eventFromItem,
 } from '../src/dynamodb/index.js';
+import { plainItem } from '../src/dynamodb/items.js';
 import { eventStoreContract, testEvent, testEvents, uniqueStreamId } from '../src/testing/index.js';
 
 // DynamoDB Local takes seconds to start, and the model-based test creates a table per run.
@@ -406,3 +407,63 @@ t.test('dynamodb: a put retried after a lost response is a success, not a confli
   const conflict = await store.append(streamId, [other!], { expectedVersion: 0 }).catch((e: unknown) => e);
   t.ok(isConcurrencyError(conflict), 'another writer’s event in the slot is still a conflict');
 });
+
+t.test('dynamodb: a snapshot is one item of its own, written in 1 WCU and read in 1 RCU, never an event', async (t) => {
+  const client = await isolatedClient();
+  t.teardown(() => client.destroy());
+  const store = createDynamoDbEventStore({ client, tableName: TABLE });
+  const streamId = uniqueStreamId('user');
+  await store.append(streamId, testEvents(3), { expectedVersion: 0 });
+  const sent = observe(client);
+
+  const state = { status: 'active', email: 'ann@example.com', username: 'ann', name: 'Ann', surname: null };
+  await store.writeSnapshot(streamId, { schema: 'user-state@1', version: 3, state });
+  t.same(sent.map((s) => [s.command, s.outcome]), [['PutItemCommand', 1]], 'one conditional put of 1 WCU');
+  const item = sent[0]?.input['Item'] as Record<string, AttributeValue>;
+  t.match(item, {
+    [PARTITION_KEY]: { S: `${KEY_PREFIXES.snapshot}user-state@1#${streamId}` },
+    [SORT_KEY]: { N: '0' },
+    [ITEM_TYPE_ATTRIBUTE]: { S: 'snapshot' },
+    streamId: { S: streamId },
+    schema: { S: 'user-state@1' },
+    version: { N: '3' },
+    state: { S: JSON.stringify(state) },
+  }, 'keyed snapshot#<schema>#<streamId> with sort key 0');
+  t.ok(itemBytes(item) <= 1024, `the item is under 1 KB (${itemBytes(item)} bytes), so AWS bills 1 WCU`);
+  t.equal(eventFromItem(plainItem(item)), undefined, 'the stream relay reads it as no event');
+
+  sent.length = 0;
+  await store.writeSnapshot(streamId, { schema: 'user-state@1', version: 2, state: {} });
+  t.same(
+    sent.map((s) => [s.command, s.outcome]),
+    [['PutItemCommand', 'ConditionalCheckFailedException']],
+    'an older snapshot is refused by the condition, in the same single request',
+  );
+
+  sent.length = 0;
+  t.same(await store.readSnapshot(streamId, 'user-state@1'), { schema: 'user-state@1', version: 3, state });
+  t.same(sent.map((s) => [s.command, s.outcome]), [['GetItemCommand', 1]], 'a read is one strongly consistent get of 1 RCU');
+  t.equal(sent[0]?.input['ConsistentRead'], true);
+});
+
+t.test('dynamodb: a tail read follows Query pages of 1 MB to the end of the stream', async (t) => {
+  const client = await isolatedClient();
+  t.teardown(() => client.destroy());
+  const store = createDynamoDbEventStore({ client, tableName: TABLE });
+  const streamId = uniqueStreamId();
+  const payload = 'z'.repeat(40 * 1024);
+  const events = Array.from({ length: 60 }, (_, i) => testEvent('Big', { i, payload }));
+  for (let i = 0; i < events.length; i += 12) {
+    await store.append(streamId, events.slice(i, i + 12), { expectedVersion: i });
+  }
+  const sent = observe(client);
+  const tail = await store.readStream(streamId, { fromVersion: 2 });
+  t.same(tail.map((e) => e.version), Array.from({ length: 59 }, (_, i) => i + 2));
+  const queries = sent.filter((s) => s.command === 'QueryCommand');
+  t.ok(queries.length >= 3, `59 events of 40 KB took ${queries.length} Query pages`);
+  t.ok(
+    queries.slice(1).every((q) => q.input['ExclusiveStartKey'] !== undefined),
+    'each page after the first resumes where the last one stopped',
+  );
+});
+

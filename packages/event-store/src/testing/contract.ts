@@ -7,7 +7,7 @@ import {
   isInvalidArgumentError,
   isUniquenessError,
 } from '../errors.js';
-import type { AppendOptions, EventStore, NewEvent, StoredEvent } from '../types.js';
+import type { AppendOptions, EventStore, NewEvent, Snapshot, StoredEvent } from '../types.js';
 import { testEvent, testEvents, uniqueStreamId } from './fixtures.js';
 
 type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
@@ -387,6 +387,180 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     }
     t.same(await store.readAll({ limit: 10 }), { events: [], isEnd: true }, 'nothing was written');
     t.equal(await store.lookupClaim(claim), undefined);
+  });
+
+  await scenario('reads the exact tail of a long stream from any version', async (t, store) => {
+    const streamId = uniqueStreamId();
+    // 60 events of about 40 KB: 2.4 MB, three DynamoDB pages of 1 MB, so tails start inside a page, at its
+    // edge, and run across the following ones.
+    const payload = 'y'.repeat(40 * 1024);
+    const events = Array.from({ length: 60 }, (_, i) => testEvent('Big', { i, payload }));
+    for (let i = 0; i < events.length; i += 12) {
+      await store.append(streamId, events.slice(i, i + 12), { expectedVersion: i });
+    }
+    for (const version of [0, 1, 23, 24, 25, 47, 58, 59]) {
+      const tail = await store.readStream(streamId, { fromVersion: version + 1 });
+      t.same(
+        tail.map((e) => e.eventId),
+        events.slice(version).map((e) => e.eventId),
+        `the tail after version ${version} is exactly events ${version + 1} to 60`,
+      );
+      t.ok(
+        tail.every((e, i) => e.version === version + i + 1 && e.data['i'] === version + i && e.data['payload'] === payload),
+        `the tail after version ${version} is in order, with its data intact`,
+      );
+    }
+    t.same(await store.readStream(streamId, { fromVersion: 61 }), [], 'the tail after the last version is empty');
+    t.same(await store.readStream(streamId, { fromVersion: 1000 }), [], 'and so is any tail beyond it');
+    t.same(
+      (await store.readStream(streamId, { fromVersion: 20, toVersion: 30 })).map((e) => e.version),
+      Array.from({ length: 11 }, (_, i) => 20 + i),
+      'a bounded range across a page edge',
+    );
+
+    // How a cold reader loads: the snapshot, then only the events after it.
+    await store.writeSnapshot(streamId, { schema: 'count@1', version: 50, state: { count: 50 } });
+    const snapshot = await store.readSnapshot(streamId, 'count@1');
+    const rest = await store.readStream(streamId, { fromVersion: (snapshot?.version ?? 0) + 1 });
+    t.same(
+      rest.map((e) => e.version),
+      [51, 52, 53, 54, 55, 56, 57, 58, 59, 60],
+      'the snapshot and the tail after it cover the stream exactly once',
+    );
+  });
+
+  await scenario('keeps the latest snapshot of a stream under each schema', async (t, store) => {
+    const streamId = uniqueStreamId();
+    t.equal(await store.readSnapshot(streamId, 'user@1'), undefined, 'no snapshot: undefined');
+
+    const state = {
+      text: 'Zoë — 雪 🚀',
+      empty: '',
+      zeta: 1,
+      alpha: { list: [1, -2.5, 9007199254740991, true, null, { deep: [] }], object: {} },
+    };
+    await store.writeSnapshot(streamId, { schema: 'user@1', version: 3, state });
+    const read = await store.readSnapshot(streamId, 'user@1');
+    t.strictSame(read, { schema: 'user@1', version: 3, state }, 'a written snapshot reads back exactly');
+    t.equal(JSON.stringify(read?.state), JSON.stringify(state), 'keys keep their order');
+
+    await store.writeSnapshot(streamId, { schema: 'user@1', version: 5, state: { at: 5 } });
+    t.same(await store.readSnapshot(streamId, 'user@1'), { schema: 'user@1', version: 5, state: { at: 5 } }, 'a later version replaces it');
+    await store.writeSnapshot(streamId, { schema: 'user@1', version: 5, state: { at: 'again' } });
+    await store.writeSnapshot(streamId, { schema: 'user@1', version: 4, state: { at: 4 } });
+    await store.writeSnapshot(streamId, { schema: 'user@1', version: 1, state: { at: 1 } });
+    t.same(
+      await store.readSnapshot(streamId, 'user@1'),
+      { schema: 'user@1', version: 5, state: { at: 5 } },
+      'an equal or earlier version is ignored',
+    );
+
+    t.equal(await store.readSnapshot(streamId, 'user@2'), undefined, 'a snapshot under user@1 is never returned for user@2');
+    await store.writeSnapshot(streamId, { schema: 'user@2', version: 2, state: { schema: 2 } });
+    t.same(await store.readSnapshot(streamId, 'user@2'), { schema: 'user@2', version: 2, state: { schema: 2 } });
+    t.same(
+      await store.readSnapshot(streamId, 'user@1'),
+      { schema: 'user@1', version: 5, state: { at: 5 } },
+      'snapshots under two schemas coexist, each at its own version',
+    );
+    t.equal(await store.readSnapshot(uniqueStreamId(), 'user@1'), undefined, 'another stream has none');
+  });
+
+  await scenario('keeps the highest version when snapshot writers race', async (t, store) => {
+    const streamId = uniqueStreamId();
+    // Versions 1 to 30 in a scrambled order, all at once.
+    const versions = Array.from({ length: 30 }, (_, i) => ((i * 7) % 30) + 1);
+    await Promise.all(
+      versions.map((version) => store.writeSnapshot(streamId, { schema: 'user@1', version, state: { version } })),
+    );
+    t.same(
+      await store.readSnapshot(streamId, 'user@1'),
+      { schema: 'user@1', version: 30, state: { version: 30 } },
+      'the highest version wins, whatever the order of arrival',
+    );
+
+    const writers = Array.from({ length: 10 }, (_, writer) => writer);
+    await Promise.all(
+      writers.map((writer) => store.writeSnapshot(streamId, { schema: 'user@1', version: 31, state: { writer } })),
+    );
+    const kept = await store.readSnapshot(streamId, 'user@1');
+    t.equal(kept?.version, 31);
+    t.ok(writers.includes(kept?.state['writer'] as number), 'of writers at one version, one state is kept whole');
+  });
+
+  await scenario('rejects invalid snapshot arguments with INVALID_ARGUMENT and keeps nothing', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const good: Snapshot = { schema: 'user@1', version: 1, state: {} };
+    const invalidWrites: Array<[string, string, unknown]> = [
+      ['an empty stream id', '', good],
+      ['a stream id with a control character', 'a\u0000b', good],
+      ['no snapshot', streamId, undefined],
+      ['a null snapshot', streamId, null],
+      ['an empty schema', streamId, { ...good, schema: '' }],
+      ['a schema with #', streamId, { ...good, schema: 'user#1' }],
+      ['a schema with a space', streamId, { ...good, schema: 'user 1' }],
+      ['a schema with a newline', streamId, { ...good, schema: 'user\n1' }],
+      ['a schema of 65 characters', streamId, { ...good, schema: 'u'.repeat(65) }],
+      ['a schema that is not a string', streamId, { ...good, schema: 1 }],
+      ['no schema', streamId, { version: 1, state: {} }],
+      ['version 0', streamId, { ...good, version: 0 }],
+      ['a negative version', streamId, { ...good, version: -1 }],
+      ['a fractional version', streamId, { ...good, version: 1.5 }],
+      ['a version given as a string', streamId, { ...good, version: '2' }],
+      ['a NaN version', streamId, { ...good, version: Number.NaN }],
+      ['an array as state', streamId, { ...good, state: [] }],
+      ['a null state', streamId, { ...good, state: null }],
+      ['a string as state', streamId, { ...good, state: 'folded' }],
+      ['no state', streamId, { schema: 'user@1', version: 1 }],
+      ['a Date in state', streamId, { ...good, state: { at: new Date() } }],
+      ['NaN in state', streamId, { ...good, state: { n: Number.NaN } }],
+      ['a state over 300 KB', streamId, { ...good, state: { s: 'x'.repeat(310 * 1024) } }],
+    ];
+    for (const [what, id, snapshot] of invalidWrites) {
+      const error = await rejection(store.writeSnapshot(id, snapshot as Snapshot));
+      t.ok(isInvalidArgumentError(error), `writing ${what} is refused`);
+    }
+    const invalidReads: Array<[string, string, unknown]> = [
+      ['an empty stream id', '', 'user@1'],
+      ['an empty schema', streamId, ''],
+      ['a schema with #', streamId, 'a#b'],
+      ['a schema of 65 characters', streamId, 'u'.repeat(65)],
+      ['no schema', streamId, undefined],
+    ];
+    for (const [what, id, schema] of invalidReads) {
+      t.ok(isInvalidArgumentError(await rejection(store.readSnapshot(id, schema as string))), `reading ${what} is refused`);
+    }
+    t.equal(await store.readSnapshot(streamId, 'user@1'), undefined, 'nothing was kept');
+  });
+
+  await scenario('never returns snapshots from readStream or readAll', async (t, store) => {
+    const streams = [uniqueStreamId(), uniqueStreamId()];
+    const appended: string[] = [];
+    for (const streamId of streams) {
+      const events = testEvents(3);
+      await store.append(streamId, events, { expectedVersion: 0 });
+      appended.push(...events.map((e) => e.eventId));
+      await store.writeSnapshot(streamId, { schema: 'user@1', version: 2, state: { folded: 2 } });
+      await store.writeSnapshot(streamId, { schema: 'user@2', version: 3, state: { folded: 3 } });
+    }
+    await store.writeSnapshot(uniqueStreamId(), { schema: 'user@1', version: 1, state: {} });
+
+    for (const streamId of streams) {
+      t.same(
+        (await store.readStream(streamId)).map((e) => [e.version, e.type]),
+        [[1, 'Tested'], [2, 'Tested'], [3, 'Tested']],
+        'readStream returns the events alone',
+      );
+    }
+    const { events } = await readEverything(store, 2);
+    t.same(events.map((e) => e.eventId).sort(), [...appended].sort(), 'readAll returns every event and no snapshot');
+    if (factory.globalPosition) {
+      t.same(
+        events.map((e) => e.position),
+        [1, 2, 3, 4, 5, 6],
+        'snapshots take no position',
+      );
+    }
   });
 
   await t.test(`${factory.name}: behaves like a Map model under random operations`, async (t) => {
