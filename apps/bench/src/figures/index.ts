@@ -1,9 +1,14 @@
 import type { Figure } from '../result.js';
 import { awsRequestsPerEvent } from './aws-requests.js';
-import { ddbWriteUnits } from './ddb-write-units.js';
+import { DOCUMENTED_WRITE_UNITS, ddbWriteUnits } from './ddb-write-units.js';
 import { projection } from './projection.js';
 import { rebuildDynamoDbUnits, rebuildSqlite } from './rebuild.js';
 import { storeAppend, storeAppendBatch } from './store-append.js';
+
+/** A figure with the ids of the results it reports, so that `pnpm bench --only` can skip it unrun. */
+export type DeclaredFigure = Figure & { readonly ids: readonly string[] };
+
+const declared = (figure: Figure, ids: readonly string[]): DeclaredFigure => Object.assign(figure, { ids });
 
 /**
  * The figures that measure the stores, the projector and the AWS pipeline, in the order they run. Each is
@@ -12,12 +17,15 @@ import { storeAppend, storeAppendBatch } from './store-append.js';
  * Not here yet: `ddb-read-units` (read units per command on a 1,000-event user), which needs a metering
  * middleware on the user service's own DynamoDB client; `composeRuntime` builds that client internally.
  */
-export const storageFigures: readonly Figure[] = [
-  storeAppend,
-  storeAppendBatch,
-  projection,
-  ddbWriteUnits,
-  awsRequestsPerEvent,
-  rebuildSqlite,
-  rebuildDynamoDbUnits,
+export const storageFigures: readonly DeclaredFigure[] = [
+  declared(storeAppend, ['store-append']),
+  declared(storeAppendBatch, ['store-append-batch']),
+  declared(projection, ['projection']),
+  declared(
+    ddbWriteUnits,
+    Object.keys(DOCUMENTED_WRITE_UNITS).map((shape) => `ddb-write-units:${shape}`),
+  ),
+  declared(awsRequestsPerEvent, ['aws-requests-per-event']),
+  declared(rebuildSqlite, ['rebuild-sqlite']),
+  declared(rebuildDynamoDbUnits, ['rebuild-dynamodb-units']),
 ];

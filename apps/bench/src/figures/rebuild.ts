@@ -7,7 +7,11 @@ import type { StoredEvent } from '@user-service/event-store';
 import { createDynamoDbEventStore, ensureEventStoreTable } from '@user-service/event-store/dynamodb';
 import { openEventStore, openSlots, rebuild, type DynamoDbSlotStorage } from '@user-service/ops';
 import { SQLITE_SLOT_FILES, type UserView } from '@user-service/user-read-model';
-import { createDynamoDbUserReadModel, ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
+import {
+  READ_MODEL_PARTITION_KEY,
+  createDynamoDbUserReadModel,
+  ensureUserReadModelTable,
+} from '@user-service/user-read-model/dynamodb';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import Database from 'better-sqlite3';
 import type { BenchContext, BenchResult, Figure } from '../result.js';
@@ -33,7 +37,7 @@ function runRebuildCli(dataDir: string): Promise<{ seconds: number; outcome: Rec
     const start = performance.now();
     const child = spawn(process.execPath, [REBUILD_CLI], {
       // Only what the tool needs: a STORAGE or DATA_DIR from the caller's shell must not leak in.
-      env: { PATH: process.env['PATH'] ?? '', STORAGE: 'sqlite', DATA_DIR: dataDir },
+      env: { STORAGE: 'sqlite', DATA_DIR: dataDir },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -171,10 +175,16 @@ const EVENT_TABLE = 'bench-rebuild-events';
  */
 export const rebuildDynamoDbUnits: Figure = async (context: BenchContext): Promise<BenchResult[]> =>
   withDynamoDbLocal(async (dynamo) => {
-    const users = context.quick ? 100 : 500;
+    const users = context.quick ? 60 : 300;
     const { client: plain, accessKeyId } = isolatedClient(dynamo.endpoint, 'rebuild');
     const counted = sameDatabaseClient(dynamo.endpoint, accessKeyId);
-    const units = meter(counted);
+    // Which read-model items the writes went to: views (`user#…`), checkpoints, or the slot pointer.
+    const units = meter(counted, {
+      classify: (_command, input) => {
+        const key = (input['Item'] as Record<string, { S?: string }> | undefined)?.[READ_MODEL_PARTITION_KEY]?.S;
+        return key === undefined ? undefined : key.slice(0, key.indexOf('#') + 1) || key;
+      },
+    });
     try {
       const tables = (round: number) => ({ blue: `rm-${round}`, green: `rm-${round}-green`, baseline: `rm-${round}-baseline` });
       // Every table before any write (LOCAL-STACK.md's performance trap).
@@ -229,6 +239,7 @@ export const rebuildDynamoDbUnits: Figure = async (context: BenchContext): Promi
           eventsRead: result.events,
           requests: totals.commands,
           readModelWcu: wcu,
+          wcuByItemKind: totals.wcuByKind,
           rcuPerUser: round3(totals.rcu / users),
           caveats: totals.caveats,
         });
@@ -266,7 +277,7 @@ export const rebuildDynamoDbUnits: Figure = async (context: BenchContext): Promi
               inProcess: 'rebuild() with openEventStore/openSlots on a metered client, switchDelayMs 0; otherwise the CLI defaults',
               rounds: context.rounds,
               quick: context.quick,
-              ...(context.quick ? { scaledDown: `${users} users × ${EVENTS_PER_USER} events (full run: 500 users)` } : {}),
+              ...(context.quick ? { scaledDown: `${users} users × ${EVENTS_PER_USER} events (full run: 300 users)` } : {}),
             },
           },
           rounds,

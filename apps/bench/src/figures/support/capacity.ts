@@ -206,6 +206,8 @@ export function readUnits(commandName: string, input: Loose, output: Loose | und
 /** One request as the meter saw it. */
 export interface MeteredRequest {
   readonly command: string;
+  /** What the meter's `classify` option called it, if anything. */
+  readonly kind: string | undefined;
   readonly read: Units;
   readonly write: Units;
   readonly failed: boolean;
@@ -220,6 +222,8 @@ export interface MeterTotals {
   readonly commands: Readonly<Record<string, number>>;
   readonly rcuByTable: Readonly<Record<string, number>>;
   readonly wcuByTable: Readonly<Record<string, number>>;
+  /** Write units by what `classify` called each request (unclassified requests are left out). */
+  readonly wcuByKind: Readonly<Record<string, number>>;
   /** Every caveat of the requests counted (see {@link CAVEATS}); empty when every figure is exact. */
   readonly caveats: readonly string[];
 }
@@ -237,28 +241,34 @@ export interface Meter {
  * sends, and returns the running totals. Counting happens when a request completes (a failed conditional
  * write still costs its write units, as on AWS).
  */
-export function meter(client: DynamoDBClient, name = 'benchCapacityMeter'): Meter {
+export function meter(
+  client: DynamoDBClient,
+  options: { readonly classify?: (command: string, input: Loose) => string | undefined; readonly name?: string } = {},
+): Meter {
+  const classify = options.classify ?? (() => undefined);
   let seen: MeteredRequest[] = [];
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const command = String(context.commandName ?? 'unknown').replace(/Command$/, '');
       const input = args.input as Loose;
+      const kind = classify(command, input);
       try {
         const result = await next(args);
-        seen.push({ command, read: readUnits(command, input, result.output as Loose), write: writeUnits(command, input), failed: false });
+        seen.push({ command, kind, read: readUnits(command, input, result.output as Loose), write: writeUnits(command, input), failed: false });
         return result;
       } catch (error) {
-        seen.push({ command, read: NONE, write: writeUnits(command, input), failed: true });
+        seen.push({ command, kind, read: NONE, write: writeUnits(command, input), failed: true });
         throw error;
       }
     },
-    { step: 'initialize', name },
+    { step: 'initialize', name: options.name ?? 'benchCapacityMeter' },
   );
   return {
     totals() {
       const commands: Record<string, number> = {};
       const rcuByTable: Record<string, number> = {};
       const wcuByTable: Record<string, number> = {};
+      const wcuByKind: Record<string, number> = {};
       let rcu = 0;
       let wcu = 0;
       const caveats = new Set<string>();
@@ -268,9 +278,12 @@ export function meter(client: DynamoDBClient, name = 'benchCapacityMeter'): Mete
         wcu += request.write.units;
         for (const [table, n] of Object.entries(request.read.byTable)) rcuByTable[table] = (rcuByTable[table] ?? 0) + n;
         for (const [table, n] of Object.entries(request.write.byTable)) wcuByTable[table] = (wcuByTable[table] ?? 0) + n;
+        if (request.kind !== undefined && request.write.units > 0) {
+          wcuByKind[request.kind] = (wcuByKind[request.kind] ?? 0) + request.write.units;
+        }
         for (const caveat of [...request.read.caveats, ...request.write.caveats]) caveats.add(caveat);
       }
-      return { requests: seen.length, rcu, wcu, commands, rcuByTable, wcuByTable, caveats: [...caveats] };
+      return { requests: seen.length, rcu, wcu, commands, rcuByTable, wcuByTable, wcuByKind, caveats: [...caveats] };
     },
     requests: () => seen,
     reset() {
