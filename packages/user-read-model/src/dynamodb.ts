@@ -13,7 +13,15 @@ import {
   type PutItemCommandInput,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { emailLookupKey, requireText, usernameLookupKey, validatePut, type UserReadModel } from './port.js';
+import { inParallel } from './parallel.js';
+import {
+  emailLookupKey,
+  requireText,
+  usernameLookupKey,
+  validatePut,
+  validatePutMany,
+  type UserReadModel,
+} from './port.js';
 import { USER_VIEW_STATUSES, type UserView, type UserViewStatus } from './view.js';
 
 // The table's schema. `infra/` imports these so that the deployed table and the adapter cannot drift apart.
@@ -153,6 +161,12 @@ type Condition = Pick<
 const WRITE_ID = 'writeId';
 
 /**
+ * How many conditional puts of one `putMany` are in flight at once: enough to hide the round trips, few
+ * enough not to queue behind the SDK's socket pool (50 by default) or burst into a partition's throttling.
+ */
+export const PUT_MANY_CONCURRENCY = 16;
+
+/**
  * The read model on one DynamoDB table (see {@link userReadModelTableDefinition}), for production on AWS.
  *
  * - `get` is a strongly consistent `GetItem`, so the projector's version gate always sees the latest write.
@@ -166,6 +180,13 @@ const WRITE_ID = 'writeId';
  * - A removed user keeps its tombstone item, version included, but without the index attributes, so the
  *   sparse indexes never return it.
  * - Checkpoints are items of the same table under their own key prefix, with no index attributes.
+ * - `putMany` sends its conditional puts {@link PUT_MANY_CONCURRENCY} at a time, then the checkpoint if
+ *   every put was won: one WCU per item, as `put`, and no `TransactWriteItems`, which would cost twice as
+ *   much for an atomicity the projection does not need. The checkpoint is therefore not atomic with the
+ *   views: a crash between them leaves the views written and the checkpoint behind, and the follower
+ *   projects that page again, which the version gate turns into duplicates. The checkpoint is never
+ *   written before the views, so it can never get ahead of them. A put that throws rejects the call after
+ *   the puts already in flight have settled; the ones that were won stay written.
  */
 export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOptions): UserReadModel {
   const { client, tableName } = options;
@@ -184,6 +205,53 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
       }),
     );
     return output.Item;
+  }
+
+  async function conditionalPut(view: UserView, expectedVersion: number): Promise<boolean> {
+    const writeId = randomUUID();
+    const condition: Condition =
+      expectedVersion === 0
+        ? {
+            ConditionExpression: 'attribute_not_exists(#key)',
+            ExpressionAttributeNames: { '#key': READ_MODEL_PARTITION_KEY },
+          }
+        : {
+            // Comparing with a missing attribute is false, so this also refuses a view that is absent.
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          };
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: viewItem(view, writeId),
+          ...condition,
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
+      // The SDK resends a request whose response was lost. If the first attempt was stored, the resent one
+      // fails its condition against our own write: the stored write id tells that apart from a rival's.
+      // (Should a rival also have written over ours in between, this answers false: a caller re-reads
+      // then, and finds a newer version, which is the same outcome as losing.)
+      const stored = (error as { Item?: Item }).Item;
+      return stored?.[WRITE_ID]?.S === writeId;
+    }
+  }
+
+  async function saveCheckpoint(name: string, cursor: string): Promise<void> {
+    await client.send(
+      new PutItemCommand({
+        TableName: tableName,
+        Item: {
+          [READ_MODEL_PARTITION_KEY]: { S: READ_MODEL_KEY_PREFIXES.checkpoint + name },
+          cursor: { S: cursor },
+        },
+      }),
+    );
   }
 
   async function lookup(index: ReadModelIndex, key: string): Promise<UserView[]> {
@@ -230,38 +298,17 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
     async put(view, expectedVersion) {
       open();
       validatePut(view, expectedVersion);
-      const writeId = randomUUID();
-      const condition: Condition =
-        expectedVersion === 0
-          ? {
-              ConditionExpression: 'attribute_not_exists(#key)',
-              ExpressionAttributeNames: { '#key': READ_MODEL_PARTITION_KEY },
-            }
-          : {
-              // Comparing with a missing attribute is false, so this also refuses a view that is absent.
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-            };
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName: tableName,
-            Item: viewItem(view, writeId),
-            ...condition,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          }),
-        );
-        return true;
-      } catch (error) {
-        if (errorName(error) !== 'ConditionalCheckFailedException') throw error;
-        // The SDK resends a request whose response was lost. If the first attempt was stored, the resent one
-        // fails its condition against our own write: the stored write id tells that apart from a rival's.
-        // (Should a rival also have written over ours in between, this answers false: a caller re-reads
-        // then, and finds a newer version, which is the same outcome as losing.)
-        const stored = (error as { Item?: Item }).Item;
-        return stored?.[WRITE_ID]?.S === writeId;
-      }
+      return conditionalPut(view, expectedVersion);
+    },
+
+    async putMany(writes, checkpoint) {
+      open();
+      validatePutMany(writes, checkpoint);
+      const outcomes = await inParallel(writes, PUT_MANY_CONCURRENCY, ({ view, expectedVersion }) =>
+        conditionalPut(view, expectedVersion),
+      );
+      if (checkpoint !== undefined && outcomes.every(Boolean)) await saveCheckpoint(checkpoint.name, checkpoint.cursor);
+      return outcomes;
     },
 
     async getCheckpoint(name) {
@@ -274,15 +321,7 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
       open();
       requireText(name, 'name');
       requireText(cursor, 'cursor');
-      await client.send(
-        new PutItemCommand({
-          TableName: tableName,
-          Item: {
-            [READ_MODEL_PARTITION_KEY]: { S: READ_MODEL_KEY_PREFIXES.checkpoint + name },
-            cursor: { S: cursor },
-          },
-        }),
-      );
+      await saveCheckpoint(name, cursor);
     },
 
     /** Marks the read model closed. The client stays open: the caller created it and may share it. */

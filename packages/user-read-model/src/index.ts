@@ -1,8 +1,9 @@
 export { ReadModelError, isReadModelError, type ReadModelErrorCode } from './errors.js';
-export type { UserReadModel } from './port.js';
+export type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
 export {
   catchUp,
   createProjector,
+  type ApplyBatchOptions,
   type BatchOutcome,
   type CatchUpOptions,
   type FailedEvent,

@@ -1,4 +1,11 @@
-import { emailLookupKey, requireText, usernameLookupKey, validatePut, type UserReadModel } from './port.js';
+import {
+  emailLookupKey,
+  requireText,
+  usernameLookupKey,
+  validatePut,
+  validatePutMany,
+  type UserReadModel,
+} from './port.js';
 import { viewOf, type UserView } from './view.js';
 
 /**
@@ -18,6 +25,12 @@ export function createMemoryUserReadModel(): UserReadModel {
       .filter((view) => view.status !== 'removed' && matches(view))
       .sort((a, b) => (a.id < b.id ? -1 : 1))
       .map((view) => structuredClone(view));
+
+  const write = (view: UserView, expectedVersion: number): boolean => {
+    if ((views.get(view.id)?.version ?? 0) !== expectedVersion) return false;
+    views.set(view.id, viewOf(view));
+    return true;
+  };
 
   return {
     async get(id) {
@@ -44,9 +57,16 @@ export function createMemoryUserReadModel(): UserReadModel {
     async put(view, expectedVersion) {
       open();
       validatePut(view, expectedVersion);
-      if ((views.get(view.id)?.version ?? 0) !== expectedVersion) return false;
-      views.set(view.id, viewOf(view));
-      return true;
+      return write(view, expectedVersion);
+    },
+
+    async putMany(writes, checkpoint) {
+      open();
+      validatePutMany(writes, checkpoint);
+      // Within one turn, like a transaction: no other call sees a part of the batch.
+      const outcomes = writes.map(({ view, expectedVersion }) => write(view, expectedVersion));
+      if (checkpoint !== undefined && outcomes.every(Boolean)) checkpoints.set(checkpoint.name, checkpoint.cursor);
+      return outcomes;
     },
 
     async getCheckpoint(name) {

@@ -33,6 +33,24 @@ export interface UserReadModel {
    */
   put(view: UserView, expectedVersion: number): Promise<boolean>;
 
+  /**
+   * Several conditional writes in one call, and optionally a follower's checkpoint with them. Each write is
+   * conditional exactly like {@link UserReadModel.put} and has its own outcome: the answer holds one boolean
+   * per write, in order, and a lost write changes nothing of the others.
+   *
+   * The checkpoint is saved only if every write was won (or there were none): a lost write means the page
+   * the checkpoint ends is not fully projected yet, so the follower must not move past it.
+   *
+   * Every write and the checkpoint are checked before storage is touched: a malformed one, or two writes of
+   * the same view, throws `INVALID_ARGUMENT` and writes nothing.
+   *
+   * Atomicity depends on the adapter. SQLite runs the writes and the checkpoint in one transaction, so the
+   * checkpoint always matches the views. DynamoDB sends the conditional puts in parallel, then the
+   * checkpoint (not atomic: see its adapter); a failure part way through leaves the writes done so far,
+   * which at-least-once projection turns into duplicates on the retry.
+   */
+  putMany(writes: readonly ViewWrite[], checkpoint?: CheckpointWrite): Promise<boolean[]>;
+
   /** Where a follower named `name` stopped reading (an opaque event-store cursor), if it ever saved one. */
   getCheckpoint(name: string): Promise<string | undefined>;
 
@@ -41,6 +59,21 @@ export interface UserReadModel {
 
   /** Releases connections and handles. The read model is unusable afterwards. */
   close(): Promise<void>;
+}
+
+/** One conditional write of {@link UserReadModel.putMany}: the arguments of {@link UserReadModel.put}. */
+export interface ViewWrite {
+  readonly view: UserView;
+  /** The stored version the write is conditional on; 0: no view is stored. */
+  readonly expectedVersion: number;
+}
+
+/** A follower's cursor, saved by {@link UserReadModel.putMany} along with its writes. */
+export interface CheckpointWrite {
+  /** The follower's name, as for {@link UserReadModel.setCheckpoint}. */
+  readonly name: string;
+  /** An opaque event-store cursor. */
+  readonly cursor: string;
 }
 
 /** The key an email is looked up by: the domain's own normalization, so that both sides always agree. */
@@ -61,6 +94,26 @@ export function validatePut(view: UserView, expectedVersion: number): void {
   }
   if (!Number.isSafeInteger(view.version) || view.version <= expectedVersion) {
     throw invalidArgument('view.version must be an integer greater than expectedVersion');
+  }
+}
+
+/**
+ * Checks a batch write before an adapter touches storage: every write as {@link validatePut} does, at most one
+ * write per view (two would race each other on DynamoDB), and the checkpoint's name and cursor.
+ */
+export function validatePutMany(writes: readonly ViewWrite[], checkpoint: CheckpointWrite | undefined): void {
+  if (!Array.isArray(writes)) throw invalidArgument('writes must be an array');
+  const ids = new Set<string>();
+  for (const write of writes) {
+    if (typeof write !== 'object' || write === null) throw invalidArgument('each write must be an object');
+    validatePut(write.view, write.expectedVersion);
+    if (ids.has(write.view.id)) throw invalidArgument('a batch may write each view only once');
+    ids.add(write.view.id);
+  }
+  if (checkpoint !== undefined) {
+    if (typeof checkpoint !== 'object' || checkpoint === null) throw invalidArgument('checkpoint must be an object');
+    requireText(checkpoint.name, 'checkpoint.name');
+    requireText(checkpoint.cursor, 'checkpoint.cursor');
   }
 }
 

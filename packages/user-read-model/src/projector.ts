@@ -1,6 +1,7 @@
 import type { EventStore } from '@user-service/event-store';
-import { ReadModelError } from './errors.js';
-import type { UserReadModel } from './port.js';
+import { ReadModelError, isReadModelError } from './errors.js';
+import { inParallel } from './parallel.js';
+import type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
 import { applyToView, type ProjectableEvent, type UserView } from './view.js';
 
 /** The subset of a pino logger the projector uses: the merging object first, then the message. */
@@ -17,8 +18,8 @@ export interface ProjectorOptions {
   /** Never given event data: only stream ids, versions, types, counts and `{ err }`. @default silent */
   readonly logger?: ProjectorLogger;
   /**
-   * How many conditional writes one event may lose to other projectors before it is reported as failed
-   * (`WRITE_CONTENDED`), to be delivered again later. @default 10
+   * How many conditional writes one user's events may lose to other projectors before they are reported as
+   * failed (`WRITE_CONTENDED`), to be delivered again later. @default 10
    */
   readonly maxAttempts?: number;
 }
@@ -33,25 +34,77 @@ export interface FailedEvent<E extends ProjectableEvent = ProjectableEvent> {
 }
 
 export interface BatchOutcome<E extends ProjectableEvent = ProjectableEvent> {
-  /** Delivered events written to the read model. */
+  /** Delivered events written to the read model (one per version: further copies are duplicates). */
   readonly applied: number;
-  /** Delivered events the read model already had: acknowledged, not applied again. */
+  /**
+   * Delivered events the read model already had, or further copies of one applied here: acknowledged, not
+   * applied again.
+   */
   readonly duplicates: number;
   /** Events read from the event store to fill the gap before a delivered event, and written with it. */
   readonly gapFilled: number;
-  /** Delivered events that failed; every other event in the batch was still handled. */
+  /** Delivered events that failed; every other user's events in the batch were still handled. */
   readonly failed: readonly FailedEvent<E>[];
+  /**
+   * Present only when {@link ApplyBatchOptions.checkpoint} was given: whether it was saved, which it is
+   * exactly when no event failed.
+   */
+  readonly checkpointSaved?: boolean;
+}
+
+export interface ApplyBatchOptions {
+  /**
+   * A follower's cursor to save in the same read-model write as the batch's views
+   * ({@link UserReadModel.putMany}), and only if no event of the batch fails.
+   */
+  readonly checkpoint?: CheckpointWrite;
 }
 
 export interface Projector {
   /**
-   * Projects a batch of deliveries in any order, with any duplicates. Events are handled per user in
-   * version order; one event's failure is reported in the outcome and never stops the others.
+   * Projects a batch of deliveries in any order, with any duplicates. The deliveries are grouped per user:
+   * each user's view is read once, its gap filled from the event store once, its events folded in version
+   * order, and all users' views written in one {@link UserReadModel.putMany} (more only for writes lost to
+   * another projector, which are re-read and retried).
+   *
+   * When an event of a user cannot be projected, it and every later delivery of that user in the batch are
+   * reported failed (the later ones cannot be applied without it), while the user's events before it are
+   * still written and count as applied. Other users' events are never held back by it.
    */
-  applyBatch<E extends ProjectableEvent>(events: readonly E[]): Promise<BatchOutcome<E>>;
+  applyBatch<E extends ProjectableEvent>(events: readonly E[], options?: ApplyBatchOptions): Promise<BatchOutcome<E>>;
 }
 
 const silent: ProjectorLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * How many users' views and gaps are read at a time: enough to hide DynamoDB's round trips, few enough not
+ * to queue behind the SDK's sockets. SQLite answers synchronously, so it makes no difference there.
+ */
+const READ_CONCURRENCY = 16;
+
+/** One user's deliveries in a batch, and what the event store gave for its gaps so far. */
+interface StreamWork<E extends ProjectableEvent> {
+  readonly streamId: string;
+  /** Ascending by version; each version's copies in the order given, the first being the one applied. */
+  readonly versions: ReadonlyArray<{ readonly version: number; readonly copies: readonly E[] }>;
+  /** Kept across attempts: a retry starts from a newer stored version, so it never needs other events. */
+  readonly stored: Map<number, ProjectableEvent>;
+}
+
+/** What one attempt decided for one user. */
+interface Plan<E extends ProjectableEvent> {
+  readonly work: StreamWork<E>;
+  /** The conditional write, unless nothing is new. */
+  readonly write: ViewWrite | undefined;
+  /** Every copy of every version `write` covers; the first copy of each is applied, the rest duplicates. */
+  readonly written: readonly E[];
+  readonly applied: number;
+  /** Versions of the event store that `write` covers. */
+  readonly filled: readonly number[];
+  /** Copies of versions the view already held. */
+  readonly duplicates: number;
+  readonly failed: readonly FailedEvent<E>[];
+}
 
 /**
  * The projector core that every host shares (a queue consumer, a catch-up follower). It is idempotent and
@@ -65,86 +118,242 @@ export function createProjector(options: ProjectorOptions): Projector {
   const logger = options.logger ?? silent;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
 
-  /** Brings the view up to `event`; answers how it went and how many events the gap took. */
-  async function project(event: ProjectableEvent): Promise<{ duplicate: boolean; gapFilled: number }> {
-    // A version of 0 would otherwise pass as a duplicate and be acknowledged without a trace.
-    if (typeof event.streamId !== 'string' || event.streamId === '' || !isVersion(event.version)) {
-      throw new ReadModelError(
-        'INVALID_EVENT',
-        'a delivered event needs a stream id and a version of at least 1',
-      );
+  /** Reads the user's view and whatever its gaps need from the store, then folds the deliveries. */
+  async function plan<E extends ProjectableEvent>(work: StreamWork<E>): Promise<Plan<E>> {
+    let current: UserView | undefined;
+    try {
+      current = await readModel.get(work.streamId);
+    } catch (error) {
+      const failed = work.versions.flatMap(({ copies }) => copies.map((event) => failure(event, error)));
+      return { work, write: undefined, written: [], applied: 0, filled: [], duplicates: 0, failed };
     }
-    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
-      const current = await readModel.get(event.streamId);
-      const at = current?.version ?? 0;
-      if (event.version <= at) return { duplicate: true, gapFilled: 0 };
+    const at = current?.version ?? 0;
+    const readError = await readGaps(work, at);
 
-      const missing = event.version > at + 1 ? await readGap(event, at) : [];
-      // The gap and the event go in one conditional write: all of them, or none if another writer won.
-      let next: UserView | undefined = current;
-      for (const earlier of missing) next = applyToView(next, earlier);
-      next = applyToView(next, event);
-      if (await readModel.put(next, at)) {
-        if (missing.length > 0) {
-          logger.warn(
-            { streamId: event.streamId, fromVersion: at + 1, toVersion: event.version - 1 },
-            'filled a gap from the event store',
-          );
+    let view = current;
+    let version = at;
+    let duplicates = 0;
+    let applied = 0;
+    let blocked: { readonly version: number; readonly error: unknown } | undefined;
+    const written: E[] = [];
+    const filled: number[] = [];
+    const failed: FailedEvent<E>[] = [];
+    for (const { version: delivered, copies } of work.versions) {
+      if (delivered <= at) {
+        duplicates += copies.length;
+      } else if (blocked !== undefined) {
+        const error = blockedBy(blocked, work.streamId, delivered);
+        failed.push(...copies.map((event) => failure(event, error)));
+      } else {
+        try {
+          // The gap and the event go in the same conditional write: all of them, or none if another writer won.
+          let next = view;
+          const gap: number[] = [];
+          for (let missing = version + 1; missing < delivered; missing++) {
+            const event = work.stored.get(missing);
+            // A store that lags (or a delivery for a stream it does not hold) must not let the view skip versions.
+            if (event === undefined) throw readError ?? missingEvents(work.streamId, version + 1, delivered - 1);
+            next = applyToView(next, event);
+            gap.push(missing);
+          }
+          view = applyToView(next, copies[0] as E);
+          version = delivered;
+          filled.push(...gap);
+          written.push(...copies);
+          applied++;
+        } catch (error) {
+          blocked = { version: delivered, error };
+          failed.push(...copies.map((event) => failure(event, error)));
         }
-        return { duplicate: false, gapFilled: missing.length };
       }
-      // Another projector wrote first: what it wrote decides whether this event is still to be applied.
     }
-    throw new ReadModelError(
-      'WRITE_CONTENDED',
-      `lost ${maxAttempts} conditional writes for version ${event.version} of stream ${event.streamId}`,
-    );
+    const write = view !== undefined && version > at ? { view, expectedVersion: at } : undefined;
+    return { work, write, written, applied, filled, duplicates, failed };
   }
 
-  async function readGap(event: ProjectableEvent, at: number): Promise<ProjectableEvent[]> {
-    const fromVersion = at + 1;
-    const toVersion = event.version - 1;
-    const missing = await eventStore.readStream(event.streamId, { fromVersion, toVersion });
-    // A store that lags (or a delivery for a stream it does not hold) must not let the view skip versions.
-    const complete =
-      missing.length === toVersion - fromVersion + 1 && missing.every((e, i) => e.version === fromVersion + i);
-    if (!complete) {
-      throw new ReadModelError(
-        'MISSING_EVENTS',
-        `the event store has not got versions ${fromVersion} to ${toVersion} of stream ${event.streamId}`,
-      );
+  /**
+   * Reads, in one call, the versions between the stored one and the last delivery that were not delivered
+   * and not read before. Answers the store's error, if any, for the fold to report where it needs them.
+   */
+  async function readGaps(work: StreamWork<ProjectableEvent>, at: number): Promise<unknown> {
+    const delivered = new Set(work.versions.map(({ version }) => version));
+    const last = Math.max(0, ...delivered);
+    const needed: number[] = [];
+    for (let version = at + 1; version < last; version++) {
+      if (!delivered.has(version) && !work.stored.has(version)) needed.push(version);
     }
-    return missing;
+    const fromVersion = needed[0];
+    const toVersion = needed.at(-1);
+    if (fromVersion === undefined || toVersion === undefined) return undefined;
+    try {
+      for (const event of await eventStore.readStream(work.streamId, { fromVersion, toVersion })) {
+        if (event.version >= fromVersion && event.version <= toVersion) work.stored.set(event.version, event);
+      }
+      return undefined;
+    } catch (error) {
+      return error;
+    }
   }
 
   return {
-    async applyBatch<E extends ProjectableEvent>(events: readonly E[]): Promise<BatchOutcome<E>> {
-      const ordered = [...events].sort(
-        (a, b) => (a.streamId < b.streamId ? -1 : a.streamId > b.streamId ? 1 : a.version - b.version),
-      );
+    async applyBatch<E extends ProjectableEvent>(
+      events: readonly E[],
+      batchOptions: ApplyBatchOptions = {},
+    ): Promise<BatchOutcome<E>> {
+      const { checkpoint } = batchOptions;
       let applied = 0;
       let duplicates = 0;
       let gapFilled = 0;
       const failed: FailedEvent<E>[] = [];
-      for (const event of ordered) {
+      let checkpointSaved = false;
+
+      const { streams, malformed } = group(events);
+      failed.push(...malformed);
+      /** Counts what a user's last attempt decided, apart from its write. */
+      const settle = (done: Plan<E>): void => {
+        duplicates += done.duplicates;
+        failed.push(...done.failed);
+      };
+
+      let pending = streams;
+      for (let attempt = 1; pending.length > 0 || (checkpoint !== undefined && !checkpointSaved); attempt++) {
+        const plans = await inParallel(pending, READ_CONCURRENCY, plan);
+        const writing = plans.filter((p) => p.write !== undefined);
+        plans.filter((p) => p.write === undefined).forEach(settle);
+        // A failure may still turn out a duplicate once a lost write is re-read, so it only holds the
+        // checkpoint back for this attempt.
+        const withCheckpoint =
+          checkpoint !== undefined && failed.length === 0 && plans.every((p) => p.failed.length === 0);
+        if (writing.length === 0 && !withCheckpoint) break;
+
+        let won: boolean[];
         try {
-          const outcome = await project(event);
-          if (outcome.duplicate) duplicates++;
-          else applied++;
-          gapFilled += outcome.gapFilled;
+          won = await readModel.putMany(
+            writing.map((p) => p.write as ViewWrite),
+            withCheckpoint ? checkpoint : undefined,
+          );
         } catch (error) {
-          const { streamId, version, type } = event;
-          logger.error({ err: error, streamId, version, type }, 'could not project an event');
-          failed.push({ streamId, version, event, error });
+          for (const p of writing) {
+            settle(p);
+            failed.push(...p.written.map((event) => failure(event, error)));
+          }
+          break;
         }
+        if (withCheckpoint && won.every(Boolean)) checkpointSaved = true;
+
+        const lost: Plan<E>[] = [];
+        writing.forEach((p, i) => {
+          if (won[i] !== true) {
+            lost.push(p);
+            return;
+          }
+          settle(p);
+          applied += p.applied;
+          duplicates += p.written.length - p.applied;
+          gapFilled += p.filled.length;
+          if (p.filled.length > 0) {
+            logger.warn(
+              {
+                streamId: p.work.streamId,
+                fromVersion: p.filled[0],
+                toVersion: p.filled.at(-1),
+                events: p.filled.length,
+              },
+              'filled a gap from the event store',
+            );
+          }
+        });
+        // Another projector wrote first: what it wrote decides which of these events are still to be applied.
+        pending = lost.map((p) => p.work);
+        if (lost.length > 0 && attempt >= maxAttempts) {
+          for (const p of lost) {
+            settle(p);
+            const error = new ReadModelError(
+              'WRITE_CONTENDED',
+              `lost ${maxAttempts} conditional writes for versions up to ${(p.write as ViewWrite).view.version} ` +
+                `of stream ${p.work.streamId}`,
+            );
+            failed.push(...p.written.map((event) => failure(event, error)));
+          }
+          break;
+        }
+      }
+
+      for (const { error, event } of failed) {
+        const { streamId, version, type } = event;
+        logger.error({ err: error, streamId, version, type }, 'could not project an event');
       }
       // An empty poll is not news; a batch that did something is.
       if (events.length > 0) {
         logger.info({ applied, duplicates, gapFilled, failed: failed.length }, 'projected a batch');
       }
-      return { applied, duplicates, gapFilled, failed };
+      return checkpoint === undefined
+        ? { applied, duplicates, gapFilled, failed }
+        : { applied, duplicates, gapFilled, failed, checkpointSaved };
     },
   };
+}
+
+/**
+ * Groups deliveries per user, in stream-id order, with each user's versions ascending and their copies in
+ * the order given. A delivery without a usable stream id or version fails alone.
+ */
+function group<E extends ProjectableEvent>(
+  events: readonly E[],
+): { streams: StreamWork<E>[]; malformed: FailedEvent<E>[] } {
+  const byStream = new Map<string, Map<number, E[]>>();
+  const malformed: FailedEvent<E>[] = [];
+  for (const event of events) {
+    // A version of 0 would otherwise pass as a duplicate and be acknowledged without a trace.
+    if (typeof event.streamId !== 'string' || event.streamId === '' || !isVersion(event.version)) {
+      const error = new ReadModelError(
+        'INVALID_EVENT',
+        'a delivered event needs a stream id and a version of at least 1',
+      );
+      malformed.push(failure(event, error));
+      continue;
+    }
+    let versions = byStream.get(event.streamId);
+    if (versions === undefined) byStream.set(event.streamId, (versions = new Map()));
+    const copies = versions.get(event.version);
+    if (copies === undefined) versions.set(event.version, [event]);
+    else copies.push(event);
+  }
+  const streams = [...byStream]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([streamId, versions]) => ({
+      streamId,
+      versions: [...versions]
+        .sort(([a], [b]) => a - b)
+        .map(([version, copies]) => ({ version, copies })),
+      stored: new Map<number, ProjectableEvent>(),
+    }));
+  return { streams, malformed };
+}
+
+function failure<E extends ProjectableEvent>(event: E, error: unknown): FailedEvent<E> {
+  return { streamId: event.streamId, version: event.version, event, error };
+}
+
+function missingEvents(streamId: string, fromVersion: number, toVersion: number): ReadModelError {
+  return new ReadModelError(
+    'MISSING_EVENTS',
+    `the event store has not got versions ${fromVersion} to ${toVersion} of stream ${streamId}`,
+  );
+}
+
+/** The error of a delivery that cannot be applied because an earlier version of its stream failed. */
+function blockedBy(
+  blocked: { readonly version: number; readonly error: unknown },
+  streamId: string,
+  version: number,
+): unknown {
+  if (!isReadModelError(blocked.error)) return blocked.error;
+  return new ReadModelError(
+    blocked.error.code,
+    `version ${version} of stream ${streamId} waits for version ${blocked.version}: ${blocked.error.message}`,
+    { cause: blocked.error },
+  );
 }
 
 const isVersion = (value: unknown): boolean => Number.isSafeInteger(value) && (value as number) >= 1;
@@ -157,13 +366,18 @@ export interface CatchUpOptions {
 }
 
 /**
- * Follows the event store from the saved checkpoint to its end: reads a page, projects it, then saves the
- * page's cursor. Answers how many events it read. It needs a store whose `readAll` cursor keeps a global
- * position (memory, SQLite), so that events appended later are found after the checkpoint.
+ * Follows the event store from the saved checkpoint to its end: reads a page, and projects it with the
+ * page's cursor as the checkpoint of the same write ({@link ApplyBatchOptions.checkpoint}), so that on
+ * SQLite the views and the checkpoint commit in one transaction and always match. `projector` must
+ * therefore write into `readModel`, as one built on it does; for a projector that does not save the
+ * checkpoint (a wrapper that drops the option, say) the cursor is saved separately afterwards. Answers how
+ * many events it read. It needs a store whose `readAll` cursor keeps a global position (memory, SQLite), so
+ * that events appended later are found after the checkpoint.
  *
- * At least once: a crash between projecting a page and saving its checkpoint replays the page, which the
- * version gate makes harmless. A page with a failed event throws `CATCH_UP_FAILED` before its checkpoint
- * is saved, so that the follower stops at the event instead of skipping it; the next run retries it.
+ * At least once: where the checkpoint is not atomic with the views (DynamoDB, or a separate save), a crash
+ * between them replays the page, which the version gate makes harmless. A page with a failed event throws
+ * `CATCH_UP_FAILED` and its checkpoint is not saved, so that the follower stops at the event instead of
+ * skipping it; the next run retries it.
  */
 export async function catchUp(
   eventStore: Pick<EventStore, 'readAll'>,
@@ -171,13 +385,18 @@ export async function catchUp(
   readModel: Pick<UserReadModel, 'getCheckpoint' | 'setCheckpoint'>,
   options: CatchUpOptions,
 ): Promise<number> {
+  const name = options.checkpointName;
   const limit = options.pageSize ?? 100;
-  let cursor = await readModel.getCheckpoint(options.checkpointName);
+  let cursor = await readModel.getCheckpoint(name);
   let seen = 0;
   for (;;) {
     const page = await eventStore.readAll({ cursor, limit });
     seen += page.events.length;
-    const outcome = await projector.applyBatch(page.events);
+    const next = page.cursor !== undefined && page.cursor !== cursor ? page.cursor : undefined;
+    const outcome = await projector.applyBatch(
+      page.events,
+      next === undefined ? undefined : { checkpoint: { name, cursor: next } },
+    );
     const first = outcome.failed[0];
     if (first !== undefined) {
       throw new ReadModelError(
@@ -187,9 +406,9 @@ export async function catchUp(
         { cause: first.error },
       );
     }
-    if (page.cursor !== undefined && page.cursor !== cursor) {
-      cursor = page.cursor;
-      await readModel.setCheckpoint(options.checkpointName, cursor);
+    if (next !== undefined) {
+      cursor = next;
+      if (outcome.checkpointSaved !== true) await readModel.setCheckpoint(name, cursor);
     }
     if (page.isEnd) return seen;
   }

@@ -134,11 +134,12 @@ export interface SlottedUserReadModel extends UserReadModel {
  * to the slot the pointer names.
  *
  * Around a switch, calls of one process may go to either slot for up to `refreshMs`, and two calls of one
- * projection step (a `get`, then a `put`) may go to different slots. That is safe: both slots hold folds of
- * the same events, and every write is conditional on the version it was computed from, so a write computed
- * from the other slot either lands on the same version or loses and is retried. A checkpoint read from one
- * slot and saved to the other may make a follower repeat or miss events it projected into the old slot;
- * the rebuild's last pass, which starts once every process has seen the switch, covers exactly those.
+ * projection step (a `get`, then a `put` or `putMany`) may go to different slots. That is safe: both slots
+ * hold folds of the same events, and every write is conditional on the version it was computed from, so a
+ * write computed from the other slot either lands on the same version or loses and is retried. A
+ * checkpoint read from one slot and saved to the other may make a follower repeat or miss events it
+ * projected into the old slot; the rebuild's last pass, which starts once every process has seen the
+ * switch, covers exactly those.
  */
 export function createSlottedReadModel(options: SlottedReadModelOptions): SlottedUserReadModel {
   const { slots, pointer } = options;
@@ -176,6 +177,8 @@ export function createSlottedReadModel(options: SlottedReadModelOptions): Slotte
     findByEmail: async (email) => (await current()).findByEmail(email),
     findByUsername: async (username) => (await current()).findByUsername(username),
     put: async (view, expectedVersion) => (await current()).put(view, expectedVersion),
+    // One slot for the whole batch, so that a checkpoint always lands next to the views it belongs to.
+    putMany: async (writes, checkpoint) => (await current()).putMany(writes, checkpoint),
     getCheckpoint: async (name) => (await current()).getCheckpoint(name),
     setCheckpoint: async (name, cursor) => (await current()).setCheckpoint(name, cursor),
     async close() {

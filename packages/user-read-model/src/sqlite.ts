@@ -1,5 +1,14 @@
 import Database from 'better-sqlite3';
-import { emailLookupKey, requireText, usernameLookupKey, validatePut, type UserReadModel } from './port.js';
+import {
+  emailLookupKey,
+  requireText,
+  usernameLookupKey,
+  validatePut,
+  validatePutMany,
+  type CheckpointWrite,
+  type UserReadModel,
+  type ViewWrite,
+} from './port.js';
 import { viewOf, type UserView } from './view.js';
 
 export interface SqliteUserReadModelOptions {
@@ -42,13 +51,23 @@ interface ViewRow {
 /**
  * The read model on one SQLite file, in WAL mode so that queries never wait for the projector. Each
  * conditional write is a single statement guarded by the stored version, which SQLite runs atomically
- * whichever connection or process issues it.
+ * whichever connection or process issues it; `putMany` runs all of its writes and the checkpoint in one
+ * transaction.
+ *
+ * Durability is `synchronous = NORMAL`: a commit is not flushed to disk, only the WAL checkpoints are. A
+ * process crash loses nothing (the WAL is in the OS's hands); a power loss or OS crash may lose the last
+ * transactions, never part of one. That is safe because the read model is a cache of the event store: a
+ * follower that writes its checkpoint in the same transaction as the views (`catchUp` does) finds, after
+ * such a loss, a checkpoint that matches the views, and simply projects the lost pages again. A queue
+ * consumer's lost writes are repaired by the next event of the same user (its gap is filled from the event
+ * store) or by a rebuild.
  */
 export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): UserReadModel {
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
-  // The read model can be rebuilt from the event store, but a put acknowledged to a queue must not vanish.
-  db.pragma('synchronous = FULL');
+  // No fsync per commit: the read model can be rebuilt from the event store, and a follower's checkpoint
+  // commits with its views, so losing the last transactions to a power cut only rewinds the follower.
+  db.pragma('synchronous = NORMAL');
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   migrate(db);
 
@@ -83,6 +102,33 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
   };
   const parse = (json: string): UserView => JSON.parse(json) as UserView;
 
+  function write(view: UserView, expectedVersion: number): boolean {
+    const row: ViewRow = {
+      id: view.id,
+      email: emailLookupKey(view.email),
+      usernameLower: usernameLookupKey(view.username),
+      status: view.status,
+      version: view.version,
+      view: JSON.stringify(viewOf(view)),
+    };
+    const { changes } =
+      expectedVersion === 0 ? statements.insert.run(row) : statements.update.run({ ...row, expectedVersion });
+    return changes === 1;
+  }
+
+  // IMMEDIATE takes the write lock first: a deferred transaction that read, then had to upgrade, would fail
+  // with SQLITE_BUSY at once instead of waiting out the busy timeout behind another writer.
+  const putMany = (writes: readonly ViewWrite[], checkpoint: CheckpointWrite | undefined): boolean[] =>
+    db
+      .transaction(() => {
+        const outcomes = writes.map(({ view, expectedVersion }) => write(view, expectedVersion));
+        if (checkpoint !== undefined && outcomes.every(Boolean)) {
+          statements.setCheckpoint.run(checkpoint.name, checkpoint.cursor);
+        }
+        return outcomes;
+      })
+      .immediate();
+
   return {
     async get(id) {
       requireText(id, 'id');
@@ -102,17 +148,12 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
 
     async put(view, expectedVersion) {
       validatePut(view, expectedVersion);
-      const row: ViewRow = {
-        id: view.id,
-        email: emailLookupKey(view.email),
-        usernameLower: usernameLookupKey(view.username),
-        status: view.status,
-        version: view.version,
-        view: JSON.stringify(viewOf(view)),
-      };
-      const { changes } =
-        expectedVersion === 0 ? statements.insert.run(row) : statements.update.run({ ...row, expectedVersion });
-      return changes === 1;
+      return write(view, expectedVersion);
+    },
+
+    async putMany(writes, checkpoint) {
+      validatePutMany(writes, checkpoint);
+      return putMany(writes, checkpoint);
     },
 
     async getCheckpoint(name) {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { t as tapRoot } from 'tap';
-import type { UserReadModel } from './port.js';
+import type { CheckpointWrite, UserReadModel } from './port.js';
 import type { UserView } from './view.js';
 
 type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
@@ -64,6 +64,8 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
       () => readModel.findByEmail('a'),
       () => readModel.findByUsername('a'),
       () => readModel.put(testView(), 0),
+      () => readModel.putMany([{ view: testView(), expectedVersion: 0 }]),
+      () => readModel.putMany([]),
       () => readModel.getCheckpoint('a'),
       () => readModel.setCheckpoint('a', '1'),
     ];
@@ -159,6 +161,119 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
     await readModel.setCheckpoint('projector', '25');
     t.equal(await readModel.getCheckpoint('projector'), '25', 'a later save replaces the cursor');
     t.equal(await readModel.getCheckpoint('other'), 'opaque:{"k":1}');
+  });
+
+  await scenario('putMany: each write is conditional like put, with its own outcome', async (t, readModel) => {
+    t.strictSame(await readModel.putMany([]), [], 'an empty batch answers an empty list');
+    const kept = testView({ username: 'kept' });
+    const updated = testView({ username: 'updated' });
+    const stale = testView({ username: 'stale' });
+    for (const view of [kept, updated, stale]) await readModel.put(view, 0);
+    await readModel.put({ ...stale, version: 3 }, 1);
+
+    const created = testView({ name: 'Zoë 雪' });
+    const next = { ...updated, name: 'Next', status: 'confirmed' as const, version: 4 };
+    const absent = testView({ version: 2 });
+    const outcomes = await readModel.putMany([
+      { view: created, expectedVersion: 0 },
+      { view: { ...kept, username: 'again' }, expectedVersion: 0 },
+      { view: next, expectedVersion: 1 },
+      { view: { ...stale, username: 'late', version: 3 }, expectedVersion: 2 },
+      { view: absent, expectedVersion: 1 },
+    ]);
+    t.strictSame(outcomes, [true, false, true, false, false], 'one outcome per write, in order');
+    t.strictSame(await readModel.get(created.id), created, 'a creation');
+    t.strictSame(await readModel.get(kept.id), kept, 'a second creation lost and changed nothing');
+    t.strictSame(await readModel.get(next.id), next, 'a write may jump several versions');
+    t.strictSame(await readModel.get(stale.id), { ...stale, version: 3 }, 'a stale write never goes back in time');
+    t.equal(await readModel.get(absent.id), undefined, 'expecting a version of an absent view creates nothing');
+    t.strictSame(await readModel.findByUsername('updated'), [next], 'lookups see the batch’s views');
+
+    const many = Array.from({ length: 60 }, (_, i) => testView({ username: `many-${i}` }));
+    const won = await readModel.putMany(many.map((view) => ({ view, expectedVersion: 0 })));
+    t.strictSame(won, many.map(() => true), 'a batch larger than any adapter’s parallelism');
+    for (const view of many) t.strictSame(await readModel.get(view.id), view);
+
+    const extra = testView();
+    await readModel.putMany([{ view: { ...extra, passwordHash: 'secret' } as UserView, expectedVersion: 0 }]);
+    t.strictSame(await readModel.get(extra.id), extra, 'only the fields of a view are kept');
+  });
+
+  await scenario('putMany: saves the checkpoint only if every write was won', async (t, readModel) => {
+    const first = testView();
+    const second = testView();
+    t.strictSame(
+      await readModel.putMany(
+        [
+          { view: first, expectedVersion: 0 },
+          { view: second, expectedVersion: 0 },
+        ],
+        { name: 'projector', cursor: '10' },
+      ),
+      [true, true],
+    );
+    t.equal(await readModel.getCheckpoint('projector'), '10', 'all won: saved with the views');
+
+    const lost = await readModel.putMany(
+      [
+        { view: { ...first, version: 2 }, expectedVersion: 1 },
+        { view: { ...second, version: 2 }, expectedVersion: 0 },
+      ],
+      { name: 'projector', cursor: '20' },
+    );
+    t.strictSame(lost, [true, false]);
+    t.equal(await readModel.getCheckpoint('projector'), '10', 'one lost: the checkpoint stays where it was');
+    t.equal((await readModel.get(first.id))?.version, 2, 'while the won write is kept');
+
+    t.strictSame(await readModel.putMany([], { name: 'projector', cursor: '30' }), []);
+    t.equal(await readModel.getCheckpoint('projector'), '30', 'no writes: the checkpoint alone');
+    await readModel.putMany([], { name: 'other', cursor: 'opaque:{"k":1}' });
+    t.equal(await readModel.getCheckpoint('other'), 'opaque:{"k":1}', 'one checkpoint per name');
+    t.equal(await readModel.getCheckpoint('projector'), '30');
+  });
+
+  await scenario('putMany: of concurrent batches, one write per view and version wins', async (t, readModel) => {
+    const views = Array.from({ length: 12 }, () => testView());
+    await readModel.putMany(views.map((view) => ({ view, expectedVersion: 0 })));
+    // Ten writers each try to move every view from version 1 to 2, in a rotated order.
+    const batches = Array.from({ length: 10 }, (_, writer) =>
+      views.map((_, i) => {
+        const view = views[(i + writer) % views.length] as UserView;
+        return { view: { ...view, username: `writer-${writer}`, version: 2 }, expectedVersion: 1 };
+      }),
+    );
+    const outcomes = await Promise.all(batches.map((batch) => readModel.putMany(batch)));
+    for (const view of views) {
+      const winners = batches.flatMap((batch, writer) =>
+        batch.flatMap((write, i) => (write.view.id === view.id && outcomes[writer]?.[i] === true ? [writer] : [])),
+      );
+      t.equal(winners.length, 1, `one winner for ${view.id}`);
+      t.equal((await readModel.get(view.id))?.username, `writer-${winners[0]}`, 'and the winner is stored');
+    }
+  });
+
+  await scenario('putMany: refuses a malformed batch with INVALID_ARGUMENT, writing nothing', async (t, readModel) => {
+    const valid = { view: testView(), expectedVersion: 0 };
+    const checkpoint = { name: 'projector', cursor: '1' };
+    const unknownStatus = { view: { ...testView(), status: 'deleted' }, expectedVersion: 0 };
+    const invalidBatches: Array<[string, unknown, unknown]> = [
+      ['no list', undefined, undefined],
+      ['a write that is not an object', [valid, null], undefined],
+      ['a malformed view after a valid one', [valid, unknownStatus], checkpoint],
+      ['a version that does not advance', [valid, { view: testView({ version: 2 }), expectedVersion: 2 }], checkpoint],
+      ['two writes of one view', [valid, { view: { ...valid.view, version: 2 }, expectedVersion: 1 }], checkpoint],
+      ['a checkpoint that is not an object', [valid], 'projector'],
+      ['a checkpoint without a name', [valid], { name: '', cursor: '1' }],
+      ['a checkpoint without a cursor', [valid], { name: 'projector' }],
+    ];
+    for (const [what, writes, candidate] of invalidBatches) {
+      const code = await rejectionCode(
+        readModel.putMany(writes as Parameters<UserReadModel['putMany']>[0], candidate as CheckpointWrite),
+      );
+      t.equal(code, 'INVALID_ARGUMENT', `${what} is refused`);
+    }
+    t.equal(await readModel.get(valid.view.id), undefined, 'not even the valid writes were made');
+    t.equal(await readModel.getCheckpoint('projector'), undefined, 'nor the checkpoint saved');
   });
 
   await scenario('stores only the fields of a view', async (t, readModel) => {

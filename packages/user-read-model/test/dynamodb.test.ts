@@ -13,6 +13,7 @@ import {
   READ_MODEL_INDEXES,
   READ_MODEL_KEY_PREFIXES,
   READ_MODEL_PARTITION_KEY,
+  PUT_MANY_CONCURRENCY,
   createDynamoDbUserReadModel,
   ensureUserReadModelTable,
   userReadModelTableDefinition,
@@ -253,6 +254,80 @@ t.test('dynamodb: a put whose response was lost and resent still answers true', 
   t.equal(sent.length, 1, 'as one command');
   t.strictSame(await readModel.get(view.id), view);
   t.equal(await readModel.put({ ...view, version: 2 }, 0), false, "while a rival's write still loses");
+});
+
+t.test('dynamodb: putMany is conditional PutItems in parallel, then the checkpoint, never a transaction', async (t) => {
+  const client = await isolatedClient(t);
+  const readModel = createDynamoDbUserReadModel({ client, tableName: TABLE });
+  let inFlight = 0;
+  let maxInFlight = 0;
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      maxInFlight = Math.max(maxInFlight, ++inFlight);
+      try {
+        return await next(args);
+      } finally {
+        inFlight--;
+      }
+    },
+    { step: 'initialize', name: 'countInFlight' },
+  );
+  const sent = observe(client);
+  const views = Array.from({ length: 40 }, () => testView());
+  const outcomes = await readModel.putMany(
+    views.map((view) => ({ view, expectedVersion: 0 })),
+    { name: 'projector', cursor: '40' },
+  );
+  t.strictSame(outcomes, views.map(() => true));
+  t.same(
+    sent.map((s) => s.command),
+    Array.from({ length: 41 }, () => 'PutItemCommand'),
+    'one PutItem per view and one for the checkpoint: 1 WCU each, no TransactWriteItems',
+  );
+  t.match(sent.slice(0, 40), views.map(() => ({ input: { ConditionExpression: 'attribute_not_exists(#key)' } })));
+  t.same(sent.at(-1)?.input['Item'], { id: { S: 'checkpoint#projector' }, cursor: { S: '40' } }, 'the checkpoint last');
+  t.ok(maxInFlight > 1 && maxInFlight <= PUT_MANY_CONCURRENCY, `${maxInFlight} puts were in flight at most`);
+
+  sent.length = 0;
+  const lost = await readModel.putMany(
+    [
+      { view: { ...views[0]!, version: 2 }, expectedVersion: 1 },
+      { view: { ...views[1]!, version: 2 }, expectedVersion: 0 },
+    ],
+    { name: 'projector', cursor: '42' },
+  );
+  t.strictSame(lost, [true, false]);
+  t.equal(sent.length, 2, 'a lost write keeps the checkpoint from being sent');
+  t.equal(await readModel.getCheckpoint('projector'), '40');
+});
+
+t.test('dynamodb: a putMany whose put response was lost and resent still answers true', async (t) => {
+  const client = await isolatedClient(t);
+  const readModel = createDynamoDbUserReadModel({ client, tableName: TABLE });
+  let attempts = 0;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'PutItemCommand') return next(args);
+      attempts++;
+      const result = await next(args);
+      if (attempts === 1) throw Object.assign(new Error('socket timed out'), { name: 'TimeoutError' });
+      return result;
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'loseFirstResponse' },
+  );
+  const view = testView();
+  t.strictSame(await readModel.putMany([{ view, expectedVersion: 0 }], { name: 'projector', cursor: '1' }), [true]);
+  t.strictSame(await readModel.get(view.id), view);
+  t.equal(await readModel.getCheckpoint('projector'), '1', 'so the checkpoint was saved');
+});
+
+t.test('dynamodb: a putMany put that fails stops the batch, after the puts in flight settle', async (t) => {
+  const client = await isolatedClient(t);
+  const readModel = createDynamoDbUserReadModel({ client, tableName: 'no-such-table' });
+  const sent = observe(client);
+  const writes = Array.from({ length: 40 }, () => ({ view: testView(), expectedVersion: 0 }));
+  await t.rejects(readModel.putMany(writes, { name: 'projector', cursor: '1' }), { name: 'ResourceNotFoundException' });
+  t.equal(sent.length, PUT_MANY_CONCURRENCY, 'no put was started after the first failure, nor the checkpoint');
 });
 
 t.test('dynamodb: two connections racing on put never write a version twice', async (t) => {

@@ -11,9 +11,11 @@ import {
   createProjector,
   isReadModelError,
   type BatchOutcome,
+  type CheckpointWrite,
   type Projector,
   type ProjectorLogger,
   type UserReadModel,
+  type ViewWrite,
 } from '../src/index.js';
 import { createMemoryUserReadModel } from '../src/memory.js';
 import { createSqliteUserReadModel } from '../src/sqlite.js';
@@ -68,20 +70,29 @@ async function assertConverged(
   }
 }
 
-/** A read model that records its successful writes and counts the ones it lost. */
+/** A read model that records its won writes, counts the lost ones, and keeps every batch it was given. */
 function recording(inner: UserReadModel) {
   const writes: Array<{ id: string; from: number; to: number }> = [];
+  const batches: Array<{ writes: readonly ViewWrite[]; checkpoint: CheckpointWrite | undefined }> = [];
   let lost = 0;
+  let gets = 0;
   const readModel: UserReadModel = {
     ...inner,
-    async put(view, expectedVersion) {
-      const won = await inner.put(view, expectedVersion);
-      if (won) writes.push({ id: view.id, from: expectedVersion + 1, to: view.version });
-      else lost++;
+    async get(id) {
+      gets++;
+      return inner.get(id);
+    },
+    async putMany(batch, checkpoint) {
+      batches.push({ writes: batch, checkpoint });
+      const won = await inner.putMany(batch, checkpoint);
+      batch.forEach(({ view, expectedVersion }, i) => {
+        if (won[i]) writes.push({ id: view.id, from: expectedVersion + 1, to: view.version });
+        else lost++;
+      });
       return won;
     },
   };
-  return { readModel, writes, lost: () => lost };
+  return { readModel, writes, batches, lost: () => lost, gets: () => gets };
 }
 
 /** Every version of every user was written exactly once: the writes tile 1..n without overlap. */
@@ -117,7 +128,9 @@ t.test('applies in-order events once each', async (t) => {
   const spy = recording(readModel);
   const outcome = await createProjector({ readModel: spy.readModel, eventStore }).applyBatch(events);
   t.same(outcome, { applied: events.length, duplicates: 0, gapFilled: 0, failed: [] });
-  t.equal(spy.writes.length, events.length, 'one write per event');
+  t.equal(spy.gets(), histories.length, 'one read per user');
+  t.equal(spy.batches.length, 1, 'one batch write');
+  t.same(spy.writes, histories.map((h) => ({ id: h.streamId, from: 1, to: h.events.length })), 'one write per user');
   await assertConverged(t, readModel, eventStore, histories);
   t.same(await projector.applyBatch(events.slice(0, 1)), { applied: 0, duplicates: 1, gapFilled: 0, failed: [] });
   t.match(logs, [{ level: 'info', obj: { applied: 0, duplicates: 1 }, msg: 'projected a batch' }]);
@@ -141,7 +154,7 @@ t.test('acknowledges 30% duplicates without writing them', async (t) => {
   const sum = total(outcomes);
   t.equal(sum.applied, events.length);
   t.equal(sum.duplicates, copies.length, 'each extra copy is a duplicate');
-  t.equal(spy.writes.length, events.length, 'and duplicates write nothing');
+  t.doesNotThrow(() => assertEachVersionWrittenOnce(spy.writes, histories), 'and duplicates write nothing');
   await assertConverged(t, readModel, eventStore, histories);
 });
 
@@ -224,15 +237,15 @@ t.test('re-reads and re-evaluates after losing a conditional write', async (t) =
   // Another projector slips in just before each of our first two writes.
   const competitor = createProjector({ readModel: inner, eventStore });
   const slipIns = [[v1], [v2]];
-  const readModel: UserReadModel = {
+  const spy = recording({
     ...inner,
-    async put(view, expectedVersion) {
+    async putMany(writes, checkpoint) {
       const slipIn = slipIns.shift();
       if (slipIn) await competitor.applyBatch(slipIn);
-      return inner.put(view, expectedVersion);
+      return inner.putMany(writes, checkpoint);
     },
-  };
-  const projector = createProjector({ readModel, eventStore });
+  });
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
   t.same(await projector.applyBatch([v1]), { applied: 0, duplicates: 1, gapFilled: 0, failed: [] });
   t.same(
     await projector.applyBatch([v3]),
@@ -240,23 +253,321 @@ t.test('re-reads and re-evaluates after losing a conditional write', async (t) =
     'the gap it planned to fill was filled by the other, so only the event is left',
   );
   t.strictSame(await inner.get('user-alice'), foldView([v1, v2, v3]));
+  t.same(
+    spy.batches.map((b) => b.writes.map((w) => [w.expectedVersion, w.view.version])),
+    [[[0, 1]], [[1, 3]], [[2, 3]]],
+    'each retry starts from what the other wrote',
+  );
 });
 
 t.test('gives up after losing too many conditional writes', async (t) => {
-  const histories = [decideHistory('user-alice', LIFECYCLE)];
+  const histories = [decideHistory('user-alice', LIFECYCLE), decideHistory('user-bob', LIFECYCLE.slice(0, 2))];
   const { readModel: inner, eventStore, events } = await setup(histories);
-  let puts = 0;
+  let batches = 0;
   const readModel: UserReadModel = {
     ...inner,
-    async put() {
-      puts++;
-      return false;
+    // Alice's writes always lose; Bob's win.
+    async putMany(writes, checkpoint) {
+      batches++;
+      const contended = writes.map((w) => w.view.id === 'user-alice');
+      const rest = writes.filter((_, i) => !contended[i]);
+      const won = await inner.putMany(rest, contended.includes(true) ? undefined : checkpoint);
+      return contended.map((lost) => (lost ? false : (won.shift() as boolean)));
     },
   };
   const projector = createProjector({ readModel, eventStore, maxAttempts: 3 });
-  const outcome = await projector.applyBatch(events.slice(0, 1));
-  t.equal(puts, 3);
-  t.match(outcome.failed, [{ streamId: 'user-alice', version: 1, error: { code: 'WRITE_CONTENDED' } }]);
+  const alice = events.filter((e) => e.streamId === 'user-alice');
+  const checkpoint = { name: 'c', cursor: '1' };
+  const outcome = await projector.applyBatch([...events, alice[2] as StoredEvent], { checkpoint });
+  t.equal(batches, 3, 'three attempts');
+  t.equal(outcome.applied, 2, "bob's events were written");
+  t.equal(outcome.failed.length, alice.length + 1, 'every delivery of alice failed, the extra copy included');
+  const message = /^lost 3 conditional writes for versions up to 9 of stream user-alice$/;
+  const error = { code: 'WRITE_CONTENDED', message };
+  t.match(
+    [...outcome.failed].sort((a, b) => a.version - b.version),
+    [...alice.slice(0, 3), ...alice.slice(2)].map((e) => ({ streamId: 'user-alice', version: e.version, error })),
+  );
+  t.equal(outcome.checkpointSaved, false, 'and the checkpoint was never saved');
+  t.equal(await inner.getCheckpoint('c'), undefined);
+  t.equal(await inner.get('user-alice'), undefined);
+});
+
+/** An event store that counts `readStream` calls and can be told to fail them. */
+function countingStore(inner: EventStore) {
+  const reads: Array<{ streamId: string; fromVersion?: number; toVersion?: number }> = [];
+  let failure: Error | undefined;
+  const store: Pick<EventStore, 'readStream'> = {
+    async readStream(streamId, options) {
+      reads.push({ streamId, ...options });
+      if (failure) throw failure;
+      return inner.readStream(streamId, options);
+    },
+  };
+  return { store, reads, fail: (error: Error) => (failure = error) };
+}
+
+/** A copy of a delivery that cannot be projected, as a broken producer might publish it. */
+const corrupt = (event: StoredEvent): StoredEvent => ({ ...event, type: 'UserTeleported' });
+
+const codeOf = (error: unknown) => (isReadModelError(error) ? error.code : String(error));
+
+t.test('fills every gap of a user from one read of the event store, in one write', async (t) => {
+  const histories = [decideHistory('user-alice', LIFECYCLE)];
+  const { readModel: inner, eventStore, events, logs } = await setup(histories);
+  const spy = recording(inner);
+  const counted = countingStore(eventStore);
+  const logger: ProjectorLogger = { info() {}, warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }), error() {} };
+  const projector = createProjector({ readModel: spy.readModel, eventStore: counted.store, logger });
+  const [v2, v4, v7] = [events[1], events[3], events[6]] as StoredEvent[];
+  t.same(await projector.applyBatch([v7!, v2!, v4!]), { applied: 3, duplicates: 0, gapFilled: 4, failed: [] });
+  t.same(counted.reads, [{ streamId: 'user-alice', fromVersion: 1, toVersion: 6 }], 'one read for all three gaps');
+  t.same(spy.writes, [{ id: 'user-alice', from: 1, to: 7 }], 'one write');
+  t.strictSame(await inner.get('user-alice'), foldView(events.slice(0, 7)));
+  t.match(logs, [
+    {
+      level: 'warn',
+      obj: { streamId: 'user-alice', fromVersion: 1, toVersion: 6, events: 4 },
+      msg: 'filled a gap from the event store',
+    },
+  ]);
+
+  counted.reads.length = 0;
+  t.same(await projector.applyBatch([events[8]!]), { applied: 1, duplicates: 0, gapFilled: 1, failed: [] });
+  t.same(counted.reads, [{ streamId: 'user-alice', fromVersion: 8, toVersion: 8 }], 'only what is still missing');
+  t.same(await projector.applyBatch(events), { applied: 0, duplicates: events.length, gapFilled: 0, failed: [] });
+  t.equal(counted.reads.length, 1, 'old news needs no read');
+});
+
+t.test("a user's failed event fails its later events too, and the ones before it are written", async (t) => {
+  const histories = [decideHistory('user-alice', LIFECYCLE), decideHistory('user-bob', LIFECYCLE.slice(0, 3))];
+  const { readModel, eventStore, projector } = await setup(histories);
+  const [alice, bob] = histories.map((h) => h.events) as [StoredEvent[], StoredEvent[]];
+  const deliveries = [...alice.map((e) => (e.version === 5 ? corrupt(e) : e)), ...bob];
+  const outcome = await projector.applyBatch(deliveries);
+  t.equal(outcome.applied, 4 + bob.length, "alice's first four and all of bob's were applied");
+  t.strictSame(await readModel.get('user-alice'), foldView(alice.slice(0, 4)), 'alice up to the bad event');
+  t.strictSame(await readModel.get('user-bob'), foldView(bob), 'bob, whole');
+  const failed = [...outcome.failed].sort((a, b) => a.version - b.version);
+  t.same(failed.map((f) => f.version), [5, 6, 7, 8, 9], 'the bad event and every later one of alice');
+  t.ok(failed.every((f) => deliveries.includes(f.event)), 'each as it was delivered');
+  t.equal(codeOf(failed[0]?.error), 'INVALID_EVENT');
+  const first = failed[0]?.error;
+  t.ok(
+    failed.slice(1).every((f) => codeOf(f.error) === 'INVALID_EVENT' && (f.error as Error).cause === first),
+    'the later ones fail because of it',
+  );
+  t.match((failed[1]?.error as Error).message, /^version 6 of stream user-alice waits for version 5: cannot upcast/);
+
+  // Redelivered without the bad copy, the later events fill version 5 from the store.
+  t.same(await projector.applyBatch(alice.slice(5)), { applied: 4, duplicates: 0, gapFilled: 1, failed: [] });
+  t.strictSame(await readModel.get('user-alice'), foldView(alice));
+});
+
+t.test('a gap the event store cannot fill yet fails the events after it, not those before', async (t) => {
+  const carol = decideHistory('user-carol', LIFECYCLE);
+  // The store lags: it has only the first three versions of what was delivered.
+  const { readModel, eventStore, projector } = await setup([{ ...carol, events: carol.events.slice(0, 3) }]);
+  const [v1, v2, , , v5, v6] = carol.events as StoredEvent[];
+  const outcome = await projector.applyBatch([v6!, v5!, v2!, v1!]);
+  t.equal(outcome.applied, 2);
+  t.strictSame(await readModel.get('user-carol'), foldView([v1!, v2!]), 'versions 1 and 2 were written');
+  const [five, six] = [...outcome.failed].sort((a, b) => a.version - b.version);
+  t.match(five, { version: 5, event: v5, error: { code: 'MISSING_EVENTS' } });
+  t.match((five?.error as Error).message, /^the event store has not got versions 3 to 4 of stream user-carol$/);
+  t.match(six, { version: 6, event: v6, error: { code: 'MISSING_EVENTS', cause: five?.error } });
+  t.equal(outcome.gapFilled, 0, 'the version the store did have was not written without its successor');
+});
+
+t.test('of the copies of one version in a batch, the first is applied and the others are duplicates', async (t) => {
+  const histories = [decideHistory('user-alice', LIFECYCLE)];
+  const { readModel, eventStore, projector, events } = await setup(histories);
+  const [v1, v2, v3] = events as StoredEvent[];
+  const twice = { ...v2!, note: 'second copy' };
+  const outcome = await projector.applyBatch([v2!, v1!, twice, v1!, v1!]);
+  t.same(outcome, { applied: 2, duplicates: 3, gapFilled: 0, failed: [] });
+  t.strictSame(await readModel.get('user-alice'), foldView([v1!, v2!]));
+
+  const bad = [corrupt(v3!), corrupt(v3!)];
+  const refused = await projector.applyBatch(bad);
+  t.same(refused.failed.map((f) => f.event), bad, 'the copies of a failed version fail with it');
+  t.equal(refused.failed[0]?.error, refused.failed[1]?.error, 'for the same reason');
+  t.strictSame(await readModel.get('user-alice'), foldView([v1!, v2!]), 'and wrote nothing');
+});
+
+t.test('reports storage errors per user, and never throws', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const unreachable = new Error('read model unreachable');
+  const readModel: UserReadModel = {
+    ...inner,
+    async get(id) {
+      if (id === 'user-bob') throw unreachable;
+      return inner.get(id);
+    },
+  };
+  const counted = countingStore(eventStore);
+  const projector = createProjector({ readModel, eventStore: counted.store });
+  const byUser = (id: string) => events.filter((e) => e.streamId === id);
+  const outcome = await projector.applyBatch(events);
+  t.equal(outcome.applied, events.length - byUser('user-bob').length, 'the other users were written');
+  t.same(outcome.failed.map((f) => f.event), byUser('user-bob'), "bob's view could not be read");
+  t.ok(outcome.failed.every((f) => f.error === unreachable));
+
+  // Alice is written up to version 4; her next deliveries need versions 5 and 7 from a store that fails.
+  const alice = byUser('user-alice');
+  const fresh = createMemoryUserReadModel();
+  await fresh.put(foldView(alice.slice(0, 4))!, 0);
+  const lost = new Error('event store unreachable');
+  counted.fail(lost);
+  const [v6, v8, v9] = [alice[5], alice[7], alice[8]] as StoredEvent[];
+  const carol = byUser('user-carol');
+  const lagging = createProjector({ readModel: fresh, eventStore: counted.store });
+  const gaps = await lagging.applyBatch([v9!, v6!, v8!, ...carol]);
+  t.equal(gaps.applied, carol.length, 'carol needed no read');
+  t.same(gaps.failed.map((f) => [f.version, f.error]), [[6, lost], [8, lost], [9, lost]], 'the read error, as is');
+  t.strictSame(await fresh.get('user-alice'), foldView(alice.slice(0, 4)));
+
+  const rejecting: UserReadModel = {
+    ...fresh,
+    async putMany() {
+      throw unreachable;
+    },
+  };
+  const failing = createProjector({ readModel: rejecting, eventStore });
+  const write = await failing.applyBatch([...alice.slice(3), alice[0]!], { checkpoint: { name: 'c', cursor: '9' } });
+  t.equal(write.duplicates, 2, 'what was old news still is');
+  t.same(write.failed.map((f) => [f.version, f.error]), alice.slice(4).map((e) => [e.version, unreachable]));
+  t.equal(write.checkpointSaved, false);
+  t.equal(await fresh.getCheckpoint('c'), undefined);
+});
+
+t.test('saves a checkpoint in the batch write, and only when no event failed', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const spy = recording(inner);
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  const checkpoint = (cursor: string) => ({ checkpoint: { name: 'c', cursor } });
+  const alice = events.filter((e) => e.streamId === 'user-alice');
+
+  const without = await projector.applyBatch(alice.slice(0, 2));
+  t.notOk('checkpointSaved' in without, 'no checkpoint asked, none answered');
+  t.same(spy.batches.at(-1)?.checkpoint, undefined);
+
+  const first = await projector.applyBatch(alice.slice(2, 4), checkpoint('4'));
+  t.match(first, { applied: 2, checkpointSaved: true });
+  t.same(spy.batches.at(-1)?.checkpoint, { name: 'c', cursor: '4' }, 'in the same write as the views');
+  t.equal(await inner.getCheckpoint('c'), '4');
+
+  t.match(await projector.applyBatch([], checkpoint('5')), { applied: 0, checkpointSaved: true }, 'an empty page');
+  t.match(await projector.applyBatch(alice.slice(0, 4), checkpoint('6')), { duplicates: 4, checkpointSaved: true });
+  t.same(spy.batches.slice(-2).map((b) => [b.writes.length, b.checkpoint?.cursor]), [[0, '5'], [0, '6']]);
+
+  const malformed = { ...alice[0]!, version: 0 };
+  const partly = await projector.applyBatch([alice[4]!, malformed], checkpoint('7'));
+  t.match(partly, { applied: 1, failed: [{ event: malformed }], checkpointSaved: false });
+  t.same(spy.batches.at(-1)?.checkpoint, undefined, 'the views were written without it');
+  t.equal(await inner.getCheckpoint('c'), '6');
+});
+
+t.test('a lost write holds the checkpoint back until its retry wins', async (t) => {
+  const histories = [decideHistory('user-alice', LIFECYCLE)];
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const [v1, v2, v3, v4] = events as StoredEvent[];
+  const competitor = createProjector({ readModel: inner, eventStore });
+  const slipIns = [[v1!]];
+  const spy = recording({
+    ...inner,
+    async putMany(writes, checkpoint) {
+      const slipIn = slipIns.shift();
+      if (slipIn) await competitor.applyBatch(slipIn);
+      return inner.putMany(writes, checkpoint);
+    },
+  });
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  const outcome = await projector.applyBatch([v1!, v2!], { checkpoint: { name: 'c', cursor: '2' } });
+  t.same(outcome, { applied: 1, duplicates: 1, gapFilled: 0, failed: [], checkpointSaved: true });
+  t.same(
+    spy.batches.map((b) => [b.writes.map((w) => w.expectedVersion), b.checkpoint?.cursor]),
+    [[[0], '2'], [[1], '2']],
+    'asked with both attempts, saved with the second',
+  );
+
+  // A bad copy of version 4 holds the checkpoint back, until a re-read finds version 4 written by another.
+  slipIns.push([v3!, v4!]);
+  spy.batches.length = 0;
+  const healed = await projector.applyBatch([v3!, corrupt(v4!)], { checkpoint: { name: 'c', cursor: '4' } });
+  t.same(healed, { applied: 0, duplicates: 2, gapFilled: 0, failed: [], checkpointSaved: true });
+  t.same(
+    spy.batches.map((b) => [b.writes.length, b.checkpoint?.cursor]),
+    [[1, undefined], [0, '4']],
+    'not asked while version 4 looked bad, saved once it was old news',
+  );
+  t.equal(await inner.getCheckpoint('c'), '4');
+});
+
+t.test('one batch of any shuffled, duplicated delivery folds each user into one write', async (t) => {
+  const scenario = historiesArbitrary(5).chain((histories) =>
+    fc.tuple(fc.constant(histories), deliveriesArbitrary(histories.flatMap((h) => h.events))),
+  );
+  await fc.assert(
+    fc.asyncProperty(scenario, async ([histories, batches]) => {
+      const eventStore = createMemoryEventStore();
+      await seed(eventStore, histories);
+      const spy = recording(createMemoryUserReadModel());
+      const deliveries = batches.flat();
+      const outcome = await createProjector({ readModel: spy.readModel, eventStore }).applyBatch(deliveries);
+      const events = histories.flatMap((h) => h.events);
+      const duplicates = deliveries.length - events.length;
+      const expected = { applied: events.length, duplicates, gapFilled: 0, failed: [] };
+      if (JSON.stringify(outcome) !== JSON.stringify(expected)) throw new Error(`outcome ${JSON.stringify(outcome)}`);
+      if (spy.batches.length !== 1) throw new Error(`${spy.batches.length} batch writes`);
+      const writes = histories.map((h) => ({ id: h.streamId, from: 1, to: h.events.length }));
+      const written = JSON.stringify(spy.writes);
+      if (written !== JSON.stringify(writes)) throw new Error(`writes: ${written}`);
+      for (const { streamId, events: stream } of histories) {
+        const actual = JSON.stringify(await spy.readModel.get(streamId));
+        if (actual !== JSON.stringify(foldView(stream))) throw new Error(`${streamId}: ${actual}`);
+      }
+    }),
+    { numRuns: 100 },
+  );
+  t.pass('every batch folded into one write per user');
+});
+
+t.test("a bad event fails exactly its user's deliveries from it on, whatever the batch", async (t) => {
+  const scenario = historiesArbitrary(4).chain((histories) =>
+    fc.tuple(
+      fc.constant(histories),
+      fc.nat({ max: histories.length - 1 }),
+      fc.nat(),
+      deliveriesArbitrary(histories.flatMap((h) => h.events)),
+    ),
+  );
+  await fc.assert(
+    fc.asyncProperty(scenario, async ([histories, user, at, batches]) => {
+      const eventStore = createMemoryEventStore();
+      await seed(eventStore, histories);
+      const readModel = createMemoryUserReadModel();
+      const victim = histories[user] as UserHistory;
+      const bad = (at % victim.events.length) + 1;
+      const isBad = (e: StoredEvent) => e.streamId === victim.streamId && e.version === bad;
+      const deliveries = batches.flat().map((e) => (isBad(e) ? corrupt(e) : e));
+      const outcome = await createProjector({ readModel, eventStore }).applyBatch(deliveries);
+      const blocked = deliveries.filter((e) => e.streamId === victim.streamId && e.version >= bad);
+      const failed = outcome.failed.map((f) => f.event);
+      if (failed.length !== blocked.length || !blocked.every((e) => failed.includes(e))) {
+        throw new Error(`failed ${failed.map((e) => `${e.streamId}@${e.version}`).join()}`);
+      }
+      for (const { streamId, events } of histories) {
+        const expected = streamId === victim.streamId ? events.slice(0, bad - 1) : events;
+        const actual = JSON.stringify(await readModel.get(streamId));
+        if (actual !== JSON.stringify(foldView(expected))) throw new Error(`${streamId}: ${actual}`);
+      }
+    }),
+    { numRuns: 100 },
+  );
+  t.pass('the fold stopped exactly before the bad event, for its user only');
 });
 
 /** Each adapter, with a way to open two handles on one storage, as two worker processes would. */
@@ -388,40 +699,76 @@ t.test('catchUp of an empty store saves no checkpoint', async (t) => {
   t.equal(await readModel.getCheckpoint('rebuild'), undefined);
 });
 
-t.test('catchUp after a crash before a checkpoint replays the page to the same result', async (t) => {
+t.test('catchUp writes each page and its checkpoint in one batch write', async (t) => {
   const histories = threeUsers();
-  const { readModel, eventStore, projector, events } = await setup(histories);
-  const clean = await setup(histories);
-  await catchUp(clean.eventStore, clean.projector, clean.readModel, { checkpointName: 'c', pageSize: 5 });
-
-  let saves = 0;
-  const crashing: UserReadModel = {
-    ...readModel,
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  let separateSaves = 0;
+  const spy = recording({
+    ...inner,
     async setCheckpoint(name, cursor) {
-      // The process dies after projecting the second page, before saving where it ended.
-      if (++saves === 2) throw new Error('killed');
-      return readModel.setCheckpoint(name, cursor);
+      separateSaves++;
+      return inner.setCheckpoint(name, cursor);
     },
-  };
-  await t.rejects(catchUp(eventStore, projector, crashing, { checkpointName: 'c', pageSize: 5 }), /killed/);
-  t.equal(await readModel.getCheckpoint('c'), '5', 'the first page was saved, the second was not');
-
-  const outcomes: BatchOutcome[] = [];
-  const observed: Projector = {
-    async applyBatch(batch) {
-      const outcome = await projector.applyBatch(batch);
-      outcomes.push(outcome);
-      return outcome;
-    },
-  };
-  const replayed = await catchUp(eventStore, observed, readModel, { checkpointName: 'c', pageSize: 5 });
-  t.equal(replayed, events.length - 5, 'it resumed from the saved checkpoint');
-  t.equal(outcomes[0]?.duplicates, 5, 'the replayed page was all duplicates');
-  for (const { streamId } of histories) {
-    const expected = await clean.readModel.get(streamId);
-    t.strictSame(await readModel.get(streamId), expected, `${streamId} as without the crash`);
-  }
+  });
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 4 });
+  const pages = Math.ceil(events.length / 4);
+  t.equal(spy.batches.length, pages, 'one batch write per page');
+  t.same(
+    spy.batches.map((b) => b.checkpoint),
+    Array.from({ length: pages }, (_, i) => ({ name: 'c', cursor: String(Math.min(events.length, (i + 1) * 4)) })),
+    "each carrying the page's checkpoint",
+  );
+  t.equal(separateSaves, 0, 'and no separate checkpoint write');
+  await assertConverged(t, inner, eventStore, histories);
 });
+
+for (const crash of [
+  { what: 'a batch write that never committed', viewsWritten: false },
+  { what: 'views written but not the checkpoint (DynamoDB)', viewsWritten: true },
+]) {
+  t.test(`catchUp after a crash in ${crash.what} replays the page to the same result`, async (t) => {
+    const histories = threeUsers();
+    const { readModel, eventStore, projector, events } = await setup(histories);
+    const clean = await setup(histories);
+    await catchUp(clean.eventStore, clean.projector, clean.readModel, { checkpointName: 'c', pageSize: 5 });
+
+    let batches = 0;
+    const crashing: UserReadModel = {
+      ...readModel,
+      async putMany(writes, checkpoint) {
+        // The process dies in the second page's batch write.
+        if (++batches !== 2) return readModel.putMany(writes, checkpoint);
+        if (crash.viewsWritten) await readModel.putMany(writes);
+        throw new Error('killed');
+      },
+    };
+    const dying = createProjector({ readModel: crashing, eventStore });
+    await t.rejects(catchUp(eventStore, dying, crashing, { checkpointName: 'c', pageSize: 5 }), {
+      code: 'CATCH_UP_FAILED',
+      cause: { message: 'killed' },
+    });
+    t.equal(await readModel.getCheckpoint('c'), '5', 'the first page was saved, the second was not');
+
+    const outcomes: BatchOutcome[] = [];
+    // A wrapper that drops the checkpoint option: catchUp then saves the cursor itself.
+    const observed: Projector = {
+      async applyBatch(batch) {
+        const outcome = await projector.applyBatch(batch);
+        outcomes.push(outcome);
+        return outcome;
+      },
+    };
+    const replayed = await catchUp(eventStore, observed, readModel, { checkpointName: 'c', pageSize: 5 });
+    t.equal(replayed, events.length - 5, 'it resumed from the saved checkpoint');
+    t.equal(outcomes[0]?.duplicates, crash.viewsWritten ? 5 : 0, 'the replayed page was duplicates if written');
+    t.equal(await readModel.getCheckpoint('c'), String(events.length), 'and the cursor was saved all the same');
+    for (const { streamId } of histories) {
+      const expected = await clean.readModel.get(streamId);
+      t.strictSame(await readModel.get(streamId), expected, `${streamId} as without the crash`);
+    }
+  });
+}
 
 t.test('catchUp stops at an event it cannot project, without moving its checkpoint past it', async (t) => {
   const histories = threeUsers();
