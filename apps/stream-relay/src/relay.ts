@@ -217,7 +217,8 @@ export function createRelay(options: RelayOptions): Relay {
 
 /** What a stream record holds: an event to publish, something else to skip, or an event it cannot read. */
 function read(record: DynamoDBRecord): Reading {
-  // Events are immutable: only their insertion is news. Claims and idempotency records come and go.
+  // Events are immutable: only their insertion is news. Claims, idempotency records and snapshots come and go,
+  // and are never published: a snapshot holds a fold of the user's state, secrets included.
   if (record.eventName !== 'INSERT') return SKIP;
   const image = record.dynamodb?.NewImage;
   const keyStreamId = streamIdOfKey(record);

@@ -144,6 +144,19 @@ export function idempotencyItem(key: string, event: StoredEvent): Record<string,
   };
 }
 
+/** The item the DynamoDB adapter keeps for a stream's snapshot under a fold schema (docs/event-store.md). */
+export function snapshotItem(streamId: string, schema: string, version: number, state: Record<string, unknown>): Record<string, unknown> {
+  return {
+    [PARTITION_KEY]: `${KEY_PREFIXES.snapshot}${schema}#${streamId}`,
+    [SORT_KEY]: SINGLETON_SORT_KEY,
+    [ITEM_TYPE_ATTRIBUTE]: ITEM_TYPES.snapshot,
+    streamId,
+    schema,
+    version,
+    state: JSON.stringify(state),
+  };
+}
+
 export interface Received {
   readonly body: string;
   readonly groupId: string | undefined;

@@ -157,6 +157,44 @@ t.test('every appended event reaches the queue as its CloudEvent, in order per u
   t.same(laterGroups.get('dan'), (await w.store.readStream('dan')).map((e) => toCloudEvent(e)));
 });
 
+t.test('snapshots written through the store pass the relay unpublished, and the checkpoint moves past them', async (t) => {
+  const w = await world(t);
+  const ann = userHistory('ann', 3);
+  await register(w.store, 'ann', ann.slice(0, 1));
+  await w.store.writeSnapshot('ann', { schema: 'user-state@1', version: 1, state: { status: 'registered' } });
+  await w.store.append('ann', newEvents(ann.slice(1)), { expectedVersion: 1 });
+  await w.store.writeSnapshot('ann', { schema: 'user-state@1', version: 3, state: { status: 'active' } });
+  await w.store.writeSnapshot('ann', { schema: 'user-state@2', version: 3, state: { status: 'active' } });
+
+  const runner = w.start();
+  const received = await drain(w.sqs, w.queueUrl, 3);
+  t.same(byGroup(received).get('ann'), (await w.store.readStream('ann')).map((e) => toCloudEvent(e)), "ann's three events, and nothing else");
+  // Until every record has been delivered and answered: the last write is a snapshot.
+  const records = await eventually(() => {
+    const all = w.deliveries.flatMap((d) => d.event.Records);
+    const answered = w.deliveries.every((d) => d.response !== undefined);
+    return answered && all.filter((r) => r.dynamodb?.Keys?.['pk']?.S?.startsWith('snapshot#')).length === 3 ? all : undefined;
+  }, 'the three snapshot writes on the stream, answered');
+  const snapshots = records.filter((r) => r.dynamodb?.Keys?.['pk']?.S?.startsWith('snapshot#'));
+  t.same(snapshots.map((r) => r.eventName), ['INSERT', 'MODIFY', 'INSERT'], 'the table streamed each snapshot write');
+  t.ok(
+    w.deliveries.every((d) => d.response?.batchItemFailures.length === 0),
+    'no delivery reported a failure',
+  );
+  t.notOk(w.logs.entries().some((e) => e['msg'] === 'stream record holds an unreadable event'));
+  t.same(
+    w.observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    ann.map((e) => e.eventId),
+    'only the events were published',
+  );
+  await runner.stop();
+  const checkpoint = JSON.parse(await readFile(w.checkpointFile, 'utf8')) as Record<string, string>;
+  t.ok(
+    Object.values(checkpoint).includes(snapshots.at(-1)!.dynamodb!.SequenceNumber!),
+    'the checkpoint acknowledges the last snapshot record too, so it is never delivered again',
+  );
+});
+
 t.test('a failed batch is retried from its first failed record, and the checkpoint waits for it', async (t) => {
   const w = await world(t);
   const ann = userHistory('ann', 3);

@@ -18,6 +18,7 @@ import {
   idempotencyItem,
   insertEvent,
   observePublishBatch,
+  snapshotItem,
   streamRecord,
   userHistory,
 } from './helpers.js';
@@ -110,6 +111,44 @@ t.test('only inserted events are published, each as its CloudEvent, in order per
   );
   assertNoSecrets(t, logs.lines, 'log line');
   t.notOk(logs.lines.some((line) => line.includes('"data"') || line.includes('Name 2')), 'no log line holds event data');
+});
+
+t.test('snapshot items are skipped, inserted or replaced: never published, never reported as unreadable', async (t) => {
+  const { sqs, queueUrl, observed, logs, relay } = await setup(t);
+  const [ann1, ann2] = userHistory('ann', 2);
+  // The snapshot's state holds what a fold of ann's events holds, secrets included: it must never go out.
+  const state = { status: 'active', email: 'ann@example.com', passwordHash: PASSWORD_HASH };
+  const records: DynamoDBRecord[] = [
+    insertEvent(ann1!),
+    streamRecord('INSERT', snapshotItem('ann', 'user-state@1', 1, state)),
+    insertEvent(ann2!),
+    // A later snapshot replaces the item in place: a MODIFY of the same key.
+    streamRecord('MODIFY', snapshotItem('ann', 'user-state@1', 2, state)),
+    streamRecord('INSERT', snapshotItem('ann', 'user-state@2', 2, state)),
+    // A snapshot of a stream whose id looks like an event partition key is still a snapshot.
+    streamRecord('INSERT', snapshotItem('stream#bob', 'user-state@1', 1, state)),
+  ];
+
+  const response = await relay.handle({ Records: records });
+  t.same(response, { batchItemFailures: [] }, 'no snapshot record is reported as failed');
+  t.same(
+    observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    [ann1!.eventId, ann2!.eventId],
+    "ann's two events alone were published",
+  );
+  const received = await drain(sqs, queueUrl, 2);
+  t.same(byGroup(received).get('ann'), [ann1!, ann2!].map((e) => toCloudEvent(e)));
+  assertNoSecrets(t, received.map((m) => m.body), 'published message');
+  t.match(
+    logs.entries().find((e) => e['msg'] === 'stream batch relayed'),
+    { level: 30, records: 6, published: 2, skipped: 4, failed: 0 },
+    'the four snapshot records are counted as skipped',
+  );
+  t.notOk(
+    logs.entries().some((e) => e['msg'] === 'stream record holds an unreadable event'),
+    'none is logged as an unreadable event',
+  );
+  assertNoSecrets(t, logs.lines, 'log line');
 });
 
 t.test('23 events take three PublishBatch calls of at most ten entries, with ids unique per call', async (t) => {

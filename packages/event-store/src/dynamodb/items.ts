@@ -134,7 +134,7 @@ export function idempotencyFromItem(
 /**
  * Rebuilds a stored event from an event item given as a plain object: a DynamoDB stream record's
  * `NewImage` after unmarshalling, or an item read by this adapter. Returns undefined for the table's other
- * items (claims, idempotency records); throws on an event item that is malformed.
+ * items (claims, idempotency records, snapshots); throws on an event item that is malformed.
  */
 export function eventFromItem(item: Readonly<Record<string, unknown>>): StoredEvent | undefined {
   if (item[ITEM_TYPE_ATTRIBUTE] !== ITEM_TYPES.event) return undefined;

@@ -16,7 +16,7 @@ export const SORT_KEY = 'sk';
 export const SORT_KEY_TYPE = 'N';
 /** Epoch seconds after which DynamoDB may delete an item; only idempotency records carry it. */
 export const TTL_ATTRIBUTE = 'expiresAt';
-/** Names what an item is, so stream consumers can tell events from claims and idempotency records. */
+/** Names what an item is, so stream consumers can tell events from claims, idempotency records and snapshots. */
 export const ITEM_TYPE_ATTRIBUTE = 'itemType';
 /** The stream view the relay needs: it publishes inserted events and never needs the old image. */
 export const STREAM_VIEW_TYPE = 'NEW_IMAGE';
