@@ -6,7 +6,7 @@ import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import { applyToView, createProjector, type UserView } from '@user-service/user-read-model';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import type { BenchContext, BenchResult, Figure } from '../result.js';
-import { interleave, summarize } from '../stats.js';
+import { interleave, median, summarize } from '../stats.js';
 import { interleaved, userHistories } from './support/history.js';
 import { RAW_VIEWS_TABLE, durableDatabase, seedSqliteEventStore } from './support/sqlite.js';
 import { rate, type Timed } from './support/timing.js';
@@ -130,8 +130,16 @@ export const projection: Figure = async (context: BenchContext): Promise<BenchRe
       }))
     ).perSecond;
 
+  // The pure fold (applyToView over every event, no storage at all): a floor for any projector's time.
+  const fold = await rate(minSeconds, () => {
+    const start = performance.now();
+    finalViews(events);
+    return { count: events.length, seconds: (performance.now() - start) / 1000 };
+  });
+
   try {
     const rounds = await interleave(context.rounds, projected, raw);
+    const baselineMedian = median(rounds.map((round) => round.baseline));
     return [
       summarize(
         {
@@ -147,6 +155,9 @@ export const projection: Figure = async (context: BenchContext): Promise<BenchRe
             timing: `each side repeated on fresh files until its timed part reaches ${minSeconds} s per round`,
             order: 'users interleaved at random (seeded), each user in version order',
             viewWritesIfOncePerUserAndPage: userPages,
+            foldEventsPerSecond: Math.round(fold.perSecond),
+            // The baseline does no per-event work at all; the fold alone caps the ratio at this.
+            ceilingFromFold: Math.round((fold.perSecond / baselineMedian) * 1000) / 1000,
             rounds: context.rounds,
             quick: context.quick,
             ...(context.quick ? { scaledDown: `${users} users × ${EVENTS_PER_USER} events (full run: 2,500 users)` } : {}),
