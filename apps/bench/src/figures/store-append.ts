@@ -96,7 +96,15 @@ export const storeAppend: Figure = async (context: BenchContext): Promise<BenchR
           }
         }),
       );
-      return { count: total, seconds: (performance.now() - start) / 1000 };
+      const seconds = (performance.now() - start) / 1000;
+      // Every acknowledged append must be there, in order: a fast store that lost one would be no result.
+      for (let a = 0; a < APPENDERS; a++) {
+        const stored = await store.readStream(`s-${a}`);
+        if (stored.length !== perAppender + 1 || stored.some((e, i) => e.version !== i + 1)) {
+          throw new Error(`store-append: stream s-${a} holds ${stored.length} events, not ${perAppender + 1}`);
+        }
+      }
+      return { count: total, seconds };
     } finally {
       await store.close();
     }
