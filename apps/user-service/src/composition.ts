@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { join } from 'node:path';
 import type { EventStore } from '@user-service/event-store';
 import {
@@ -36,6 +37,11 @@ export interface RuntimeOverrides {
   readonly passwords?: PasswordHasher;
   readonly clock?: Clock;
   readonly mailer?: Mailer;
+  /**
+   * With `STORAGE=dynamodb`: the client to reach DynamoDB through, instead of one made from the config, so
+   * that a test or a benchmark can count its requests. The runtime leaves it open; its owner closes it.
+   */
+  readonly dynamoDbClient?: DynamoDBClient;
 }
 
 const CHECKPOINT = 'user-views';
@@ -50,7 +56,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const stores = await openStores(config);
+  const stores = await openStores(config, overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -134,7 +140,10 @@ interface Stores {
  * Adapters are imported on demand, so that a Lambda bundle (DynamoDB) never loads the native SQLite driver
  * and the embedded service never loads the AWS SDK.
  */
-async function openStores(config: Config): Promise<Stores> {
+async function openStores(
+  config: Config,
+  sharedClient?: RuntimeOverrides['dynamoDbClient'],
+): Promise<Stores> {
   const { storage } = config;
   if (storage.kind === 'sqlite') {
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
@@ -159,7 +168,8 @@ async function openStores(config: Config): Promise<Stores> {
   const { createDynamoDbEventStore } = await import('@user-service/event-store/dynamodb');
   const { createDynamoDbUserReadModel } = await import('@user-service/user-read-model/dynamodb');
   const { createDynamoDbSlotPointer } = await import('@user-service/user-read-model/slots/dynamodb');
-  const client = new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
+  const client =
+    sharedClient ?? new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
   const eventStore = createDynamoDbEventStore({ client, tableName: storage.eventStoreTable });
   const readModel = createSlottedReadModel({
     slots: {
@@ -175,7 +185,7 @@ async function openStores(config: Config): Promise<Stores> {
     async close() {
       await readModel.close();
       await eventStore.close();
-      client.destroy();
+      if (sharedClient === undefined) client.destroy();
     },
   };
 }
