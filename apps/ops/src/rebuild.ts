@@ -5,6 +5,7 @@ import {
   catchUp,
   createProjector,
   otherSlot,
+  type ApplyBatchOptions,
   type Projector,
   type Slot,
   type SlotPointer,
@@ -168,8 +169,9 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       },
     };
     const counting: Projector = {
-      applyBatch: async (batch) => {
-        const outcome = await projector.applyBatch(batch);
+      // The options carry catchUp's checkpoint, which then commits with the page's views.
+      applyBatch: async (batch, batchOptions) => {
+        const outcome = await projector.applyBatch(batch, batchOptions);
         events += batch.length;
         progress.add(batch.length);
         return outcome;
@@ -180,14 +182,19 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize })) >= pageSize);
   }
 
-  /** Pages through `readAll` from the named checkpoint to the end, saving the cursor after each page. */
+  /** Pages through `readAll` from the named checkpoint to the end, saving the cursor with each page's views. */
   async function scan(label: string, checkpoint: string): Promise<void> {
     let cursor = await model.getCheckpoint(checkpoint);
     progress.begin(label, { total: await options.estimateTotal?.(cursor, 0) });
     for (;;) {
       if (signal?.aborted === true) throw new Stopped();
       const page = await eventStore.readAll({ cursor, limit: pageSize });
-      const outcome = await projector.applyBatch(page.events);
+      // The cursor is saved with the page's views, and only if none of its events failed.
+      let batchOptions: ApplyBatchOptions | undefined;
+      if (page.cursor !== undefined && page.cursor !== cursor) {
+        batchOptions = { checkpoint: { name: checkpoint, cursor: page.cursor } };
+      }
+      const outcome = await projector.applyBatch(page.events, batchOptions);
       const failed = outcome.failed[0];
       if (failed !== undefined) {
         // The page's cursor is not saved: a later run retries from the page before, as catchUp does.
@@ -199,10 +206,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       }
       events += page.events.length;
       progress.add(page.events.length);
-      if (page.cursor !== undefined && page.cursor !== cursor) {
-        cursor = page.cursor;
-        await model.setCheckpoint(checkpoint, cursor);
-      }
+      if (batchOptions !== undefined) cursor = page.cursor;
       if (page.isEnd) return;
     }
   }
