@@ -73,6 +73,10 @@ function parseOptions(argv: readonly string[]): Options | 'help' {
   return { quick: values.quick === true, ...(only === undefined ? {} : { only: new Set(only) }) };
 }
 
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
 function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const magnitude = Math.abs(value);
@@ -144,9 +148,12 @@ async function main(): Promise<number> {
 
   const startedAt = new Date();
   const loadAtStart = loadavg();
-  const log = (message: string) => process.stderr.write(`${message}\n`);
+  // Progress with the time since the start, to see where a run spends its budget.
+  const log = (message: string) =>
+    process.stderr.write(`[${((Date.now() - startedAt.getTime()) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
   const context: BenchContext = { quick, rounds: quick ? 3 : 5, workDir, log };
-  log(`pnpm bench${quick ? ' --quick' : ''}${only ? ` --only ${[...only].join(',')}` : ''}: ${context.rounds} rounds a figure`);
+  const flags = `${quick ? ' --quick' : ''}${only ? ` --only ${[...only].join(',')}` : ''}`;
+  log(`pnpm bench${flags}: ${context.rounds} rounds a figure`);
 
   const results: BenchResult[] = [];
   const failures: string[] = [];
@@ -156,19 +163,21 @@ async function main(): Promise<number> {
     results.push(...http.results);
     setup = http.setup;
   } catch (error) {
-    failures.push(`HTTP figures: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    failures.push(`HTTP figures: ${describe(error)}`);
     await stopAllChildren();
   }
 
   // Selectors that are not HTTP figures are storage ones.
-  const wanted = only === undefined ? undefined : [...only].filter((id) => !HTTP_IDS.includes(id) && !id.startsWith('bundle-'));
+  const wanted =
+    only === undefined ? undefined : [...only].filter((id) => !HTTP_IDS.includes(id) && !id.startsWith('bundle-'));
   const wantedBy = (id: string) => wanted === undefined || wanted.some((selector) => picks(selector, id));
   for (const figure of STORAGE_FIGURES) {
-    if (wanted !== undefined && (wanted.length === 0 || (figure.ids !== undefined && !figure.ids.some(wantedBy)))) continue;
+    const declaresNoneWanted = figure.ids !== undefined && !figure.ids.some(wantedBy);
+    if (wanted !== undefined && (wanted.length === 0 || declaresNoneWanted)) continue;
     try {
       results.push(...(await figure(context)).filter((result) => wantedBy(result.id)));
     } catch (error) {
-      failures.push(`${figure.ids?.join(', ') ?? (figure.name || 'a storage figure')}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      failures.push(`${figure.ids?.join(', ') ?? (figure.name || 'a storage figure')}: ${describe(error)}`);
     }
   }
   for (const selector of wanted ?? []) {

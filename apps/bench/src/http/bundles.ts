@@ -97,7 +97,9 @@ export async function bundles(context: BenchContext): Promise<BenchResult[]> {
     const ratio = bytes / Math.max(own, 1);
     results.push({
       id: `bundle-${name}`,
-      description: `size of the ${name} Lambda bundle (esbuild, minified ESM, as infra deploys it) ÷ the project's own code in it`,
+      description:
+        `size of the ${name} Lambda bundle (esbuild, minified ESM, as infra deploys it) ÷ ` +
+        `the project's own code in it`,
       value: bytes / KIB,
       baseline: own / KIB,
       ratio,

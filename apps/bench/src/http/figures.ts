@@ -52,7 +52,8 @@ async function runSide(h: HttpHarness, side: Side, seconds: number, sampleRss = 
     throw new Error(`${side.server.child.name} died during ${side.label}\n${side.server.child.stderrTail()}`);
   }
   if (summary.ok === 0) {
-    throw new Error(`${side.label}: no 2xx response in ${seconds} s (${JSON.stringify(summary.statusCounts)}, ${summary.errors} errors)`);
+    const seen = `${JSON.stringify(summary.statusCounts)}, ${summary.errors} errors`;
+    throw new Error(`${side.label}: no 2xx response in ${seconds} s (${seen})`);
   }
   return {
     summary,
@@ -88,7 +89,8 @@ async function compare(
     const [ranA, ranB] = [runsA[round], runsB[round]];
     if (ranA === undefined || ranB === undefined) return;
     const [valueA, valueB] = [ranA.summary.okPerSecond, ranB.summary.okPerSecond];
-    context.log(`  round ${round + 1}: ${valueA.toFixed(0)} ÷ ${valueB.toFixed(0)} 2xx/s = ${(valueA / valueB).toFixed(2)}`);
+    const ratio = (valueA / valueB).toFixed(2);
+    context.log(`  round ${round + 1}: ${valueA.toFixed(0)} ÷ ${valueB.toFixed(0)} 2xx/s = ${ratio}`);
   };
   const results = await interleave(
     rounds,
@@ -113,7 +115,9 @@ function sideDetails(runs: readonly SideRun[]): Record<string, unknown> {
   const sum = (pick: (s: LoadSummary) => number) => runs.reduce((total, run) => total + pick(run.summary), 0);
   const statusCounts: Record<string, number> = {};
   for (const run of runs) {
-    for (const [status, count] of Object.entries(run.summary.statusCounts)) statusCounts[status] = (statusCounts[status] ?? 0) + count;
+    for (const [status, count] of Object.entries(run.summary.statusCounts)) {
+      statusCounts[status] = (statusCounts[status] ?? 0) + count;
+    }
   }
   return {
     perRound: runs.map((run) => Math.round(run.summary.okPerSecond)),
@@ -160,7 +164,9 @@ export async function httpRead(h: HttpHarness, context: BenchContext): Promise<B
     summarize(
       {
         id: 'http-read',
-        description: `GET /users/{id} 2xx/s over ${h.users.pool.length} users with their own tokens ÷ a bare Fastify route answering the same bytes`,
+        description:
+          `GET /users/{id} 2xx/s over ${h.users.pool.length} users with their own tokens ÷ ` +
+          'a bare Fastify route answering the same bytes',
         target: '>= 0.5',
         unit: '2xx/s',
         details: details(h, comparison),
@@ -176,7 +182,12 @@ export async function httpReadFlat(h: HttpHarness, context: BenchContext): Promi
     h,
     context,
     'http-read-flat',
-    () => ({ label: `GET of a ${h.heavyVersion}-event user`, server: h.service, targets: TARGETS.heavy, operations: GET }),
+    () => ({
+      label: `GET of a ${h.heavyVersion}-event user`,
+      server: h.service,
+      targets: TARGETS.heavy,
+      operations: GET,
+    }),
     () => ({ label: 'GET of a 1-event user', server: h.service, targets: TARGETS.light, operations: GET }),
   );
   warnOnNon2xx(context, 'http-read-flat', comparison);
@@ -211,7 +222,9 @@ export async function httpCommand(h: HttpHarness, context: BenchContext): Promis
   const command = summarize(
     {
       id: 'http-command',
-      description: `PATCH /users/{id} 2xx/s over ${h.users.pool.length} users, ${h.settings.connections} connections ÷ a bare Fastify POST echo`,
+      description:
+        `PATCH /users/{id} 2xx/s over ${h.users.pool.length} users, ${h.settings.connections} connections ÷ ` +
+        'a bare Fastify POST echo',
       target: '>= 0.3',
       unit: '2xx/s',
       details: details(h, comparison),
@@ -227,7 +240,9 @@ export async function httpCommand(h: HttpHarness, context: BenchContext): Promis
   const target = '<= 200 MB';
   const memoryPeak: BenchResult = {
     id: 'memory-peak',
-    description: 'peak RSS of the service during the http-command run (VmRSS sampled every 100 ms) ÷ of the bare Fastify server during its side',
+    description:
+      'peak RSS of the service during the http-command run (VmRSS sampled every 100 ms) ÷ ' +
+      'of the bare Fastify server during its side',
     value,
     baseline,
     ratio: value / baseline,
@@ -268,7 +283,9 @@ export async function httpCommandHot(h: HttpHarness, context: BenchContext): Pro
   const result = summarize(
     {
       id: 'http-command-hot',
-      description: `PATCH of one user, ${h.settings.connections} connections, 2xx/s with zero non-2xx ÷ a bare Fastify POST echo`,
+      description:
+        `PATCH of one user, ${h.settings.connections} connections, 2xx/s with zero non-2xx ÷ ` +
+        'a bare Fastify POST echo',
       target: '>= 0.2',
       unit: '2xx/s',
       details: details(h, comparison, { non2xx, freshUserPerRound: true }),
@@ -286,11 +303,21 @@ export async function httpCommandFlat(h: HttpHarness, context: BenchContext): Pr
     context,
     'http-command-flat',
     () => ({ label: 'PATCH of the long-history user', server: h.service, targets: TARGETS.heavy, operations: PATCH }),
-    (round) => ({ label: 'PATCH of a 1-event user', server: h.service, targets: TARGETS.lightWriter(round), operations: PATCH }),
+    (round) => ({
+      label: 'PATCH of a 1-event user',
+      server: h.service,
+      targets: TARGETS.lightWriter(round),
+      operations: PATCH,
+    }),
     {
       warmup: {
         a: { label: 'PATCH of the long-history user', server: h.service, targets: TARGETS.heavy, operations: PATCH },
-        b: { label: 'PATCH of a 1-event user (warm-up)', server: h.service, targets: TARGETS.lightWriter(rounds), operations: PATCH },
+        b: {
+          label: 'PATCH of a 1-event user (warm-up)',
+          server: h.service,
+          targets: TARGETS.lightWriter(rounds),
+          operations: PATCH,
+        },
       },
     },
   );
@@ -301,10 +328,15 @@ export async function httpCommandFlat(h: HttpHarness, context: BenchContext): Pr
     summarize(
       {
         id: 'http-command-flat',
-        description: `PATCH of a user with ${h.heavyVersion}+ events ÷ of a user with 1 event at the start of its round (2xx/s)`,
+        description:
+          `PATCH of a user with ${h.heavyVersion}+ events ÷ ` +
+          'of a user with 1 event at the start of its round (2xx/s)',
         target: '>= 0.9',
         unit: '2xx/s',
-        details: details(h, comparison, { heavyEventsAtStart: h.heavyVersion, lightEventsAtEndOfRound: lightEventsAtEnd }),
+        details: details(h, comparison, {
+          heavyEventsAtStart: h.heavyVersion,
+          lightEventsAtEndOfRound: lightEventsAtEnd,
+        }),
       },
       comparison.rounds,
     ),
@@ -327,7 +359,7 @@ export async function memorySoak(h: HttpHarness, context: BenchContext): Promise
   context.log(`memory-soak: warm-up ${soakWarmupSeconds} s, then a soak of ${soakSeconds} s (90 % GET, 10 % PATCH)`);
   await runSide(h, side, soakWarmupSeconds);
   // Read both sizes alike: shortly after the load stops.
-  const settle = () => sleep(500);
+  const settle = () => sleep(300);
   await settle();
   const warm = residentMemory(pid).rss;
   const segments: number[] = [];
@@ -336,7 +368,8 @@ export async function memorySoak(h: HttpHarness, context: BenchContext): Promise
     served.push((await runSide(h, side, soakSeconds / 3)).summary);
     await settle();
     segments.push(residentMemory(pid).rss);
-    context.log(`  after ${Math.round(((i + 1) * soakSeconds) / 3)} s: ${(segments.at(-1)! / MIB).toFixed(0)} MB (warm: ${(warm / MIB).toFixed(0)} MB)`);
+    const after = Math.round(((i + 1) * soakSeconds) / 3);
+    context.log(`  after ${after} s: ${(segments.at(-1)! / MIB).toFixed(0)} MB (warm: ${(warm / MIB).toFixed(0)} MB)`);
   }
   const ratios = segments.map((rss) => rss / warm);
   const target = '<= 1.2';
@@ -344,7 +377,9 @@ export async function memorySoak(h: HttpHarness, context: BenchContext): Promise
   return [
     {
       id: 'memory-soak',
-      description: `RSS of the service after a ${soakSeconds} s soak ÷ after a ${soakWarmupSeconds} s warm-up (90 % GET, 10 % PATCH over ${h.users.pool.length} users)`,
+      description:
+        `RSS of the service after a ${soakSeconds} s soak ÷ after a ${soakWarmupSeconds} s warm-up ` +
+        `(90 % GET, 10 % PATCH over ${h.users.pool.length} users)`,
       value: segments.at(-1)! / MIB,
       baseline: warm / MIB,
       ratio,

@@ -34,9 +34,10 @@ export interface HttpSettings {
 }
 
 export function httpSettings(context: BenchContext): HttpSettings {
+  const fixed = { rounds: context.rounds, connections: 10, poolSize: 1000, heavyEvents: 10_000 };
   return context.quick
-    ? { rounds: context.rounds, seconds: 2, warmupSeconds: 1, connections: 10, poolSize: 1000, heavyEvents: 10_000, soakWarmupSeconds: 3, soakSeconds: 15 }
-    : { rounds: context.rounds, seconds: 5, warmupSeconds: 2, connections: 10, poolSize: 1000, heavyEvents: 10_000, soakWarmupSeconds: 10, soakSeconds: 60 };
+    ? { ...fixed, seconds: 2, warmupSeconds: 0.5, soakWarmupSeconds: 2, soakSeconds: 15 }
+    : { ...fixed, seconds: 5, warmupSeconds: 2, soakWarmupSeconds: 10, soakSeconds: 60 };
 }
 
 /** The users of the figures, each with its own session token. */
@@ -131,7 +132,7 @@ export async function startHarness(context: BenchContext, options: HarnessOption
       heavyVersion = await appendProfileUpdates(dataDir, heavyId, settings.heavyEvents - 1);
     }
 
-    context.log(`logging ${total} users in through POST /sessions (scrypt; setup server unpinned, login rate limit raised)…`);
+    context.log(`logging ${total} users in through POST /sessions (setup server unpinned, login limit raised)…`);
     const second = await startService(setupService);
     let users: BenchUser[];
     try {
@@ -152,10 +153,13 @@ export async function startHarness(context: BenchContext, options: HarnessOption
 
     const service = await startService({ ...service0, core: SERVER_CORE });
     opened.push({ close: () => service.child.stop() });
-    context.log(`measured service ready in ${service.startSeconds.toFixed(1)} s (pid ${service.child.pid}, core ${SERVER_CORE})`);
+    const where = `pid ${service.child.pid}, core ${SERVER_CORE}`;
+    context.log(`measured service ready in ${service.startSeconds.toFixed(1)} s (${where})`);
 
     const captured = await captureRead(service.origin, named.pool[0]!);
-    if (captured.status !== 200) throw new Error(`GET ${named.pool[0]!.path} answered ${captured.status}: ${captured.body}`);
+    if (captured.status !== 200) {
+      throw new Error(`GET ${named.pool[0]!.path} answered ${captured.status}: ${captured.body}`);
+    }
     const responseFile = join(context.workDir, 'bare-response.json');
     const fixed: FixedResponse = { body: captured.body, headers: captured.headers };
     writeFileSync(responseFile, JSON.stringify(fixed));

@@ -59,7 +59,9 @@ export interface HttpRun {
  */
 export async function runHttpFigures(context: BenchContext, options: HttpRunOptions): Promise<HttpRun> {
   const { only } = options;
-  const figures = HTTP_FIGURES.filter((figure) => selects(only, figure.id) || figure.reports.some((id) => selects(only, id)));
+  const figures = HTTP_FIGURES.filter(
+    (figure) => selects(only, figure.id) || figure.reports.some((id) => selects(only, id)),
+  );
   const results: BenchResult[] = [];
   let setup: Readonly<Record<string, unknown>> | undefined;
   if (figures.length > 0) {

@@ -89,7 +89,8 @@ process.on('message', (message: ToWorker) => {
   }
   run(message.spec).then(
     (summary) => send({ kind: 'result', id: message.id, summary }),
-    (error: unknown) => send({ kind: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      send({ kind: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) }),
   );
 });
 process.on('disconnect', () => process.exit(0));

@@ -65,7 +65,12 @@ export interface SpawnOptions {
  * Starts a child. Its standard output goes to /dev/null (a server's request log must never fill a pipe
  * nobody reads, nor cost the bench process time); standard error is drained into a small ring buffer.
  */
-export function spawnChild(name: string, command: string, args: readonly string[], options: SpawnOptions = {}): ManagedChild {
+export function spawnChild(
+  name: string,
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions = {},
+): ManagedChild {
   const [file, argv] = pinned(options.core, command, args);
   const stdio: StdioOptions = options.ipc ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'];
   const child = spawn(file, argv, {

@@ -75,9 +75,8 @@ export function userNames(run: string, i: number): { email: string; username: st
 /** Registers one user through `POST /users`. */
 export async function registerThroughHttp(origin: string, run: string, i: number): Promise<Registered> {
   const names = userNames(run, i);
-  const user = (await call(origin, 'POST', '/users', 201, { ...names, password: PASSWORD, name: 'Bench', surname: `User ${i}` })) as {
-    id: string;
-  };
+  const body = { ...names, password: PASSWORD, name: 'Bench', surname: `User ${i}` };
+  const user = (await call(origin, 'POST', '/users', 201, body)) as { id: string };
   return { id: user.id, email: names.email };
 }
 
@@ -92,7 +91,13 @@ async function withStore<R>(dataDir: string, work: (store: EventStore) => Promis
 }
 
 /** Decides `command` on `state` and appends its events as the service would, answering the new state. */
-async function record(store: EventStore, userId: string, state: UserState, version: number, commands: readonly UserCommand[]) {
+async function record(
+  store: EventStore,
+  userId: string,
+  state: UserState,
+  version: number,
+  commands: readonly UserCommand[],
+): Promise<{ state: UserState; version: number }> {
   const events: NewEvent[] = [];
   const correlationId = randomUUID();
   let next = state;
@@ -111,7 +116,13 @@ async function record(store: EventStore, userId: string, state: UserState, versi
       type: event.type,
       schemaVersion: event.schemaVersion,
       data: event.data as unknown as NewEvent['data'],
-      metadata: { occurredAt: command.now, correlationId, causationId: correlationId, ...(version > 0 ? { actor: userId } : {}) },
+      // As the service records them: anonymous registration, updates by the user themself.
+      metadata: {
+        occurredAt: command.now,
+        correlationId,
+        causationId: correlationId,
+        ...(version > 0 ? { actor: userId } : {}),
+      },
     });
   }
   const result = await store.append(userId, events, { expectedVersion: version, claims, releases });
@@ -122,7 +133,13 @@ async function record(store: EventStore, userId: string, state: UserState, versi
  * Registers `count` users straight into the event store of `dataDir`, with the password hash of a user the
  * service registered itself. The next service started on the directory projects them at start-up.
  */
-export function registerThroughStore(dataDir: string, template: Registered, run: string, from: number, count: number): Promise<Registered[]> {
+export function registerThroughStore(
+  dataDir: string,
+  template: Registered,
+  run: string,
+  from: number,
+  count: number,
+): Promise<Registered[]> {
   return withStore(dataDir, async (store) => {
     const [registration] = await store.readStream(template.id);
     const data = registration?.data as Partial<UserRegisteredData> | undefined;
@@ -170,11 +187,16 @@ export function appendProfileUpdates(dataDir: string, userId: string, count: num
 }
 
 /** Logs every user in through `POST /sessions` (the server's login rate limit must allow it). */
-export function logIn(origin: string, users: readonly Registered[], onProgress: (done: number) => void): Promise<BenchUser[]> {
+export function logIn(
+  origin: string,
+  users: readonly Registered[],
+  onProgress: (done: number) => void,
+): Promise<BenchUser[]> {
   let done = 0;
   // scrypt runs on libuv's thread pool (4 threads): a few requests in flight keep it busy.
   return pool(users, 8, async (user) => {
-    const session = (await call(origin, 'POST', '/sessions', 200, { email: user.email, password: PASSWORD })) as { token: string };
+    const body = { email: user.email, password: PASSWORD };
+    const session = (await call(origin, 'POST', '/sessions', 200, body)) as { token: string };
     if (++done % 250 === 0) onProgress(done);
     return { ...user, path: `/users/${user.id}`, token: session.token };
   });

@@ -34,7 +34,10 @@ export interface ServiceOptions {
  * Variables of the service's configuration (see apps/user-service/src/config.ts). The bench's own
  * environment must not leak them into a run, which is meant to use the defaults.
  */
-const SERVICE_VARIABLES = /^(HOST|PORT|DATA_DIR|JWT_.*|PASSWORD_RESET_.*|EMAIL_CONFIRMATION_.*|MAILER|SES_.*|RATE_LIMIT_.*|TRUST_PROXY|PUBLIC_URL|LOG_LEVEL|STORAGE|EVENT_STORE_TABLE|READ_MODEL_.*|DYNAMODB_ENDPOINT)$/;
+const SERVICE_VARIABLES = new RegExp(
+  '^(HOST|PORT|DATA_DIR|JWT_.*|PASSWORD_RESET_.*|EMAIL_CONFIRMATION_.*|MAILER|SES_.*|RATE_LIMIT_.*|TRUST_PROXY|' +
+    'PUBLIC_URL|LOG_LEVEL|STORAGE|EVENT_STORE_TABLE|READ_MODEL_.*|DYNAMODB_ENDPOINT)$',
+);
 
 /**
  * Starts `apps/user-service/dist/server.js` in its default configuration (embedded SQLite under
@@ -75,9 +78,8 @@ export async function startService(options: ServiceOptions): Promise<RunningServ
 export async function startBareServer(responseFile: string): Promise<RunningServer> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawnChild('bare Fastify server', process.execPath, [BARE_SERVER, '--port', String(port), '--response', responseFile], {
-    core: SERVER_CORE,
-  });
+  const args = [BARE_SERVER, '--port', String(port), '--response', responseFile];
+  const child = spawnChild('bare Fastify server', process.execPath, args, { core: SERVER_CORE });
   const origin = `http://127.0.0.1:${port}`;
   try {
     await waitUntilServing(`${origin}/health`, child);
