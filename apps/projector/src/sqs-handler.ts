@@ -9,9 +9,11 @@ export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
  * ones come back as `batchItemFailures`, so that Lambda deletes every other record and only the failed ones
  * are delivered again (and, after `maxReceiveCount` receives, moved to the dead-letter queue).
  *
- * Unlike the usual FIFO advice, records after a failed one in the same message group are not failed with
- * it: the projector is order-insensitive (a later event fills its gap from the event store), so holding
- * them back would only delay the read model.
+ * Records after a failed one in the same message group (one user) are not failed by position, as the usual
+ * FIFO advice has it; the projector decides. It folds a user's events of a batch in version order, so it
+ * fails the ones after the failed event (they cannot be applied without it) and writes the ones before.
+ * Redelivered without it, for instance once it has gone to the dead-letter queue, a later event fills that
+ * version from the event store.
  */
 export function createSqsHandler(core: MessageProjector): SqsBatchHandler {
   return async (event) => {

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '@user-service/event-store';
 import { createMemoryEventStore } from '@user-service/event-store/memory';
 import { toCloudEvent } from '@user-service/integration-events';
-import { createProjector } from '@user-service/user-read-model';
+import { applyToView, createProjector } from '@user-service/user-read-model';
 import { createMemoryUserReadModel } from '@user-service/user-read-model/memory';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import t from 'tap';
@@ -83,6 +83,38 @@ t.test('acknowledges applied, duplicate and gap-filled events, and fails only wh
     err: { code: 'INVALID_EVENT' },
   });
   t.notMatch(JSON.stringify(lines), /hash-|token-|"body"/, 'no message body or secret-looking data is logged');
+});
+
+t.test("an event that cannot be projected fails its user's later messages of the batch, no one else's", async (t) => {
+  const { eventStore, readModel, histories, streams, core } = await setup(4);
+  const [victim, events] = [...streams].find(([, stream]) => stream.length >= 3)!;
+  const teleported = (event: StoredEvent): QueueMessage => ({
+    messageId: `m-${++ids}`,
+    body: JSON.stringify({
+      ...toCloudEvent(event),
+      type: 'UserTeleported',
+      dataschema: 'urn:user-service:events:UserTeleported:v1',
+    }),
+  });
+  const messages: QueueMessage[] = [];
+  const blocked: string[] = [];
+  for (const event of [...streams.values()].flat()) {
+    const sent = event.streamId === victim && event.version === 2 ? teleported(event) : message(event);
+    messages.push(sent);
+    if (event.streamId === victim && event.version >= 2) blocked.push(sent.messageId);
+  }
+
+  const result = await core.applyMessages([...messages].reverse());
+  t.strictSame(new Set(result.failed), new Set(blocked), 'the bad event and every later one of its user');
+  t.equal(result.acknowledged.length, messages.length - blocked.length, 'everything else is acknowledged');
+  t.match(result.stats, { failed: blocked.length, invalid: 0 });
+  t.strictSame(await readModel.get(victim), applyToView(undefined, events[0]!), 'the user up to the bad event');
+
+  // Once the bad message is gone (dead-lettered), its successors fill its version from the store.
+  const retry = await core.applyMessages(events.slice(2).map((e) => message(e)));
+  t.strictSame(retry.failed, []);
+  t.match(retry.stats, { gapFilled: 1 });
+  t.ok(await converged(readModel, eventStore, histories), 'the read model equals the fold of the store');
 });
 
 t.test('measures the lag on live events only, and logs nothing for an empty batch', async (t) => {
