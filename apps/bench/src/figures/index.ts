@@ -1,5 +1,6 @@
 import type { Figure } from '../result.js';
 import { awsRequestsPerEvent } from './aws-requests.js';
+import { DDB_READ_UNITS_IDS, ddbReadUnits } from './ddb-read-units.js';
 import { DOCUMENTED_WRITE_UNITS, ddbWriteUnits } from './ddb-write-units.js';
 import { projection } from './projection.js';
 import { rebuildDynamoDbUnits, rebuildSqlite } from './rebuild.js';
@@ -13,9 +14,6 @@ const declared = (figure: Figure, ids: readonly string[]): DeclaredFigure => Obj
 /**
  * The figures that measure the stores, the projector and the AWS pipeline, in the order they run. Each is
  * independent: its own files under the run's work folder, its own DynamoDB Local or emulator.
- *
- * Not here yet: `ddb-read-units` (read units per command on a 1,000-event user), which needs a metering
- * middleware on the user service's own DynamoDB client; `composeRuntime` builds that client internally.
  */
 export const storageFigures: readonly DeclaredFigure[] = [
   declared(storeAppend, ['store-append']),
@@ -25,6 +23,7 @@ export const storageFigures: readonly DeclaredFigure[] = [
     ddbWriteUnits,
     Object.keys(DOCUMENTED_WRITE_UNITS).map((shape) => `ddb-write-units:${shape}`),
   ),
+  declared(ddbReadUnits, DDB_READ_UNITS_IDS),
   declared(awsRequestsPerEvent, ['aws-requests-per-event']),
   declared(rebuildSqlite, ['rebuild-sqlite']),
   declared(rebuildDynamoDbUnits, ['rebuild-dynamodb-units']),
