@@ -10,6 +10,7 @@ export {
   LIMITS,
   parsePositionCursor,
   validateAppend,
+  type SerializedEvents,
   validateKey,
   validateReadAll,
   validateReadStream,

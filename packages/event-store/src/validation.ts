@@ -50,8 +50,21 @@ export function validateSnapshot(streamId: string, snapshot: Snapshot): void {
   }
 }
 
-/** Checks an append before anything is written, and returns each event's serialized size. */
-export function validateAppend(streamId: string, events: readonly NewEvent[], options: AppendOptions): void {
+/**
+ * The `data` and `metadata` of an append's events as JSON text, in event order. Validation serializes them to
+ * measure the events anyway; adapters that store text use them as they are.
+ */
+export interface SerializedEvents {
+  readonly data: string[];
+  readonly metadata: string[];
+}
+
+/** Checks an append before anything is written, and returns its events' `data` and `metadata` serialized. */
+export function validateAppend(
+  streamId: string,
+  events: readonly NewEvent[],
+  options: AppendOptions,
+): SerializedEvents {
   requireId(streamId, 'streamId', LIMITS.maxIdLength);
   if (typeof options !== 'object' || options === null) throw invalid('append options are required');
   requireVersion(options.expectedVersion, 'expectedVersion', 0);
@@ -80,39 +93,69 @@ export function validateAppend(streamId: string, events: readonly NewEvent[], op
   }
 
   const eventIds = new Set<string>();
-  let totalBytes = 0;
+  const serialized: SerializedEvents = { data: [], metadata: [] };
+  let upperBytes = 0;
   events.forEach((event, i) => {
-    totalBytes += validateEvent(event, `events[${i}]`);
+    upperBytes += validateEvent(event, i, serialized);
     if (eventIds.has(event.eventId)) throw invalid(`events[${i}].eventId repeats ${event.eventId}`);
     eventIds.add(event.eventId);
   });
-  if (totalBytes > LIMITS.maxAppendBytes) {
-    throw invalid(`one append may carry at most ${LIMITS.maxAppendBytes} bytes of events`);
+  if (upperBytes > LIMITS.maxAppendBytes) {
+    const bytes = events.reduce(
+      (sum, event, i) => sum + eventBytes(JSON.stringify(event.type), serialized.data[i]!, serialized.metadata[i]!),
+      0,
+    );
+    if (bytes > LIMITS.maxAppendBytes) {
+      throw invalid(`one append may carry at most ${LIMITS.maxAppendBytes} bytes of events`);
+    }
   }
+  return serialized;
 }
 
-function validateEvent(event: NewEvent, at: string): number {
-  if (typeof event !== 'object' || event === null) throw invalid(`${at} must be an object`);
-  requireId(event.eventId, `${at}.eventId`, LIMITS.maxIdLength);
-  requireId(event.type, `${at}.type`, LIMITS.maxIdLength);
-  requireVersion(event.schemaVersion, `${at}.schemaVersion`, 1);
+/** The characters `{"type":`, `,"data":`, `,"metadata":` and `}` that join an event's parts in one object. */
+const EVENT_JSON_FRAME = 29;
+
+/** The size of `{ type, data, metadata }` serialized as one object, counted from its serialized parts. */
+function eventBytes(type: string, data: string, metadata: string): number {
+  return Buffer.byteLength(type) + Buffer.byteLength(data) + Buffer.byteLength(metadata) + EVENT_JSON_FRAME;
+}
+
+/**
+ * Checks one event and appends its serialized parts to `serialized`. Returns an upper bound of its size in
+ * bytes: UTF-8 takes at most 3 bytes per UTF-16 unit, so only an event that might be near a limit costs an
+ * exact count. Names for error messages are built only when there is an error to report.
+ */
+function validateEvent(event: NewEvent, i: number, serialized: SerializedEvents): number {
+  const at = () => `events[${i}]`;
+  if (typeof event !== 'object' || event === null) throw invalid(`${at()} must be an object`);
+  checkId(event.eventId, LIMITS.maxIdLength, () => `${at()}.eventId`);
+  checkId(event.type, LIMITS.maxIdLength, () => `${at()}.type`);
+  requireVersion(event.schemaVersion, 'schemaVersion', 1, at);
   if (!isPlainObject(event.data) || !isJson(event.data)) {
-    throw invalid(`${at}.data must be a plain JSON object`);
+    throw invalid(`${at()}.data must be a plain JSON object`);
   }
   const metadata = event.metadata;
-  if (!isPlainObject(metadata)) throw invalid(`${at}.metadata must be an object`);
+  if (!isPlainObject(metadata)) throw invalid(`${at()}.metadata must be an object`);
   if (typeof metadata.occurredAt !== 'string' || Number.isNaN(Date.parse(metadata.occurredAt))) {
-    throw invalid(`${at}.metadata.occurredAt must be an ISO-8601 instant`);
+    throw invalid(`${at()}.metadata.occurredAt must be an ISO-8601 instant`);
   }
-  requireId(metadata.correlationId, `${at}.metadata.correlationId`, LIMITS.maxIdLength);
-  requireId(metadata.causationId, `${at}.metadata.causationId`, LIMITS.maxIdLength);
-  if (metadata.actor !== undefined) requireId(metadata.actor, `${at}.metadata.actor`, LIMITS.maxIdLength);
+  checkId(metadata.correlationId, LIMITS.maxIdLength, () => `${at()}.metadata.correlationId`);
+  checkId(metadata.causationId, LIMITS.maxIdLength, () => `${at()}.metadata.causationId`);
+  if (metadata.actor !== undefined) checkId(metadata.actor, LIMITS.maxIdLength, () => `${at()}.metadata.actor`);
 
-  const bytes = Buffer.byteLength(JSON.stringify({ type: event.type, data: event.data, metadata }));
-  if (bytes > LIMITS.maxEventBytes) {
-    throw invalid(`${at} is ${bytes} bytes; one event may be at most ${LIMITS.maxEventBytes}`);
+  const type = JSON.stringify(event.type);
+  const data = JSON.stringify(event.data);
+  const serializedMetadata = JSON.stringify(metadata);
+  const upper = (type.length + data.length + serializedMetadata.length + EVENT_JSON_FRAME) * 3;
+  if (upper > LIMITS.maxEventBytes) {
+    const bytes = eventBytes(type, data, serializedMetadata);
+    if (bytes > LIMITS.maxEventBytes) {
+      throw invalid(`${at()} is ${bytes} bytes; one event may be at most ${LIMITS.maxEventBytes}`);
+    }
   }
-  return bytes;
+  serialized.data.push(data);
+  serialized.metadata.push(serializedMetadata);
+  return upper;
 }
 
 export function validateReadStream(streamId: string, options: ReadStreamOptions = {}): void {
@@ -150,16 +193,25 @@ export function validateKey(key: string): void {
   requireId(key, 'key', LIMITS.maxKeyLength);
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 function requireId(value: unknown, name: string, maxLength: number): void {
   if (typeof value !== 'string' || value.length === 0) throw invalid(`${name} must be a non-empty string`);
   if (value.length > maxLength) throw invalid(`${name} must be at most ${maxLength} characters`);
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) throw invalid(`${name} must not contain control characters`);
+  if (CONTROL_CHARACTER.test(value)) throw invalid(`${name} must not contain control characters`);
 }
 
-function requireVersion(value: unknown, name: string, min: number): void {
+/** {@link requireId} for the many ids of an append's events, naming the field only when it fails. */
+function checkId(value: unknown, maxLength: number, name: () => string): void {
+  const ok = typeof value === 'string' && value.length > 0 && value.length <= maxLength && !CONTROL_CHARACTER.test(value);
+  if (!ok) requireId(value, name(), maxLength);
+}
+
+function requireVersion(value: unknown, name: string, min: number, at?: () => string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalid(`${name} must be an integer of at least ${min}, got ${String(value)}`);
+    const field = at === undefined ? name : `${at()}.${name}`;
+    throw invalid(`${field} must be an integer of at least ${min}, got ${String(value)}`);
   }
 }
 

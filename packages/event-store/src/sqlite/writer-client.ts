@@ -1,0 +1,271 @@
+import { extname } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { AppendResult } from '../types.js';
+import {
+  decodeError,
+  type AppendRequest,
+  type ConnectionConfig,
+  type FromWriter,
+  type SnapshotRequest,
+  type SweepRequest,
+  type ToWriter,
+  type WriteRequest,
+} from './protocol.js';
+
+/**
+ * The writer thread's file next to this one, with this module's own extension: `.js` when compiled into
+ * `dist/` (how the apps run), `.ts` when a TypeScript loader runs the sources (as tap does). A worker
+ * inherits the parent's `execArgv`, loader hooks included, so the `.ts` file loads the same way.
+ */
+const WRITER_URL = new URL(`./writer-thread${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
+
+/**
+ * How long the writer thread outlives the last store that used it. A process that closes a store and opens
+ * another (a test suite, a rebuild) then reuses the thread instead of starting a new one. The idle thread
+ * never keeps the process alive.
+ */
+const LINGER_MS = 1000;
+
+/**
+ * The writer thread stopped, unasked: it crashed, or failed to start. A write that was in flight may or may
+ * not have committed; read the stream to find out. Every later write of the store fails with this error too;
+ * a store opened afterwards gets a new thread.
+ */
+export class WriterStoppedError extends Error {
+  override readonly name = 'WriterStoppedError';
+  readonly code = 'SQLITE_WRITER_STOPPED';
+
+  constructor(
+    readonly exitCode: number,
+    options?: ErrorOptions,
+  ) {
+    const reason = options?.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super(
+      `the SQLite event store's writer thread stopped (exit code ${exitCode})${reason}; ` +
+        'writes in flight may or may not have committed',
+      options,
+    );
+  }
+}
+
+/** Checks the code, not the class, so it holds across duplicated module instances. */
+export const isWriterStoppedError = (error: unknown): error is WriterStoppedError =>
+  error instanceof Error && (error as { code?: unknown }).code === 'SQLITE_WRITER_STOPPED';
+
+/** What a writing connection runs under, as the writer thread reported once it was open. */
+export interface WriterSettings {
+  /** 2 is FULL. */
+  readonly synchronous: number;
+  readonly journalMode: string;
+}
+
+export interface WriterHooks {
+  /** Called with the number of requests of each of the connection's batches once its outcomes arrive. */
+  readonly onBatch?: (size: number) => void;
+}
+
+type Body<R> = Omit<R, 'id'>;
+
+/** A store's writing connection, in the writer thread, as seen from the store's thread. */
+export interface WriterClient {
+  /** Settles with the append's result once its batch committed, or with its own error. */
+  append(request: Body<AppendRequest>): Promise<AppendResult>;
+  write(request: Body<SnapshotRequest> | Body<SweepRequest>): Promise<void>;
+  /** Settles once the connection is open; rejects when it could not be opened. */
+  readonly ready: Promise<WriterSettings>;
+  /** Lets every pending write settle, then closes the connection. Idempotent. */
+  close(): Promise<void>;
+  /** The thread, shared by the process's stores; for tests that watch it end or stop it the hard way. */
+  readonly worker: Worker;
+}
+
+interface Pending {
+  resolve(value: AppendResult | undefined): void;
+  reject(error: Error): void;
+}
+
+interface Connection {
+  readonly pending: Map<number, Pending>;
+  readonly hooks: WriterHooks;
+  readonly opened: { resolve(settings: WriterSettings): void; reject(error: Error): void };
+  /** Woken when nothing is pending any more. */
+  idle: Array<() => void>;
+  closed?: () => void;
+  stopped?: WriterStoppedError;
+}
+
+/** The writer thread and the connections it holds for this thread's stores. */
+interface Host {
+  readonly worker: Worker;
+  readonly connections: Map<number, Connection>;
+  outbox: Map<number, WriteRequest[]>;
+  flushScheduled: boolean;
+  /** Requests and closes awaiting an answer, over all connections: while any is, the thread is ref'd. */
+  waiting: number;
+  failure?: Error;
+  linger?: NodeJS.Timeout;
+  /** Set once the thread is told to end or has ended: no new connection may use it. */
+  ending: boolean;
+}
+
+let current: Host | undefined;
+let nextId = 1;
+
+function startHost(): Host {
+  const worker = new Worker(WRITER_URL);
+  worker.unref();
+  const host: Host = {
+    worker,
+    connections: new Map(),
+    outbox: new Map(),
+    flushScheduled: false,
+    waiting: 0,
+    ending: false,
+  };
+
+  worker.on('message', (message: FromWriter) => {
+    const connection = host.connections.get(message.connection);
+    if (connection === undefined) return;
+    switch (message.kind) {
+      case 'opened':
+        connection.opened.resolve({ synchronous: message.synchronous, journalMode: message.journalMode });
+        return;
+      case 'open-failed':
+        connection.opened.reject(decodeError(message.error));
+        return;
+      case 'outcomes':
+        for (const outcome of message.outcomes) {
+          const waiting = connection.pending.get(outcome.id);
+          if (waiting === undefined) continue;
+          connection.pending.delete(outcome.id);
+          settled(host);
+          if (outcome.ok) waiting.resolve(outcome.value);
+          else waiting.reject(decodeError(outcome.error));
+        }
+        connection.hooks.onBatch?.(message.outcomes.length);
+        if (connection.pending.size === 0) wake(connection);
+        return;
+      case 'closed':
+        host.connections.delete(message.connection);
+        settled(host);
+        connection.closed?.();
+        if (host.connections.size === 0) lingerThenEnd(host);
+        return;
+    }
+  });
+  // An uncaught error in the thread, or a failure to load it; 'exit' follows.
+  worker.on('error', (error) => {
+    host.failure = error;
+  });
+  worker.on('exit', (exitCode) => {
+    host.ending = true;
+    if (current === host) current = undefined;
+    clearTimeout(host.linger);
+    const stopped = new WriterStoppedError(exitCode, host.failure === undefined ? undefined : { cause: host.failure });
+    for (const connection of host.connections.values()) {
+      connection.stopped = stopped;
+      connection.opened.reject(stopped);
+      for (const waiting of connection.pending.values()) waiting.reject(stopped);
+      connection.pending.clear();
+      wake(connection);
+      connection.closed?.();
+    }
+    host.connections.clear();
+    host.outbox.clear();
+  });
+  return host;
+}
+
+function awaiting(host: Host): void {
+  if (host.waiting++ === 0) host.worker.ref();
+}
+
+function settled(host: Host): void {
+  if (--host.waiting === 0) host.worker.unref();
+}
+
+function wake(connection: Connection): void {
+  const idle = connection.idle;
+  connection.idle = [];
+  for (const resume of idle) resume();
+}
+
+function lingerThenEnd(host: Host): void {
+  clearTimeout(host.linger);
+  host.linger = setTimeout(() => {
+    if (host.connections.size > 0) return;
+    host.ending = true;
+    if (current === host) current = undefined;
+    void host.worker.terminate();
+  }, LINGER_MS);
+  host.linger.unref();
+}
+
+/**
+ * Requests made in one turn of the event loop travel in one message per connection, sent after the turn's
+ * promise jobs have run, so that appenders resuming together reach the writer together and share a commit.
+ */
+function flush(host: Host): void {
+  host.flushScheduled = false;
+  for (const [connection, requests] of host.outbox) {
+    host.worker.postMessage({ kind: 'requests', connection, requests } satisfies ToWriter);
+  }
+  host.outbox.clear();
+}
+
+/** Opens a writing connection to the file in the process's writer thread, starting the thread if need be. */
+export function startWriter(config: ConnectionConfig, hooks: WriterHooks = {}): WriterClient {
+  if (current === undefined || current.ending) current = startHost();
+  const host = current;
+  clearTimeout(host.linger);
+  const id = nextId++;
+
+  let opened!: Connection['opened'];
+  const ready = new Promise<WriterSettings>((resolve, reject) => (opened = { resolve, reject }));
+  // The caller may never ask; a failed open still surfaces through every write.
+  ready.catch(() => undefined);
+  const connection: Connection = { pending: new Map(), hooks, opened, idle: [] };
+  host.connections.set(id, connection);
+  host.worker.postMessage({ kind: 'open', connection: id, ...config } satisfies ToWriter);
+
+  let closing = false;
+  function submit(body: Body<WriteRequest>): Promise<AppendResult | undefined> {
+    if (closing) return Promise.reject(new Error('the SQLite event store is closed'));
+    if (connection.stopped !== undefined) return Promise.reject(connection.stopped);
+    const requestId = nextId++;
+    return new Promise((resolve, reject) => {
+      connection.pending.set(requestId, { resolve, reject });
+      awaiting(host);
+      const requests = host.outbox.get(id) ?? [];
+      requests.push({ ...body, id: requestId } as WriteRequest);
+      host.outbox.set(id, requests);
+      if (!host.flushScheduled) {
+        host.flushScheduled = true;
+        process.nextTick(flush, host);
+      }
+    });
+  }
+
+  let closed: Promise<void> | undefined;
+  return {
+    append: (request) => submit(request) as Promise<AppendResult>,
+    write: async (request) => {
+      await submit(request);
+    },
+    ready,
+    worker: host.worker,
+    close() {
+      closed ??= (async () => {
+        closing = true;
+        if (connection.pending.size > 0) await new Promise<void>((resume) => connection.idle.push(resume));
+        if (connection.stopped !== undefined) return;
+        await new Promise<void>((resolve) => {
+          connection.closed = resolve;
+          awaiting(host);
+          host.worker.postMessage({ kind: 'close', connection: id } satisfies ToWriter);
+        });
+      })();
+      return closed;
+    },
+  };
+}
