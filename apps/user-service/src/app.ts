@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { UserApplication } from './application/users.js';
 import { installErrorHandler, problem } from './http/error-handler.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -25,16 +25,29 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 
 type SharedServerOptions = Pick<
   FastifyServerOptions,
-  'bodyLimit' | 'requestIdHeader' | 'genReqId' | 'ajv' | 'trustProxy' | 'disableRequestLogging'
+  'bodyLimit' | 'requestIdHeader' | 'genReqId' | 'ajv' | 'trustProxy' | 'logController'
 >;
+
+/**
+ * One access line per request, with the request and the outcome, instead of Fastify's two (incoming and
+ * completed): every line costs serialization and a write on every request's path.
+ */
+class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
+}
 
 /** Server options shared by every host (the listening server, Lambda, tests). */
 export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServerOptions {
   return {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
-    // One access line per request (see `app`), instead of Fastify's two: logging is on every request's path.
-    disableRequestLogging: true,
+    logController: new AccessLog(),
     genReqId: () => randomUUID(),
     ajv: {
       customOptions: {
@@ -90,9 +103,6 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   api.decorateRequest('session', undefined);
   api.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
-  });
-  api.addHook('onResponse', async (request, reply) => {
-    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   });
 
   await api.register(healthRoutes, { ready: options.ready });

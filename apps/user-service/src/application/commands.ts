@@ -70,11 +70,12 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     return cached !== undefined && cached.version > session.version ? cached : session;
   }
 
-  /** The outcome an answered retry reports: the user as the original append left it. */
-  async function replay(userId: string, result: AppendResult): Promise<CommandOutcome> {
-    const now = await states.load(userId);
-    // Retries mostly come right after the original, when the user is still at its version. Later ones fold
-    // the prefix, which reads the stream up to that version.
+  /**
+   * The outcome an answered retry reports: the user as the original append left it. Retries mostly come
+   * right after the original, when the user loaded for this request is still at its version; a later one
+   * folds the prefix, which reads the stream up to that version.
+   */
+  async function replay(userId: string, result: AppendResult, now: LoadedUser): Promise<CommandOutcome> {
     const loaded =
       now.version === result.lastVersion
         ? now
@@ -89,12 +90,12 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
   ): Promise<CommandOutcome> {
     const { idempotency } = context;
     for (let attempt = 1; ; attempt++) {
+      const loaded = await current(userId, context, attempt);
       // A retry is answered before deciding again: a retried registration would otherwise meet its own user.
       if (idempotency) {
         const earlier = await recall(deps.eventStore, userId, idempotency);
-        if (earlier) return replay(userId, earlier);
+        if (earlier) return replay(userId, earlier, loaded);
       }
-      const loaded = await current(userId, context, attempt);
       // With If-Match the caller decided on what it saw: if the stream moved on since, that decision is
       // refused, even if deciding again would change nothing.
       if (context.expectedVersion !== undefined && loaded.version !== context.expectedVersion) {
@@ -133,7 +134,7 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
             idempotencyFingerprint: idempotency.fingerprint,
           }),
         });
-        if (result.duplicate) return replay(userId, result);
+        if (result.duplicate) return replay(userId, result, loaded);
         const recorded = newEvents.map(
           (event, i): StoredEvent => ({ ...event, streamId: userId, version: result.firstVersion + i }),
         );
