@@ -161,6 +161,7 @@ async function main(): Promise<number> {
   try {
     const http = await runHttpFigures(context, { baseEnv: process.env, ...(only === undefined ? {} : { only }) });
     results.push(...http.results);
+    failures.push(...http.failures);
     setup = http.setup;
   } catch (error) {
     failures.push(`HTTP figures: ${describe(error)}`);

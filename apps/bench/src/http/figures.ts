@@ -36,6 +36,23 @@ interface Comparison {
   readonly b: readonly SideRun[];
 }
 
+/** Sends one request of a side's first kind from the bench itself, and answers what came back, for errors. */
+async function probe(h: HttpHarness, side: Side): Promise<string> {
+  const user = h.targets(side.targets)[0]!;
+  const { method } = side.operations[0]!;
+  try {
+    const response = await fetch(`${side.server.origin}${user.path}`, {
+      method,
+      headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' },
+      ...(method === 'GET' ? {} : { body: JSON.stringify({ name: `probe-${Date.now()}` }) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return `${method} ${user.path} answered ${response.status} ${(await response.text()).slice(0, 300)}`;
+  } catch (error) {
+    return `${method} ${user.path} failed: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 /** Runs one side once, checking that its server survived, and measures its CPU use (and RSS, if asked). */
 async function runSide(h: HttpHarness, side: Side, seconds: number, sampleRss = false): Promise<SideRun> {
   const pid = side.server.child.pid;
@@ -53,7 +70,7 @@ async function runSide(h: HttpHarness, side: Side, seconds: number, sampleRss = 
   }
   if (summary.ok === 0) {
     const seen = `${JSON.stringify(summary.statusCounts)}, ${summary.errors} errors`;
-    throw new Error(`${side.label}: no 2xx response in ${seconds} s (${seen})`);
+    throw new Error(`${side.label}: no 2xx response in ${seconds} s (${seen}); one more: ${await probe(h, side)}`);
   }
   return {
     summary,
@@ -147,7 +164,9 @@ function details(h: HttpHarness, comparison: Comparison, extra: Record<string, u
 
 function warnOnNon2xx(context: BenchContext, id: string, comparison: Comparison): void {
   const count = comparison.a.reduce((total, run) => total + run.summary.non2xx, 0);
-  if (count > 0) context.log(`  ${id}: ${count} non-2xx responses from the service (only 2xx are counted)`);
+  if (count === 0) return;
+  const statuses = comparison.a.map((run) => JSON.stringify(run.summary.statusCounts)).join(' ');
+  context.log(`  ${id}: ${count} non-2xx responses from the service (only 2xx count): ${statuses}`);
 }
 
 /** `http-read`: `GET /users/{id}` over the pool, each request a random user with its own token. */

@@ -66,6 +66,8 @@ export interface HttpHarness {
   readonly heavyVersion: number;
   /** Facts about the setup, for the figures' details. */
   readonly setup: Readonly<Record<string, unknown>>;
+  /** The users of a target list sent to the load generator. */
+  targets(name: string): readonly BenchUser[];
   /** One load run against a server, from the load generator's core. */
   load(server: RunningServer, targets: string, operations: readonly Operation[], seconds: number): Promise<LoadSummary>;
   close(): Promise<void>;
@@ -168,11 +170,14 @@ export async function startHarness(context: BenchContext, options: HarnessOption
 
     const load = await LoadGenerator.start();
     opened.push({ close: () => load.stop() });
-    load.defineTargets(TARGETS.pool, named.pool);
-    load.defineTargets(TARGETS.heavy, [named.heavy]);
-    load.defineTargets(TARGETS.light, [named.light]);
-    named.hot.forEach((user, i) => load.defineTargets(TARGETS.hot(i), [user]));
-    named.lightWriters.forEach((user, i) => load.defineTargets(TARGETS.lightWriter(i), [user]));
+    const lists = new Map<string, readonly BenchUser[]>([
+      [TARGETS.pool, named.pool],
+      [TARGETS.heavy, [named.heavy]],
+      [TARGETS.light, [named.light]],
+      ...named.hot.map((user, i) => [TARGETS.hot(i), [user]] as const),
+      ...named.lightWriters.map((user, i) => [TARGETS.lightWriter(i), [user]] as const),
+    ]);
+    for (const [name, list] of lists) load.defineTargets(name, list);
 
     let runs = 0;
     return {
@@ -188,6 +193,11 @@ export async function startHarness(context: BenchContext, options: HarnessOption
         projectionStartSeconds: round(second.startSeconds),
         serviceStartSeconds: round(service.startSeconds),
         pinned: taskset() !== null,
+      },
+      targets(name) {
+        const list = lists.get(name);
+        if (list === undefined) throw new Error(`no targets named ${name}`);
+        return list;
       },
       load(server, targets, operations, seconds) {
         const spec: LoadSpec = {

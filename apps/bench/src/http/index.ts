@@ -46,9 +46,11 @@ export interface HttpRunOptions {
   readonly only?: ReadonlySet<string>;
 }
 
-/** What the HTTP figures reported, and facts about their setup. */
+/** What the HTTP figures reported, the ones that failed to run, and facts about their setup. */
 export interface HttpRun {
   readonly results: BenchResult[];
+  /** One line per figure that could not run: the others still ran. */
+  readonly failures: string[];
   readonly setup?: Readonly<Record<string, unknown>>;
 }
 
@@ -63,13 +65,26 @@ export async function runHttpFigures(context: BenchContext, options: HttpRunOpti
     (figure) => selects(only, figure.id) || figure.reports.some((id) => selects(only, id)),
   );
   const results: BenchResult[] = [];
+  const failures: string[] = [];
   let setup: Readonly<Record<string, unknown>> | undefined;
   if (figures.length > 0) {
     const needsHeavy = figures.some((figure) => figure.id.endsWith('-flat'));
     const harness = await startHarness(context, { baseEnv: options.baseEnv, needsHeavy });
     setup = harness.setup;
     try {
-      for (const figure of figures) results.push(...(await figure.run(harness, context)));
+      for (const figure of figures) {
+        try {
+          results.push(...(await figure.run(harness, context)));
+        } catch (error) {
+          failures.push(`${figure.id}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          // A figure that killed a server leaves nothing for the next ones to measure.
+          if (!harness.service.child.alive() || !harness.bare.child.alive()) {
+            const rest = figures.slice(figures.indexOf(figure) + 1).map((next) => next.id);
+            if (rest.length > 0) failures.push(`not run, since a server died: ${rest.join(', ')}`);
+            break;
+          }
+        }
+      }
     } finally {
       await harness.close();
     }
@@ -77,5 +92,5 @@ export async function runHttpFigures(context: BenchContext, options: HttpRunOpti
   if (only === undefined || only.has('bundles') || [...only].some((id) => id.startsWith('bundle-'))) {
     results.push(...(await bundles(context)));
   }
-  return setup === undefined ? { results } : { results, setup };
+  return setup === undefined ? { results, failures } : { results, failures, setup };
 }
