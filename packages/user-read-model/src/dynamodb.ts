@@ -18,6 +18,7 @@ import {
   emailLookupKey,
   requireText,
   usernameLookupKey,
+  validateIds,
   validatePut,
   validatePutMany,
   type UserReadModel,
@@ -161,15 +162,16 @@ type Condition = Pick<
 const WRITE_ID = 'writeId';
 
 /**
- * How many conditional puts of one `putMany` are in flight at once: enough to hide the round trips, few
+ * How many requests of one `getMany` or `putMany` are in flight at once: enough to hide the round trips, few
  * enough not to queue behind the SDK's socket pool (50 by default) or burst into a partition's throttling.
  */
-export const PUT_MANY_CONCURRENCY = 16;
+export const BATCH_CONCURRENCY = 16;
 
 /**
  * The read model on one DynamoDB table (see {@link userReadModelTableDefinition}), for production on AWS.
  *
- * - `get` is a strongly consistent `GetItem`, so the projector's version gate always sees the latest write.
+ * - `get` is a strongly consistent `GetItem`, so the projector's version gate always sees the latest write;
+ *   `getMany` sends them {@link BATCH_CONCURRENCY} at a time.
  * - `put` is a single conditional `PutItem`: 1 WCU for a view under 1 KB, plus the writes DynamoDB makes to
  *   both indexes (they project every attribute, so every put of a live user updates them).
  * - `findByEmail` and `findByUsername` query a global secondary index, and GSIs are **eventually
@@ -180,7 +182,7 @@ export const PUT_MANY_CONCURRENCY = 16;
  * - A removed user keeps its tombstone item, version included, but without the index attributes, so the
  *   sparse indexes never return it.
  * - Checkpoints are items of the same table under their own key prefix, with no index attributes.
- * - `putMany` sends its conditional puts {@link PUT_MANY_CONCURRENCY} at a time, then the checkpoint if
+ * - `putMany` sends its conditional puts {@link BATCH_CONCURRENCY} at a time, then the checkpoint if
  *   every put was won: one WCU per item, as `put`, and no `TransactWriteItems`, which would cost twice as
  *   much for an atomicity the projection does not need. The checkpoint is therefore not atomic with the
  *   views: a crash between them leaves the views written and the checkpoint behind, and the follower
@@ -283,6 +285,16 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
       return item === undefined ? undefined : viewFromItem(item);
     },
 
+    async getMany(ids) {
+      open();
+      validateIds(ids);
+      // Not BatchGetItem: it would save round trips, not read units, and bring the retry of unprocessed keys.
+      return inParallel(ids, BATCH_CONCURRENCY, async (id) => {
+        const item = await getItem(READ_MODEL_KEY_PREFIXES.view + id);
+        return item === undefined ? undefined : viewFromItem(item);
+      });
+    },
+
     async findByEmail(email) {
       open();
       requireText(email, 'email');
@@ -304,7 +316,7 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
     async putMany(writes, checkpoint) {
       open();
       validatePutMany(writes, checkpoint);
-      const outcomes = await inParallel(writes, PUT_MANY_CONCURRENCY, ({ view, expectedVersion }) =>
+      const outcomes = await inParallel(writes, BATCH_CONCURRENCY, ({ view, expectedVersion }) =>
         conditionalPut(view, expectedVersion),
       );
       if (checkpoint !== undefined && outcomes.every(Boolean)) await saveCheckpoint(checkpoint.name, checkpoint.cursor);

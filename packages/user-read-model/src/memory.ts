@@ -2,6 +2,7 @@ import {
   emailLookupKey,
   requireText,
   usernameLookupKey,
+  validateIds,
   validatePut,
   validatePutMany,
   type UserReadModel,
@@ -38,6 +39,15 @@ export function createMemoryUserReadModel(): UserReadModel {
       requireText(id, 'id');
       const view = views.get(id);
       return view === undefined ? undefined : structuredClone(view);
+    },
+
+    async getMany(ids) {
+      open();
+      validateIds(ids);
+      return ids.map((id) => {
+        const view = views.get(id);
+        return view === undefined ? undefined : structuredClone(view);
+      });
     },
 
     async findByEmail(email) {

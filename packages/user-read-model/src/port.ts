@@ -17,6 +17,13 @@ export interface UserReadModel {
   get(id: string): Promise<UserView | undefined>;
 
   /**
+   * The views of several users, as {@link UserReadModel.get} answers each, in the order of `ids` (`undefined`
+   * where none is stored; an id given twice is answered twice). A projector reads a batch's users with it:
+   * one query on SQLite. Throws `INVALID_ARGUMENT` unless every id is a non-empty string.
+   */
+  getMany(ids: readonly string[]): Promise<Array<UserView | undefined>>;
+
+  /**
    * The views of users who are not removed and have this email, compared as the domain normalizes it
    * (trimmed, case-insensitive), ordered by id. More than one only while the projection lags behind an
    * email moving from one user to another.
@@ -95,6 +102,12 @@ export function validatePut(view: UserView, expectedVersion: number): void {
   if (!Number.isSafeInteger(view.version) || view.version <= expectedVersion) {
     throw invalidArgument('view.version must be an integer greater than expectedVersion');
   }
+}
+
+/** Checks the ids of {@link UserReadModel.getMany}. */
+export function validateIds(ids: readonly string[]): void {
+  if (!Array.isArray(ids)) throw invalidArgument('ids must be an array');
+  for (const id of ids) requireText(id, 'each id');
 }
 
 /**

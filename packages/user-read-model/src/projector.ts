@@ -63,9 +63,10 @@ export interface ApplyBatchOptions {
 export interface Projector {
   /**
    * Projects a batch of deliveries in any order, with any duplicates. The deliveries are grouped per user:
-   * each user's view is read once, its gap filled from the event store once, its events folded in version
-   * order, and all users' views written in one {@link UserReadModel.putMany} (more only for writes lost to
-   * another projector, which are re-read and retried).
+   * all users' views are read in one {@link UserReadModel.getMany}, each user's gaps filled from the event
+   * store in one read, its events folded in version order, and all views written in one
+   * {@link UserReadModel.putMany} (more only for writes lost to another projector, which are re-read and
+   * retried).
    *
    * When an event of a user cannot be projected, it and every later delivery of that user in the batch are
    * reported failed (the later ones cannot be applied without it), while the user's events before it are
@@ -77,8 +78,8 @@ export interface Projector {
 const silent: ProjectorLogger = { info() {}, warn() {}, error() {} };
 
 /**
- * How many users' views and gaps are read at a time: enough to hide DynamoDB's round trips, few enough not
- * to queue behind the SDK's sockets. SQLite answers synchronously, so it makes no difference there.
+ * How many users' gaps are read from the event store at a time: enough to hide DynamoDB's round trips, few
+ * enough not to queue behind the SDK's sockets. SQLite answers synchronously, so it makes no difference there.
  */
 const READ_CONCURRENCY = 16;
 
@@ -118,18 +119,45 @@ export function createProjector(options: ProjectorOptions): Projector {
   const logger = options.logger ?? silent;
   const maxAttempts = Math.max(1, options.maxAttempts ?? 10);
 
-  /** Reads the user's view and whatever its gaps need from the store, then folds the deliveries. */
-  async function plan<E extends ProjectableEvent>(work: StreamWork<E>): Promise<Plan<E>> {
-    let current: UserView | undefined;
+  /**
+   * Reads every pending user's view in one call, then the versions their gaps need from the event store,
+   * one call per user, and folds each user's deliveries onto its view.
+   */
+  async function planAll<E extends ProjectableEvent>(pending: readonly StreamWork<E>[]): Promise<Plan<E>[]> {
+    let views: Array<UserView | undefined>;
     try {
-      current = await readModel.get(work.streamId);
+      views = await readModel.getMany(pending.map((work) => work.streamId));
     } catch (error) {
-      const failed = work.versions.flatMap(({ copies }) => copies.map((event) => failure(event, error)));
-      return { work, write: undefined, written: [], applied: 0, filled: [], duplicates: 0, failed };
+      return pending.map((work) => {
+        const failed = work.versions.flatMap(({ copies }) => copies.map((event) => failure(event, error)));
+        return { work, write: undefined, written: [], applied: 0, filled: [], duplicates: 0, failed };
+      });
     }
-    const at = current?.version ?? 0;
-    const readError = await readGaps(work, at);
+    const readErrors = new Map<StreamWork<E>, unknown>();
+    const gaps = pending.flatMap((work, i) => {
+      const range = missingRange(work, views[i]?.version ?? 0);
+      return range === undefined ? [] : [{ work, ...range }];
+    });
+    await inParallel(gaps, READ_CONCURRENCY, async ({ work, fromVersion, toVersion }) => {
+      try {
+        for (const event of await eventStore.readStream(work.streamId, { fromVersion, toVersion })) {
+          if (event.version >= fromVersion && event.version <= toVersion) work.stored.set(event.version, event);
+        }
+      } catch (error) {
+        // Only the deliveries that need these versions fail with it; the ones before them can still be written.
+        readErrors.set(work, error);
+      }
+    });
+    return pending.map((work, i) => plan(work, views[i], readErrors.get(work)));
+  }
 
+  /** Folds one user's deliveries onto its view, with the versions read from the store between them. */
+  function plan<E extends ProjectableEvent>(
+    work: StreamWork<E>,
+    current: UserView | undefined,
+    readError: unknown,
+  ): Plan<E> {
+    const at = current?.version ?? 0;
     let view = current;
     let version = at;
     let duplicates = 0;
@@ -171,30 +199,6 @@ export function createProjector(options: ProjectorOptions): Projector {
     return { work, write, written, applied, filled, duplicates, failed };
   }
 
-  /**
-   * Reads, in one call, the versions between the stored one and the last delivery that were not delivered
-   * and not read before. Answers the store's error, if any, for the fold to report where it needs them.
-   */
-  async function readGaps(work: StreamWork<ProjectableEvent>, at: number): Promise<unknown> {
-    const delivered = new Set(work.versions.map(({ version }) => version));
-    const last = Math.max(0, ...delivered);
-    const needed: number[] = [];
-    for (let version = at + 1; version < last; version++) {
-      if (!delivered.has(version) && !work.stored.has(version)) needed.push(version);
-    }
-    const fromVersion = needed[0];
-    const toVersion = needed.at(-1);
-    if (fromVersion === undefined || toVersion === undefined) return undefined;
-    try {
-      for (const event of await eventStore.readStream(work.streamId, { fromVersion, toVersion })) {
-        if (event.version >= fromVersion && event.version <= toVersion) work.stored.set(event.version, event);
-      }
-      return undefined;
-    } catch (error) {
-      return error;
-    }
-  }
-
   return {
     async applyBatch<E extends ProjectableEvent>(
       events: readonly E[],
@@ -217,7 +221,7 @@ export function createProjector(options: ProjectorOptions): Projector {
 
       let pending = streams;
       for (let attempt = 1; pending.length > 0 || (checkpoint !== undefined && !checkpointSaved); attempt++) {
-        const plans = await inParallel(pending, READ_CONCURRENCY, plan);
+        const plans = pending.length === 0 ? [] : await planAll(pending);
         const writing = plans.filter((p) => p.write !== undefined);
         plans.filter((p) => p.write === undefined).forEach(settle);
         // A failure may still turn out a duplicate once a lost write is re-read, so it only holds the
@@ -329,6 +333,28 @@ function group<E extends ProjectableEvent>(
       stored: new Map<number, ProjectableEvent>(),
     }));
   return { streams, malformed };
+}
+
+/**
+ * The versions between the stored one and the user's last delivery that were neither delivered nor read
+ * before, as one range to read (it may span delivered versions), or `undefined` if there are none.
+ */
+function missingRange(
+  work: StreamWork<ProjectableEvent>,
+  at: number,
+): { fromVersion: number; toVersion: number } | undefined {
+  let fromVersion: number | undefined;
+  let toVersion = 0;
+  let expected = at + 1;
+  for (const { version } of work.versions) {
+    for (let missing = expected; missing < version; missing++) {
+      if (work.stored.has(missing)) continue;
+      fromVersion ??= missing;
+      toVersion = missing;
+    }
+    expected = Math.max(expected, version + 1);
+  }
+  return fromVersion === undefined ? undefined : { fromVersion, toVersion };
 }
 
 function failure<E extends ProjectableEvent>(event: E, error: unknown): FailedEvent<E> {

@@ -174,6 +174,7 @@ export function createSlottedReadModel(options: SlottedReadModelOptions): Slotte
   return {
     activeSlot,
     get: async (id) => (await current()).get(id),
+    getMany: async (ids) => (await current()).getMany(ids),
     findByEmail: async (email) => (await current()).findByEmail(email),
     findByUsername: async (username) => (await current()).findByUsername(username),
     put: async (view, expectedVersion) => (await current()).put(view, expectedVersion),

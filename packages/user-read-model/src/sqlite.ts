@@ -3,6 +3,7 @@ import {
   emailLookupKey,
   requireText,
   usernameLookupKey,
+  validateIds,
   validatePut,
   validatePutMany,
   type CheckpointWrite,
@@ -39,14 +40,8 @@ const SCHEMA = `
   ) STRICT, WITHOUT ROWID;
 `;
 
-interface ViewRow {
-  id: string;
-  email: string;
-  usernameLower: string;
-  status: string;
-  version: number;
-  view: string;
-}
+/** The columns of a `user_views` row after its id, in table order. */
+type RowValues = [email: string, usernameLower: string, status: string, version: number, view: string];
 
 /**
  * The read model on one SQLite file, in WAL mode so that queries never wait for the projector. Each
@@ -73,6 +68,12 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
 
   const statements = {
     get: db.prepare<[string], string>('SELECT view FROM user_views WHERE id = ?').pluck(),
+    // The ids travel as one JSON array, so one statement serves any number of them.
+    getMany: db
+      .prepare<[string], [string, string]>(
+        'SELECT id, view FROM user_views WHERE id IN (SELECT value FROM json_each(?))',
+      )
+      .raw(),
     byEmail: db
       .prepare<[string], string>(
         `SELECT view FROM user_views WHERE email = ? AND status <> 'removed' ORDER BY id`,
@@ -83,16 +84,17 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
         `SELECT view FROM user_views WHERE username_lower = ? AND status <> 'removed' ORDER BY id`,
       )
       .pluck(),
-    // 0 means "absent": only an insert can succeed, and an existing row of any version wins.
-    insert: db.prepare<[ViewRow]>(
+    // 0 means "absent": only an insert can succeed, and an existing row of any version wins. Both take the
+    // row's values positionally, since binding by name costs a lookup per value and write.
+    insert: db.prepare<[id: string, ...RowValues]>(
       `INSERT INTO user_views (id, email, username_lower, status, version, view)
-       VALUES (@id, @email, @usernameLower, @status, @version, @view)
+       VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO NOTHING`,
     ),
-    update: db.prepare<[ViewRow & { expectedVersion: number }]>(
+    update: db.prepare<[...RowValues, id: string, expectedVersion: number]>(
       `UPDATE user_views
-       SET email = @email, username_lower = @usernameLower, status = @status, version = @version, view = @view
-       WHERE id = @id AND version = @expectedVersion`,
+       SET email = ?, username_lower = ?, status = ?, version = ?, view = ?
+       WHERE id = ? AND version = ?`,
     ),
     getCheckpoint: db.prepare<[string], string>('SELECT cursor FROM checkpoints WHERE name = ?').pluck(),
     setCheckpoint: db.prepare(
@@ -103,37 +105,44 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
   const parse = (json: string): UserView => JSON.parse(json) as UserView;
 
   function write(view: UserView, expectedVersion: number): boolean {
-    const row: ViewRow = {
-      id: view.id,
-      email: emailLookupKey(view.email),
-      usernameLower: usernameLookupKey(view.username),
-      status: view.status,
-      version: view.version,
-      view: JSON.stringify(viewOf(view)),
-    };
+    const row: RowValues = [
+      emailLookupKey(view.email),
+      usernameLookupKey(view.username),
+      view.status,
+      view.version,
+      JSON.stringify(viewOf(view)),
+    ];
     const { changes } =
-      expectedVersion === 0 ? statements.insert.run(row) : statements.update.run({ ...row, expectedVersion });
+      expectedVersion === 0
+        ? statements.insert.run(view.id, ...row)
+        : statements.update.run(...row, view.id, expectedVersion);
     return changes === 1;
   }
 
   // IMMEDIATE takes the write lock first: a deferred transaction that read, then had to upgrade, would fail
   // with SQLITE_BUSY at once instead of waiting out the busy timeout behind another writer.
-  const putMany = (writes: readonly ViewWrite[], checkpoint: CheckpointWrite | undefined): boolean[] =>
-    db
-      .transaction(() => {
-        const outcomes = writes.map(({ view, expectedVersion }) => write(view, expectedVersion));
-        if (checkpoint !== undefined && outcomes.every(Boolean)) {
-          statements.setCheckpoint.run(checkpoint.name, checkpoint.cursor);
-        }
-        return outcomes;
-      })
-      .immediate();
+  const putMany = db.transaction((writes: readonly ViewWrite[], checkpoint: CheckpointWrite | undefined) => {
+    const outcomes = writes.map(({ view, expectedVersion }) => write(view, expectedVersion));
+    if (checkpoint !== undefined && outcomes.every(Boolean)) {
+      statements.setCheckpoint.run(checkpoint.name, checkpoint.cursor);
+    }
+    return outcomes;
+  });
 
   return {
     async get(id) {
       requireText(id, 'id');
       const json = statements.get.get(id);
       return json === undefined ? undefined : parse(json);
+    },
+
+    async getMany(ids) {
+      validateIds(ids);
+      const found = new Map(statements.getMany.all(JSON.stringify(ids)));
+      return ids.map((id) => {
+        const json = found.get(id);
+        return json === undefined ? undefined : parse(json);
+      });
     },
 
     async findByEmail(email) {
@@ -153,7 +162,7 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
 
     async putMany(writes, checkpoint) {
       validatePutMany(writes, checkpoint);
-      return putMany(writes, checkpoint);
+      return putMany.immediate(writes, checkpoint);
     },
 
     async getCheckpoint(name) {

@@ -61,6 +61,7 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
     await readModel.close();
     const calls: Array<() => Promise<unknown>> = [
       () => readModel.get('a'),
+      () => readModel.getMany(['a']),
       () => readModel.findByEmail('a'),
       () => readModel.findByUsername('a'),
       () => readModel.put(testView(), 0),
@@ -161,6 +162,30 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
     await readModel.setCheckpoint('projector', '25');
     t.equal(await readModel.getCheckpoint('projector'), '25', 'a later save replaces the cursor');
     t.equal(await readModel.getCheckpoint('other'), 'opaque:{"k":1}');
+  });
+
+  await scenario('getMany: answers each id as get does, in order', async (t, readModel) => {
+    t.strictSame(await readModel.getMany([]), [], 'no ids, no views');
+    const live = testView({ name: 'Zoë 雪' });
+    const removed = testView({ status: 'removed', version: 3 });
+    await readModel.put(live, 0);
+    await readModel.put(removed, 0);
+    const ids = ['nobody', removed.id, live.id, 'nobody-else', live.id];
+    t.strictSame(await readModel.getMany(ids), [undefined, removed, live, undefined, live], 'tombstones included');
+    const many = Array.from({ length: 40 }, () => testView());
+    for (const view of many) await readModel.put(view, 0);
+    t.strictSame(await readModel.getMany(many.map((v) => v.id)), many, 'more ids than any adapter reads at once');
+
+    const [read] = await readModel.getMany([live.id]);
+    if (read) (read as { name: string | null }).name = 'changed by the caller';
+    t.strictSame(await readModel.get(live.id), live, 'a read view is a copy');
+    for (const [what, ids] of [
+      ['no list', undefined],
+      ['an empty id', [live.id, '']],
+      ['an id that is not text', [live.id, 7]],
+    ] as const) {
+      t.equal(await rejectionCode(readModel.getMany(ids as unknown as string[])), 'INVALID_ARGUMENT', `${what}`);
+    }
   });
 
   await scenario('putMany: each write is conditional like put, with its own outcome', async (t, readModel) => {

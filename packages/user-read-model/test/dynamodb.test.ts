@@ -13,7 +13,7 @@ import {
   READ_MODEL_INDEXES,
   READ_MODEL_KEY_PREFIXES,
   READ_MODEL_PARTITION_KEY,
-  PUT_MANY_CONCURRENCY,
+  BATCH_CONCURRENCY,
   createDynamoDbUserReadModel,
   ensureUserReadModelTable,
   userReadModelTableDefinition,
@@ -286,7 +286,7 @@ t.test('dynamodb: putMany is conditional PutItems in parallel, then the checkpoi
   );
   t.match(sent.slice(0, 40), views.map(() => ({ input: { ConditionExpression: 'attribute_not_exists(#key)' } })));
   t.same(sent.at(-1)?.input['Item'], { id: { S: 'checkpoint#projector' }, cursor: { S: '40' } }, 'the checkpoint last');
-  t.ok(maxInFlight > 1 && maxInFlight <= PUT_MANY_CONCURRENCY, `${maxInFlight} puts were in flight at most`);
+  t.ok(maxInFlight > 1 && maxInFlight <= BATCH_CONCURRENCY, `${maxInFlight} puts were in flight at most`);
 
   sent.length = 0;
   const lost = await readModel.putMany(
@@ -327,7 +327,7 @@ t.test('dynamodb: a putMany put that fails stops the batch, after the puts in fl
   const sent = observe(client);
   const writes = Array.from({ length: 40 }, () => ({ view: testView(), expectedVersion: 0 }));
   await t.rejects(readModel.putMany(writes, { name: 'projector', cursor: '1' }), { name: 'ResourceNotFoundException' });
-  t.equal(sent.length, PUT_MANY_CONCURRENCY, 'no put was started after the first failure, nor the checkpoint');
+  t.equal(sent.length, BATCH_CONCURRENCY, 'no put was started after the first failure, nor the checkpoint');
 });
 
 t.test('dynamodb: two connections racing on put never write a version twice', async (t) => {
