@@ -111,8 +111,23 @@ interface Host {
 let current: Host | undefined;
 let nextId = 1;
 
+/**
+ * The parent's flags, loaders included, but those about the main script itself (`--input-type`, `--eval`,
+ * `--print`): inherited as they are, they would apply to the writer's file and refuse it.
+ */
+function writerExecArgv(): string[] {
+  const kept: string[] = [];
+  const argv = process.execArgv;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (['--input-type', '-e', '--eval', '-p', '--print', '-pe'].includes(arg)) i++;
+    else if (!/^--(input-type|eval|print)=/.test(arg)) kept.push(arg);
+  }
+  return kept;
+}
+
 function startHost(): Host {
-  const worker = new Worker(WRITER_URL);
+  const worker = new Worker(WRITER_URL, { execArgv: writerExecArgv() });
   worker.unref();
   const host: Host = {
     worker,
