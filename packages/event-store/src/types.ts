@@ -46,6 +46,13 @@ export interface AppendOptions {
    */
   readonly expectedVersion: number;
   /**
+   * When set, the event at `expectedVersion` must also have this id, or the append fails with
+   * `CONCURRENCY_CONFLICT` as a wrong version does. It lets a writer append on top of an append of its own
+   * that has not completed yet: should that one fail and another writer take its version, this one fails
+   * too, instead of landing on a history it never saw. Needs `expectedVersion` of at least 1.
+   */
+  readonly expectedEventId?: string;
+  /**
    * When set, an append whose key was already used (for at least 24 hours) writes nothing and answers the
    * original result, with `duplicate: true`.
    */

@@ -68,6 +68,10 @@ export function validateAppend(
   requireId(streamId, 'streamId', LIMITS.maxIdLength);
   if (typeof options !== 'object' || options === null) throw invalid('append options are required');
   requireVersion(options.expectedVersion, 'expectedVersion', 0);
+  if (options.expectedEventId !== undefined) {
+    requireId(options.expectedEventId, 'expectedEventId', LIMITS.maxIdLength);
+    if (options.expectedVersion < 1) throw invalid('expectedEventId needs an expectedVersion of at least 1');
+  }
   if (!Array.isArray(events) || events.length === 0) throw invalid('events must be a non-empty array');
 
   const claims = options.claims ?? [];

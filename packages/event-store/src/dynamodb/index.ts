@@ -89,6 +89,7 @@ const names = {
   '#expiresAt': TTL_ATTRIBUTE,
   '#itemType': ITEM_TYPE_ATTRIBUTE,
   '#version': 'version',
+  '#eventId': 'eventId',
 } as const;
 
 /** DynamoDB cancelled a write because another transaction held one of its items; worth retrying. */
@@ -143,23 +144,34 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
     return (await getItem(eventKey(streamId, version), '#pk')) !== undefined;
   }
 
+  /** The id of the event at `version`, or undefined when the stream has no such version. */
+  async function eventIdAt(streamId: string, version: number): Promise<string | undefined> {
+    return (await getItem(eventKey(streamId, version), '#eventId'))?.['eventId']?.S;
+  }
+
   async function appendOnce(
     streamId: string,
     events: readonly NewEvent[],
     opts: AppendOptions,
   ): Promise<AppendResult> {
     const { expectedVersion, idempotencyKey: retryKey, idempotencyFingerprint: fingerprint } = opts;
-    // Reading the record first settles most retries without a write, and gives the idempotency answer
-    // precedence over every other outcome, as the port requires.
-    if (retryKey !== undefined) {
-      const record = await liveRecord(retryKey);
-      if (record !== undefined) return answerRetry(retryKey, record, streamId, fingerprint);
-    }
     // A conditional put of version v+1 proves only that v+1 is free, not that v exists: without this read,
     // an append at a stale or invented expectedVersion could leave a gap. The read cannot go stale before
     // the write, because event items are never deleted: once version v exists it exists for good.
-    if (expectedVersion > 0 && !(await eventExists(streamId, expectedVersion))) {
-      throw new ConcurrencyError(streamId, expectedVersion);
+    //
+    // The idempotency record is not read first: a retry's answer takes precedence over every other outcome
+    // (the port's rule), so each failure path below looks for it before it reports anything else, and the
+    // transaction's own condition on the record catches a retry that gets this far. Callers that answer
+    // retries before deciding (`recallAppend`) then pay one read for the key, not two.
+    if (expectedVersion > 0) {
+      const found = await eventIdAt(streamId, expectedVersion);
+      if (found === undefined || (opts.expectedEventId !== undefined && found !== opts.expectedEventId)) {
+        if (retryKey !== undefined) {
+          const record = await liveRecord(retryKey);
+          if (record !== undefined) return answerRetry(retryKey, record, streamId, fingerprint);
+        }
+        throw new ConcurrencyError(streamId, expectedVersion);
+      }
     }
 
     const result: AppendResult = {

@@ -65,6 +65,9 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       }
       const stream = streams.get(streamId) ?? [];
       if (stream.length !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion);
+      if (opts.expectedEventId !== undefined && stream[expectedVersion - 1]?.eventId !== opts.expectedEventId) {
+        throw new ConcurrencyError(streamId, expectedVersion);
+      }
       for (const key of opts.claims ?? []) {
         const holder = claims.get(key);
         if (holder !== undefined && holder !== streamId) throw new UniquenessError(key);

@@ -35,6 +35,7 @@ export interface AppendRequest {
   readonly id: number;
   readonly streamId: string;
   readonly expectedVersion: number;
+  readonly expectedEventId: string | undefined;
   readonly events: EncodedEvents;
   readonly claims: readonly string[];
   readonly releases: readonly string[];

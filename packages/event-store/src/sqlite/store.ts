@@ -101,6 +101,7 @@ export function openSqliteEventStore(
         kind: 'append',
         streamId,
         expectedVersion: opts.expectedVersion,
+        expectedEventId: opts.expectedEventId,
         events: {
           eventIds: events.map((event) => event.eventId),
           types: events.map((event) => event.type),

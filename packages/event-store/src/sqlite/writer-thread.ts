@@ -140,6 +140,9 @@ function prepare(db: Database.Database) {
     streamVersion: db
       .prepare<[string], number>('SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?')
       .pluck(),
+    eventIdAt: db
+      .prepare<[string, number], string>('SELECT event_id FROM events WHERE stream_id = ? AND version = ?')
+      .pluck(),
     claimHolder: db.prepare<[string], string>('SELECT stream_id FROM claims WHERE key = ?').pluck(),
     claim: db.prepare<[string, string]>('INSERT OR REPLACE INTO claims (key, stream_id) VALUES (?, ?)'),
     unclaim: db.prepare<[string]>('DELETE FROM claims WHERE key = ?'),
@@ -168,6 +171,10 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
     }
   }
   if (statements.streamVersion.get(streamId) !== expectedVersion) {
+    throw new ConcurrencyError(streamId, expectedVersion);
+  }
+  const { expectedEventId } = request;
+  if (expectedEventId !== undefined && statements.eventIdAt.get(streamId, expectedVersion) !== expectedEventId) {
     throw new ConcurrencyError(streamId, expectedVersion);
   }
   for (const key of request.claims) {

@@ -87,6 +87,45 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     t.same(await store.readStream(other), [], 'a conflicting append to a new stream creates nothing');
   });
 
+  await scenario('appends on top of the expected event only', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const first = testEvents(2);
+    await store.append(streamId, first, { expectedVersion: 0 });
+    const lastId = first[1]!.eventId;
+    const onTop = await store.append(streamId, testEvents(1), { expectedVersion: 2, expectedEventId: lastId });
+    t.equal(onTop.lastVersion, 3, 'the event at the expected version has the expected id: appended');
+
+    // Another writer's event holds version 4: an append that expects its own event there must not land.
+    const foreign = testEvents(1);
+    await store.append(streamId, foreign, { expectedVersion: 3 });
+    const error = await rejection(
+      store.append(streamId, testEvents(1), { expectedVersion: 4, expectedEventId: 'the-event-that-failed' }),
+    );
+    t.ok(isConcurrencyError(error), 'another event at the expected version conflicts');
+    t.match(error, { code: 'CONCURRENCY_CONFLICT', streamId, expectedVersion: 4 });
+    const retryKey = `key-${uniqueStreamId()}`;
+    const keyed = await store.append(streamId, testEvents(1), {
+      expectedVersion: 4,
+      expectedEventId: foreign[0]!.eventId,
+      idempotencyKey: retryKey,
+    });
+    t.equal(keyed.lastVersion, 5, 'the right id, with an idempotency key');
+    t.match(
+      await store.append(streamId, testEvents(1), { expectedVersion: 4, expectedEventId: 'stale', idempotencyKey: retryKey }),
+      { duplicate: true, lastVersion: 5 },
+      'a retry is answered before the expected event is checked',
+    );
+    t.ok(
+      isConcurrencyError(await rejection(store.append(streamId, testEvents(1), { expectedVersion: 9, expectedEventId: lastId }))),
+      'a version the stream has not reached conflicts as usual',
+    );
+    t.ok(
+      isInvalidArgumentError(await rejection(store.append(uniqueStreamId(), testEvents(1), { expectedVersion: 0, expectedEventId: 'x' }))),
+      'a new stream has no event to expect',
+    );
+    t.same((await store.readStream(streamId)).map((event) => event.version), [1, 2, 3, 4, 5], 'nothing else was written');
+  });
+
   await scenario('lets exactly one of 50 concurrent appends at one version win', async (t, store) => {
     const streamId = uniqueStreamId();
     const attempts = Array.from({ length: 50 }, () => testEvents(2));
