@@ -107,6 +107,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     ...(stores.followPositions ? { afterCommit: project } : {}),
     stateCacheEntries: config.stateCacheEntries,
     snapshotEvery: config.snapshotEvery,
+    appendsInCallOrder: stores.appendsInCallOrder,
     log,
   });
 
@@ -133,6 +134,8 @@ interface Stores {
   readonly readModel: UserReadModel;
   /** Whether the event store keeps a global position that an in-process follower can track. */
   readonly followPositions: boolean;
+  /** Whether the event store applies appends in the order they are made (its writer thread's queue). */
+  readonly appendsInCallOrder: boolean;
   close(): Promise<void>;
 }
 
@@ -158,6 +161,7 @@ async function openStores(
       eventStore,
       readModel,
       followPositions: true,
+      appendsInCallOrder: true,
       async close() {
         await readModel.close();
         await eventStore.close();
@@ -182,6 +186,7 @@ async function openStores(
     eventStore,
     readModel,
     followPositions: false,
+    appendsInCallOrder: false,
     async close() {
       await readModel.close();
       await eventStore.close();

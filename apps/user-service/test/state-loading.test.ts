@@ -374,3 +374,100 @@ t.test('HTTP: GET /users/{id}/events comes a page at a time', async (t) => {
   const nobody = '00000000-0000-4000-8000-000000000000';
   assertProblem(t, await svc.request({ method: 'GET', url: `/users/${nobody}/events?fromVersion=5`, headers: svc.adminAuth() }), 404, 'USER_NOT_FOUND', 'an unknown user, past version 1');
 });
+
+/**
+ * An event store whose appends are applied at once, in call order, but acknowledged only when the test lets
+ * them: the shape of the SQLite writer thread, with the commit's fsync under the test's control.
+ */
+function gatedStore(memory: EventStore) {
+  const calls: Array<{ expectedVersion: number; expectedEventId: string | undefined; outcome: 'ok' | 'conflict' | 'other' }> = [];
+  let open!: () => void;
+  let gate = new Promise<void>((resolve) => (open = resolve));
+  let beforeNext: (() => Promise<void>) | undefined;
+  const store: EventStore = {
+    ...memory,
+    append(streamId, events, options) {
+      const inject = beforeNext;
+      beforeNext = undefined;
+      const applied = (async () => {
+        if (inject) await inject();
+        return memory.append(streamId, events, options);
+      })();
+      const call = { expectedVersion: options.expectedVersion, expectedEventId: options.expectedEventId, outcome: 'other' as 'ok' | 'conflict' | 'other' };
+      calls.push(call);
+      applied.then(
+        () => (call.outcome = 'ok'),
+        (error: { code?: string }) => (call.outcome = error.code === 'CONCURRENCY_CONFLICT' ? 'conflict' : 'other'),
+      );
+      return gate.then(() => applied);
+    },
+  };
+  return {
+    store,
+    calls,
+    release() {
+      open();
+      gate = new Promise<void>((resolve) => (open = resolve));
+    },
+    /** Runs `write` right before the next append is applied: another process's write that gets in first. */
+    interleave(write: () => Promise<void>) {
+      beforeNext = write;
+    },
+  };
+}
+
+t.test('pipelined commands on one user share a commit and keep their order', async (t) => {
+  const memory = createMemoryEventStore();
+  await longUser(memory, 'hot', 1);
+  const gated = gatedStore(memory);
+  const states = createUserStates({ eventStore: gated.store, log: quiet });
+  const runner = createCommandRunner({ eventStore: gated.store, states, newEventId: newId, pipeline: true, maxAttempts: 1 });
+  const outcomes = Array.from({ length: 20 }, (_, i) =>
+    runner.run('hot', () => ({ type: 'UpdateProfile', now: minute(i + 1), name: `N${i}` }), { correlationId: `c${i}` }),
+  );
+  // Let the queue hand every command to the store while no commit has been acknowledged yet.
+  for (let i = 0; i < 50 && gated.calls.length < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+  t.equal(gated.calls.length, 20, 'all 20 appends reached the store before the first commit was acknowledged');
+  gated.release();
+  const done = await Promise.all(outcomes);
+  t.same(done.map((outcome) => outcome.loaded.version), Array.from({ length: 20 }, (_, i) => i + 2), 'in arrival order');
+  t.same(done.map((outcome) => outcome.loaded.view?.name), Array.from({ length: 20 }, (_, i) => `N${i}`), 'each answers its own state');
+  t.ok(gated.calls.every((call) => call.outcome === 'ok'), 'none conflicted');
+  t.same(
+    (await memory.readStream('hot')).slice(1).map((event) => (event.data as { changes: { name: string } }).changes.name),
+    Array.from({ length: 20 }, (_, i) => `N${i}`),
+    'the stream holds them in order',
+  );
+});
+
+t.test('a pipelined command never lands on a history it did not see', async (t) => {
+  const memory = createMemoryEventStore();
+  await longUser(memory, 'u', 1);
+  const gated = gatedStore(memory);
+  const states = createUserStates({ eventStore: gated.store, log: quiet });
+  const runner = createCommandRunner({ eventStore: gated.store, states, newEventId: newId, pipeline: true });
+  // Another process changes the surname right before this process's first append is applied.
+  gated.interleave(async () => {
+    await memory.append('u', [{ eventId: 'foreign', type: 'UserProfileUpdated', schemaVersion: 1, data: { changes: { surname: 'Other' } }, metadata: { occurredAt: minute(1), correlationId: 'x', causationId: 'x' } }], { expectedVersion: 1 });
+  });
+  const first = runner.run('u', () => ({ type: 'UpdateProfile', now: minute(2), name: 'First' }), { correlationId: 'a' });
+  const second = runner.run('u', () => ({ type: 'UpdateProfile', now: minute(3), name: 'Second' }), { correlationId: 'b' });
+  for (let i = 0; i < 50 && gated.calls.length < 2; i++) await new Promise((resolve) => setImmediate(resolve));
+  t.equal(gated.calls.length, 2, 'the second was decided on the first before either committed');
+  t.match(gated.calls[1], { expectedVersion: 2, expectedEventId: String }, 'and expects the first one’s event at version 2');
+  for (let i = 0; i < 10; i++) {
+    gated.release();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  const interval = setInterval(() => gated.release(), 1);
+  const [a, b] = await Promise.all([first, second]).finally(() => clearInterval(interval));
+  t.same(gated.calls.slice(0, 2).map((call) => call.outcome), ['conflict', 'conflict'], 'both first appends were refused: the foreign event holds version 2');
+  const stream = await memory.readStream('u');
+  const what = (event: StoredEvent) =>
+    event.version === 1 ? event.type : event.eventId === 'foreign' ? 'foreign' : (event.data as { changes: { name?: string } }).changes.name;
+  t.same(stream.map(what), ['UserRegistered', 'foreign', 'First', 'Second'], 'decided again on top of the foreign write, in order');
+  t.equal(a.loaded.version, 3);
+  t.equal(b.loaded.version, 4);
+  t.same(b.loaded, foldAll(stream), 'and the last answer is the fold of the whole stream');
+  t.equal(b.loaded.view?.surname, 'Other', 'the foreign write is kept');
+});

@@ -10,7 +10,7 @@ import {
 } from '@user-service/event-store';
 import { ApplicationError } from './errors.js';
 import { createKeyedQueue } from './keyed-queue.js';
-import { foldAll, type LoadedUser, type UserStates } from './user-states.js';
+import { foldAll, foldOnto, type LoadedUser, type UserStates } from './user-states.js';
 
 /** How a request wants its command recorded. */
 export interface CommandContext {
@@ -44,24 +44,47 @@ export interface CommandRunnerDeps {
   readonly newEventId: () => string;
   /** Re-decisions allowed when another process writes first and no `If-Match` pins the version. */
   readonly maxAttempts?: number;
+  /**
+   * Whether the store applies appends in the order they are made (the SQLite writer thread and the memory
+   * store do; DynamoDB requests race each other). Then a command on a user is decided and handed to the
+   * store while the previous command's commit is still on its way, so that consecutive commands on one user
+   * share a commit instead of waiting for one fsync each. @default false
+   */
+  readonly pipeline?: boolean;
 }
+
+/** A command of this process on its way to the store, and the state its commit will leave. */
+interface InFlight {
+  readonly loaded: LoadedUser;
+  readonly lastEventId: string;
+  /** True once committed, false if the append failed. */
+  readonly settled: Promise<boolean>;
+}
+
+/** What a decided attempt still has to wait for, run outside the user's queue. */
+type Finish = () => Promise<CommandOutcome | typeof DECIDE_AGAIN>;
+const DECIDE_AGAIN = Symbol('decide again');
 
 /**
  * Decides a command against a user's current state and appends the result, translating storage conflicts
- * into application errors. Commands on one user run one at a time in this process, so they never conflict
- * with each other; a write from another process still can, and then the command is decided again on the
- * fresh state (without `If-Match`), so the other write is kept and this one is not lost. With `If-Match`,
- * a stale version is refused.
+ * into application errors. Commands on one user are decided one at a time in this process, in arrival
+ * order, so they never conflict with each other; with `pipeline`, each is decided on the state the previous
+ * one's append will leave and handed to the store at once, and its outcome stands only once everything it
+ * was decided on has committed. A write from another process can still conflict: then the command is
+ * decided again on the fresh state (without `If-Match`), so the other write is kept and this one is not
+ * lost. With `If-Match`, a stale version is refused.
  */
 export function createCommandRunner(deps: CommandRunnerDeps) {
   const { states } = deps;
   const maxAttempts = deps.maxAttempts ?? 5;
+  const pipeline = deps.pipeline ?? false;
   const queue = createKeyedQueue();
+  const inFlight = new Map<string, InFlight>();
 
   /**
-   * The state to decide on. Only a read made during this request may back a decision (a no-op decided on
-   * an older cached state could hide another process's write): the session's load, or a newer state that a
-   * command of this process recorded since, or else a fresh load.
+   * The committed state to decide on. Only a read made during this request may back a decision (a no-op
+   * decided on an older cached state could hide another process's write): the session's load, or a newer
+   * state that a command of this process recorded since, or else a fresh load.
    */
   async function current(userId: string, context: CommandContext, attempt: number): Promise<LoadedUser> {
     const session = context.session?.userId === userId ? context.session.loaded : undefined;
@@ -70,106 +93,157 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     return cached !== undefined && cached.version > session.version ? cached : session;
   }
 
+  /** Waits until this process has no command of the user in flight (called inside the user's queue). */
+  async function drain(userId: string): Promise<void> {
+    for (let ahead = inFlight.get(userId); ahead !== undefined; ahead = inFlight.get(userId)) await ahead.settled;
+  }
+
   /**
    * The outcome an answered retry reports: the user as the original append left it. Retries mostly come
-   * right after the original, when the user loaded for this request is still at its version; a later one
-   * folds the prefix, which reads the stream up to that version.
+   * right after the original, when the committed state loaded for this request is still at its version; a
+   * later one folds the prefix, which reads the stream up to that version.
    */
-  async function replay(userId: string, result: AppendResult, now: LoadedUser): Promise<CommandOutcome> {
+  async function replay(userId: string, result: AppendResult, committed?: LoadedUser): Promise<CommandOutcome> {
     const loaded =
-      now.version === result.lastVersion
-        ? now
+      committed?.version === result.lastVersion
+        ? committed
         : foldAll(await deps.eventStore.readStream(userId, { toVersion: result.lastVersion }));
     return { loaded, recorded: [], replayed: true };
   }
 
-  async function attemptCommand(
+  /** A storage failure as the caller sees it, or a sign to decide again on fresh state. */
+  function failed(error: unknown, context: CommandContext): typeof DECIDE_AGAIN {
+    if (isUniquenessError(error)) {
+      const taken = error.key.startsWith('email:') ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN';
+      const what = taken === 'EMAIL_TAKEN' ? 'email address' : 'username';
+      throw new ApplicationError(taken, `this ${what} is already taken`, { cause: error });
+    }
+    if (isIdempotencyKeyReusedError(error)) throw keyReused(error);
+    if (!isConcurrencyError(error)) throw error;
+    if (context.expectedVersion !== undefined) {
+      throw new ApplicationError('VERSION_CONFLICT', `the user is no longer at version ${context.expectedVersion}`, {
+        cause: error,
+      });
+    }
+    return DECIDE_AGAIN;
+  }
+
+  /** Decides one attempt and hands its events to the store; runs inside the user's queue. */
+  async function decideAndAppend(
     userId: string,
     makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
     context: CommandContext,
-  ): Promise<CommandOutcome> {
+    attempt: number,
+  ): Promise<Finish> {
     const { idempotency } = context;
-    for (let attempt = 1; ; attempt++) {
-      const loaded = await current(userId, context, attempt);
-      // A retry is answered before deciding again: a retried registration would otherwise meet its own user.
-      if (idempotency) {
-        const earlier = await recall(deps.eventStore, userId, idempotency);
-        if (earlier) return replay(userId, earlier, loaded);
-      }
-      // With If-Match the caller decided on what it saw: if the stream moved on since, that decision is
-      // refused, even if deciding again would change nothing.
-      if (context.expectedVersion !== undefined && loaded.version !== context.expectedVersion) {
-        throw new ApplicationError(
-          'VERSION_CONFLICT',
-          `the user is at version ${loaded.version}, not ${context.expectedVersion}`,
-        );
-      }
-      const expectedVersion = loaded.version;
-      const command = await makeCommand(loaded.state);
-      const decided = decide(command, loaded.state);
-      if (decided.length === 0) return { loaded, recorded: [], replayed: false };
+    // A pinned version, and a second attempt, are decided on what is committed, not on what is in flight.
+    if (context.expectedVersion !== undefined || attempt > 1) await drain(userId);
+    const ahead = inFlight.get(userId);
+    const base = ahead?.loaded ?? (await current(userId, context, attempt));
+    /**
+     * An outcome decided on a state still in flight stands only if that state commits. With an idempotency
+     * key it never stands: the command in flight may be this request's original, whose record the next
+     * attempt then finds.
+     */
+    const once = (outcome: () => CommandOutcome | Promise<CommandOutcome>): Finish => async () => {
+      if (ahead === undefined) return outcome();
+      return (await ahead.settled) && idempotency === undefined ? outcome() : DECIDE_AGAIN;
+    };
 
-      const occurredAt = command.now;
-      const newEvents: NewEvent[] = decided.map((event) => {
-        const eventId = deps.newEventId();
-        return {
-          eventId,
-          type: event.type,
-          schemaVersion: event.schemaVersion,
-          data: event.data as unknown as NewEvent['data'],
-          metadata: {
-            occurredAt,
-            correlationId: context.correlationId,
-            causationId: context.correlationId,
-            ...(context.actor === undefined ? {} : { actor: context.actor }),
-          },
-        };
-      });
-      try {
-        const result = await deps.eventStore.append(userId, newEvents, {
-          expectedVersion,
-          ...uniqueKeyChanges(loaded.state, decided),
-          ...(idempotency && {
-            idempotencyKey: idempotency.key,
-            idempotencyFingerprint: idempotency.fingerprint,
-          }),
-        });
-        if (result.duplicate) return replay(userId, result, loaded);
-        const recorded = newEvents.map(
-          (event, i): StoredEvent => ({ ...event, streamId: userId, version: result.firstVersion + i }),
-        );
-        return { loaded: states.recorded(userId, loaded, recorded), recorded, replayed: false };
-      } catch (error) {
-        if (isUniquenessError(error)) {
-          const taken = error.key.startsWith('email:') ? 'EMAIL_TAKEN' : 'USERNAME_TAKEN';
-          const what = taken === 'EMAIL_TAKEN' ? 'email address' : 'username';
-          throw new ApplicationError(taken, `this ${what} is already taken`, { cause: error });
-        }
-        if (isIdempotencyKeyReusedError(error)) throw keyReused(error);
-        if (!isConcurrencyError(error)) throw error;
-        if (context.expectedVersion !== undefined) {
-          throw new ApplicationError(
-            'VERSION_CONFLICT',
-            `the user is no longer at version ${context.expectedVersion}`,
-            { cause: error },
-          );
-        }
-        if (attempt >= maxAttempts) {
-          throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again', {
-            cause: error,
-          });
-        }
+    // A retry is answered before deciding again: a retried registration would otherwise meet its own user.
+    if (idempotency) {
+      const earlier = await recall(deps.eventStore, userId, idempotency);
+      if (earlier) {
+        const outcome = await replay(userId, earlier, ahead === undefined ? base : undefined);
+        return async () => outcome;
       }
     }
+    // With If-Match the caller decided on what it saw: if the stream moved on since, that decision is
+    // refused, even if deciding again would change nothing.
+    if (context.expectedVersion !== undefined && base.version !== context.expectedVersion) {
+      throw new ApplicationError('VERSION_CONFLICT', `the user is at version ${base.version}, not ${context.expectedVersion}`);
+    }
+    let command: UserCommand;
+    let decided: ReturnType<typeof decide>;
+    try {
+      command = await makeCommand(base.state);
+      decided = decide(command, base.state);
+    } catch (error) {
+      if (ahead === undefined) throw error;
+      return once(() => {
+        throw error;
+      });
+    }
+    if (decided.length === 0) return once(() => ({ loaded: base, recorded: [], replayed: false }));
+
+    const occurredAt = command.now;
+    const newEvents: NewEvent[] = decided.map((event) => {
+      const eventId = deps.newEventId();
+      return {
+        eventId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        data: event.data as unknown as NewEvent['data'],
+        metadata: {
+          occurredAt,
+          correlationId: context.correlationId,
+          causationId: context.correlationId,
+          ...(context.actor === undefined ? {} : { actor: context.actor }),
+        },
+      };
+    });
+    const recorded = newEvents.map(
+      (event, i): StoredEvent => ({ ...event, streamId: userId, version: base.version + i + 1 }),
+    );
+    const appended = deps.eventStore.append(userId, newEvents, {
+      expectedVersion: base.version,
+      // On top of a command still in flight: should that one fail, this one must not land elsewhere.
+      ...(ahead === undefined ? {} : { expectedEventId: ahead.lastEventId }),
+      ...uniqueKeyChanges(base.state, decided),
+      ...(idempotency && { idempotencyKey: idempotency.key, idempotencyFingerprint: idempotency.fingerprint }),
+    });
+    const next = foldOnto(base, recorded);
+    const settled = appended.then(
+      () => true,
+      () => false,
+    );
+    if (pipeline) {
+      const mine: InFlight = { loaded: next, lastEventId: newEvents.at(-1)!.eventId, settled };
+      inFlight.set(userId, mine);
+      void settled.then(() => {
+        if (inFlight.get(userId) === mine) inFlight.delete(userId);
+      });
+    } else {
+      // Without pipelining, the next command on the user waits for this one's commit.
+      await settled;
+    }
+    return async () => {
+      let result: AppendResult;
+      try {
+        result = await appended;
+      } catch (error) {
+        return failed(error, context);
+      }
+      if (result.duplicate) return replay(userId, result);
+      states.remember(userId, next);
+      return { loaded: next, recorded, replayed: false };
+    };
   }
 
   return {
-    run(
+    async run(
       userId: string,
       makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
       context: CommandContext,
     ): Promise<CommandOutcome> {
-      return queue.run(userId, () => attemptCommand(userId, makeCommand, context));
+      for (let attempt = 1; ; attempt++) {
+        const finish = await queue.run(userId, () => decideAndAppend(userId, makeCommand, context, attempt));
+        const outcome = await finish();
+        if (outcome !== DECIDE_AGAIN) return outcome;
+        if (attempt >= maxAttempts) {
+          throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again');
+        }
+      }
     },
   };
 }

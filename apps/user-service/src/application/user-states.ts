@@ -105,12 +105,10 @@ export function createUserStates(options: UserStatesOptions) {
       return cache.get(userId)?.loaded;
     },
 
-    /** Records the state right after this process appended `recorded` on top of `before`. */
-    recorded(userId: string, before: LoadedUser, recorded: readonly StoredEvent[]): LoadedUser {
-      const loaded = foldOnto(before, recorded);
+    /** Keeps the state that a commit of this process just made. */
+    remember(userId: string, loaded: LoadedUser): void {
       const snapshotVersion = cache.peek(userId)?.snapshotVersion ?? 0;
       keep(userId, saveSnapshot(userId, { loaded, snapshotVersion }));
-      return loaded;
     },
 
     /** Waits for snapshot writes in flight, so that the store can be closed under them. */

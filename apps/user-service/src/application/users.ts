@@ -32,6 +32,8 @@ export interface UserApplicationDeps {
   readonly stateCacheEntries?: number;
   /** Events folded past the last snapshot before a new one is saved. @default 100 */
   readonly snapshotEvery?: number;
+  /** The event store applies appends in call order, so commands on one user may share commits. */
+  readonly appendsInCallOrder?: boolean;
   readonly log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -80,7 +82,12 @@ export function createUserApplication(deps: UserApplicationDeps) {
     ...(deps.stateCacheEntries === undefined ? {} : { cacheEntries: deps.stateCacheEntries }),
     ...(deps.snapshotEvery === undefined ? {} : { snapshotEvery: deps.snapshotEvery }),
   });
-  const runner = createCommandRunner({ eventStore: deps.eventStore, states, newEventId: deps.newId });
+  const runner = createCommandRunner({
+    eventStore: deps.eventStore,
+    states,
+    newEventId: deps.newId,
+    pipeline: deps.appendsInCallOrder ?? false,
+  });
   const now = () => deps.clock.now().toISOString();
   // Unknown emails still cost one hash check, so a login's timing does not reveal who has an account.
   const decoyHash = deps.passwords.hash(randomBytes(16).toString('hex'));
