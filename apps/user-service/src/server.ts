@@ -1,5 +1,5 @@
+import { bufferedStdout } from '@user-service/logging';
 import Fastify from 'fastify';
-import pino from 'pino';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -15,9 +15,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  // Asynchronous writes to standard output: lines logged while a write is in flight go out together in the
-  // next one, so logging does not cost a system call per line under load. pino flushes on exit.
-  const log = createLogger(config.logLevel, pino.destination({ dest: 1, sync: false }));
+  const log = createLogger(config.logLevel, bufferedStdout());
   const runtime = await composeRuntime(config, log);
   const server = Fastify({ ...serverOptions({ trustProxy: config.trustProxy }), loggerInstance: log });
   await server.register(app, runtime.appOptions);

@@ -89,3 +89,22 @@ t.test('the redactor blanks whole values of every JSON kind and leaves look-alik
   t.equal(redact(untouched), untouched, 'a line without secrets is returned as it was');
   t.equal(createLineRedactor([], '[x]')(untouched), untouched, 'no keys: nothing to do');
 });
+
+t.test('bufferedStdout writes a line within its flush interval, and what is left on exit', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const fixture = fileURLToPath(new URL('./fixtures/buffered-stdout.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, fixture], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let beforePause = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (chunk.toString('utf8').includes('paused')) beforePause = stdout;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.equal(code, 0);
+  t.match(beforePause, /"msg":"first"/, 'the first line was written while the process idled');
+  t.notMatch(beforePause, /never-shown/, 'redacted as ever');
+  const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
+  t.same(lines.map((line) => line.msg), ['first', 'last'], 'the last line was flushed on exit');
+});
