@@ -38,7 +38,7 @@ const USAGE = `Usage: pnpm bench [--quick] [--only <id>[,<id>…]]
 Measures the service against baselines measured in the same run, and prints the ratios.
 Writes bench/results/latest.json (this run's results) and bench/results/latest-run.json (the machine).
 
-  --quick        3 rounds of 2 s a side and a 15 s soak: the whole bench in under 3 minutes
+  --quick        3 rounds of 1.5 s a side and a 15 s soak: the whole bench in under 3 minutes
   --only <ids>   run only these figures (comma-separated); see docs/benchmarks.md
   --help         print this and exit
 

@@ -22,7 +22,7 @@ export interface HttpSettings {
   readonly rounds: number;
   /** Per side and round. */
   readonly seconds: number;
-  /** Per side, once before a figure's rounds; not measured. */
+  /** Once per server, method and (for the long-history user) target, before the first rounds using it. */
   readonly warmupSeconds: number;
   readonly connections: number;
   /** The users that requests spread over. */
@@ -36,7 +36,8 @@ export interface HttpSettings {
 export function httpSettings(context: BenchContext): HttpSettings {
   const fixed = { rounds: context.rounds, connections: 10, poolSize: 1000, heavyEvents: 10_000 };
   return context.quick
-    ? { ...fixed, seconds: 2, warmupSeconds: 0.5, soakWarmupSeconds: 2, soakSeconds: 15 }
+    ? // Short enough for the whole quick run, scrypt logins and storage figures included, to take < 3 min.
+      { ...fixed, seconds: 1.5, warmupSeconds: 0.5, soakWarmupSeconds: 1, soakSeconds: 15 }
     : { ...fixed, seconds: 5, warmupSeconds: 2, soakWarmupSeconds: 10, soakSeconds: 60 };
 }
 
@@ -66,6 +67,8 @@ export interface HttpHarness {
   readonly heavyVersion: number;
   /** Facts about the setup, for the figures' details. */
   readonly setup: Readonly<Record<string, unknown>>;
+  /** Which kinds of load have had their warm-up: see `compare` in figures.ts. */
+  readonly warmed: Set<string>;
   /** The users of a target list sent to the load generator. */
   targets(name: string): readonly BenchUser[];
   /** One load run against a server, from the load generator's core. */
@@ -194,6 +197,7 @@ export async function startHarness(context: BenchContext, options: HarnessOption
         serviceStartSeconds: round(service.startSeconds),
         pinned: taskset() !== null,
       },
+      warmed: new Set<string>(),
       targets(name) {
         const list = lists.get(name);
         if (list === undefined) throw new Error(`no targets named ${name}`);

@@ -42,6 +42,8 @@ async function run(spec: LoadSpec): Promise<LoadSummary> {
     url: spec.origin,
     connections: spec.connections,
     duration: spec.durationSeconds,
+    // autocannon stops at the first sample after the duration: sampling often keeps a run to its length.
+    sampleInt: 100,
     // No retries, no bail-out: every answer counts, and non-2xx are counted apart.
     timeout: 30,
     requests: [
