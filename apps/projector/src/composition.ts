@@ -83,7 +83,9 @@ async function openReadModel(
     const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
     const dir = dirname(location.filename);
     mkdirSync(dir, { recursive: true });
-    const slot = (name: Slot) => createSqliteUserReadModel({ filename: join(dir, SQLITE_SLOT_FILES[name]) });
+    // Messages are deleted from the queue once projected: a write lost to a power cut could not be redone.
+    const slot = (name: Slot) =>
+      createSqliteUserReadModel({ filename: join(dir, SQLITE_SLOT_FILES[name]), durability: 'full' });
     return createSlottedReadModel({
       slots: { blue: slot('blue'), green: slot('green') },
       pointer: createFileSlotPointer({ filename: join(dir, SLOT_POINTER_FILE) }),

@@ -17,6 +17,12 @@ export interface SqliteUserReadModelOptions {
   readonly filename: string;
   /** How long a writer waits for another connection's write lock, in milliseconds. @default 5000 */
   readonly busyTimeoutMs?: number;
+  /**
+   * `normal` suits a follower that commits its checkpoint with its views: a power cut only rewinds it.
+   * A queue consumer has nothing to rewind (the queue forgets what it acknowledged), so it asks for `full`,
+   * one fsync per commit. @default 'normal'
+   */
+  readonly durability?: 'normal' | 'full';
 }
 
 const SCHEMA_VERSION = 1;
@@ -54,15 +60,15 @@ type RowValues = [email: string, usernameLower: string, status: string, version:
  * transactions, never part of one. That is safe because the read model is a cache of the event store: a
  * follower that writes its checkpoint in the same transaction as the views (`catchUp` does) finds, after
  * such a loss, a checkpoint that matches the views, and simply projects the lost pages again. A queue
- * consumer's lost writes are repaired by the next event of the same user (its gap is filled from the event
- * store) or by a rebuild.
+ * consumer acknowledges messages it will never see again, so it opens the read model with
+ * `durability: 'full'`.
  */
 export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): UserReadModel {
   const db = new Database(options.filename);
   db.pragma('journal_mode = WAL');
-  // No fsync per commit: the read model can be rebuilt from the event store, and a follower's checkpoint
-  // commits with its views, so losing the last transactions to a power cut only rewinds the follower.
-  db.pragma('synchronous = NORMAL');
+  // By default no fsync per commit: the read model can be rebuilt from the event store, and a follower's
+  // checkpoint commits with its views, so losing the last transactions to a power cut only rewinds it.
+  db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   migrate(db);
 

@@ -39,6 +39,19 @@ t.test('sqlite: runs in WAL mode, and two connections share views and the versio
   t.equal(await b.getCheckpoint('projector'), '7');
 });
 
+t.test('sqlite: a queue consumer opens it at full durability, with the same contract', async (t) => {
+  const filename = newFile();
+  const full = createSqliteUserReadModel({ filename, durability: 'full' });
+  t.teardown(() => full.close());
+  const view = testView({ name: 'Durable' });
+  t.equal(await full.put(view, 0), true);
+  t.same(await full.putMany([{ view: { ...view, version: 2 }, expectedVersion: 1 }], { name: 'q', cursor: '9' }), [true]);
+  const reopened = createSqliteUserReadModel({ filename });
+  t.teardown(() => reopened.close());
+  t.equal((await reopened.get(view.id))?.version, 2, 'what it wrote is there for any connection');
+  t.equal(await reopened.getCheckpoint('q'), '9');
+});
+
 t.test('sqlite: keeps views across a reopen', async (t) => {
   const filename = newFile();
   const first = createSqliteUserReadModel({ filename });
