@@ -1,7 +1,8 @@
 /*
  * The messages between a SQLite store (main thread) and its writer thread. Everything crossing the boundary
- * is structured-cloned, so events travel as JSON text (cheap to copy, and stored as text anyway) and errors
- * travel as plain descriptions that the main side turns back into the port's typed errors.
+ * is structured-cloned, which costs little per string or number but much per object: so a batch of requests
+ * or outcomes travels as one flat array of primitives (a tape), events as JSON text (stored as text anyway),
+ * and errors as plain descriptions that the main side turns back into the port's typed errors.
  */
 import {
   ClaimNotHeldError,
@@ -18,10 +19,7 @@ export interface ConnectionConfig {
   readonly busyTimeoutMs: number;
 }
 
-/**
- * The events of one append as the writer inserts them, field by field: arrays of strings and numbers cost
- * far less to copy between threads than as many small objects. `data` and `metadata` are JSON text.
- */
+/** The events of one append as the writer inserts them, field by field. `data` and `metadata` are JSON text. */
 export interface EncodedEvents {
   readonly eventIds: readonly string[];
   readonly types: readonly string[];
@@ -71,7 +69,8 @@ export type WriteRequestBody =
 
 export type ToWriter =
   | ({ readonly kind: 'open'; readonly connection: number } & ConnectionConfig)
-  | { readonly kind: 'requests'; readonly connection: number; readonly requests: readonly WriteRequest[] }
+  /** Requests as {@link encodeRequests} wrote them. */
+  | { readonly kind: 'requests'; readonly connection: number; readonly tape: Tape }
   /** Sent once nothing of the connection is pending: the writer closes it. */
   | { readonly kind: 'close'; readonly connection: number };
 
@@ -84,9 +83,163 @@ export type FromWriter =
   | { readonly kind: 'opened'; readonly connection: number; readonly synchronous: number; readonly journalMode: string }
   /** The connection could not be opened; every request to it fails with this error. */
   | { readonly kind: 'open-failed'; readonly connection: number; readonly error: EncodedError }
-  /** The outcomes of one batch, sent once its COMMIT returned (or failed). */
-  | { readonly kind: 'outcomes'; readonly connection: number; readonly outcomes: readonly Outcome[] }
+  /** The outcomes of one batch, as {@link encodeOutcomes} wrote them, sent once its COMMIT returned (or failed). */
+  | { readonly kind: 'outcomes'; readonly connection: number; readonly tape: Tape }
   | { readonly kind: 'closed'; readonly connection: number };
+
+/** Strings, numbers, booleans and nulls in a row, read back in the order they were written. */
+export type Tape = Array<string | number | boolean | null>;
+
+class TapeReader {
+  private at = 0;
+
+  constructor(private readonly tape: Tape) {}
+
+  get done(): boolean {
+    return this.at >= this.tape.length;
+  }
+
+  string(): string {
+    return this.tape[this.at++] as string;
+  }
+
+  number(): number {
+    return this.tape[this.at++] as number;
+  }
+
+  boolean(): boolean {
+    return this.tape[this.at++] as boolean;
+  }
+
+  optionalString(): string | undefined {
+    return (this.tape[this.at++] as string | null) ?? undefined;
+  }
+
+  strings(count: number): string[] {
+    const values = this.tape.slice(this.at, this.at + count) as string[];
+    this.at += count;
+    return values;
+  }
+}
+
+export function encodeRequests(requests: readonly WriteRequest[]): Tape {
+  const tape: Tape = [];
+  for (const request of requests) {
+    switch (request.kind) {
+      case 'append': {
+        const { events } = request;
+        tape.push('append', request.id, request.streamId, request.expectedVersion, request.expectedEventId ?? null);
+        tape.push(events.eventIds.length);
+        for (let i = 0; i < events.eventIds.length; i++) {
+          const { eventIds, types, schemaVersions, data, metadata } = events;
+          tape.push(eventIds[i]!, types[i]!, schemaVersions[i]!, data[i]!, metadata[i]!);
+        }
+        tape.push(request.claims.length, ...request.claims, request.releases.length, ...request.releases);
+        tape.push(request.idempotencyKey ?? null, request.idempotencyFingerprint ?? null, request.now);
+        break;
+      }
+      case 'snapshot':
+        tape.push('snapshot', request.id, request.streamId, request.schema, request.version, request.state);
+        break;
+      case 'sweep':
+        tape.push('sweep', request.id, request.now);
+        break;
+    }
+  }
+  return tape;
+}
+
+export function decodeRequests(tape: Tape): WriteRequest[] {
+  const read = new TapeReader(tape);
+  const requests: WriteRequest[] = [];
+  while (!read.done) {
+    const kind = read.string();
+    const id = read.number();
+    if (kind === 'append') {
+      const streamId = read.string();
+      const expectedVersion = read.number();
+      const expectedEventId = read.optionalString();
+      const count = read.number();
+      const events = {
+        eventIds: [] as string[],
+        types: [] as string[],
+        schemaVersions: [] as number[],
+        data: [] as string[],
+        metadata: [] as string[],
+      };
+      for (let i = 0; i < count; i++) {
+        events.eventIds.push(read.string());
+        events.types.push(read.string());
+        events.schemaVersions.push(read.number());
+        events.data.push(read.string());
+        events.metadata.push(read.string());
+      }
+      const claims = read.strings(read.number());
+      const releases = read.strings(read.number());
+      requests.push({
+        kind,
+        id,
+        streamId,
+        expectedVersion,
+        expectedEventId,
+        events,
+        claims,
+        releases,
+        idempotencyKey: read.optionalString(),
+        idempotencyFingerprint: read.optionalString(),
+        now: read.number(),
+      });
+    } else if (kind === 'snapshot') {
+      const [streamId, schema, version, state] = [read.string(), read.string(), read.number(), read.string()];
+      requests.push({ kind, id, streamId, schema, version, state });
+    } else {
+      requests.push({ kind: 'sweep', id, now: read.number() });
+    }
+  }
+  return requests;
+}
+
+/** Outcome tags on the tape: done without a value, an append's result, an error (as JSON). */
+const DONE = 0;
+const APPENDED = 1;
+const FAILED = 2;
+
+export function encodeOutcomes(outcomes: readonly Outcome[]): Tape {
+  const tape: Tape = [];
+  for (const outcome of outcomes) {
+    if (!outcome.ok) {
+      tape.push(outcome.id, FAILED, JSON.stringify(outcome.error));
+    } else if (outcome.value === undefined) {
+      tape.push(outcome.id, DONE);
+    } else {
+      const { streamId, firstVersion, lastVersion, duplicate, eventIds } = outcome.value;
+      tape.push(outcome.id, APPENDED, streamId, firstVersion, lastVersion, duplicate, eventIds.length, ...eventIds);
+    }
+  }
+  return tape;
+}
+
+export function decodeOutcomes(tape: Tape): Outcome[] {
+  const read = new TapeReader(tape);
+  const outcomes: Outcome[] = [];
+  while (!read.done) {
+    const id = read.number();
+    const tag = read.number();
+    if (tag === FAILED) {
+      outcomes.push({ id, ok: false, error: JSON.parse(read.string()) as EncodedError });
+    } else if (tag === DONE) {
+      outcomes.push({ id, ok: true, value: undefined });
+    } else {
+      const streamId = read.string();
+      const firstVersion = read.number();
+      const lastVersion = read.number();
+      const duplicate = read.boolean();
+      const eventIds = read.strings(read.number());
+      outcomes.push({ id, ok: true, value: { streamId, firstVersion, lastVersion, eventIds, duplicate } });
+    }
+  }
+  return outcomes;
+}
 
 /** An error as it crosses the thread boundary: its class's fields, not its prototype. */
 export interface EncodedError {

@@ -3,6 +3,8 @@ import { Worker } from 'node:worker_threads';
 import type { AppendResult } from '../types.js';
 import {
   decodeError,
+  decodeOutcomes,
+  encodeRequests,
   type AppendRequest,
   type ConnectionConfig,
   type FromWriter,
@@ -148,8 +150,9 @@ function startHost(): Host {
       case 'open-failed':
         connection.opened.reject(decodeError(message.error));
         return;
-      case 'outcomes':
-        for (const outcome of message.outcomes) {
+      case 'outcomes': {
+        const outcomes = decodeOutcomes(message.tape);
+        for (const outcome of outcomes) {
           const waiting = connection.pending.get(outcome.id);
           if (waiting === undefined) continue;
           connection.pending.delete(outcome.id);
@@ -157,9 +160,10 @@ function startHost(): Host {
           if (outcome.ok) waiting.resolve(outcome.value);
           else waiting.reject(decodeError(outcome.error));
         }
-        connection.hooks.onBatch?.(message.outcomes.length);
+        connection.hooks.onBatch?.(outcomes.length);
         if (connection.pending.size === 0) wake(connection);
         return;
+      }
       case 'closed':
         host.connections.delete(message.connection);
         settled(host);
@@ -223,7 +227,7 @@ function lingerThenEnd(host: Host): void {
 function flush(host: Host): void {
   host.flushScheduled = false;
   for (const [connection, requests] of host.outbox) {
-    host.worker.postMessage({ kind: 'requests', connection, requests } satisfies ToWriter);
+    host.worker.postMessage({ kind: 'requests', connection, tape: encodeRequests(requests) } satisfies ToWriter);
   }
   host.outbox.clear();
 }

@@ -24,7 +24,9 @@ import {
 } from '../idempotency.js';
 import type { AppendResult } from '../types.js';
 import {
+  decodeRequests,
   encodeError,
+  encodeOutcomes,
   type AppendRequest,
   type EncodedError,
   type FromWriter,
@@ -269,7 +271,7 @@ function drain(): void {
   for (const connection of connections.values()) {
     if (connection.queue.length > 0) {
       const outcomes = connection.commitBatch(takeBatch(connection.queue));
-      post({ kind: 'outcomes', connection: connection.id, outcomes });
+      post({ kind: 'outcomes', connection: connection.id, tape: encodeOutcomes(outcomes) });
     }
     if (connection.closing && connection.queue.length === 0) {
       connections.delete(connection.id);
@@ -305,16 +307,14 @@ port.on('message', (message: ToWriter) => {
       return;
     case 'requests': {
       const connection = connections.get(message.connection);
+      const requests = decodeRequests(message.tape);
       if (connection === undefined) {
         const error = unopened.get(message.connection) ?? encodeError(new Error('no such connection'));
-        post({
-          kind: 'outcomes',
-          connection: message.connection,
-          outcomes: message.requests.map((request) => ({ id: request.id, ok: false, error })),
-        });
+        const outcomes = requests.map((request): Outcome => ({ id: request.id, ok: false, error }));
+        post({ kind: 'outcomes', connection: message.connection, tape: encodeOutcomes(outcomes) });
         return;
       }
-      for (const request of message.requests) connection.queue.push(request);
+      for (const request of requests) connection.queue.push(request);
       break;
     }
     case 'close': {
