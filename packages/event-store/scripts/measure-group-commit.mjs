@@ -102,21 +102,28 @@ async function storeSequential(count) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const figures = { rawSingle: [], concurrent10: [], sequential: [], rawHundreds: [], storeHundreds: [] };
+const rows = { rawSingle: [], concurrent10: [], sequential: [], rawHundreds: [], storeHundreds: [] };
+// Each store figure is measured right after its baseline, and compared with it round by round, so that a
+// machine whose load changes moves both sides of a ratio alike.
 for (let r = 0; r < rounds; r++) {
-  figures.rawSingle.push(rawSingle(2000));
-  figures.concurrent10.push(await storeConcurrent(10, 5000));
-  figures.sequential.push(await storeSequential(2000));
-  figures.rawHundreds.push(rawHundreds(100));
-  figures.storeHundreds.push(await storeHundreds(100));
+  rows.rawSingle.push(rawSingle(2000));
+  rows.concurrent10.push(await storeConcurrent(10, 5000));
+  rows.sequential.push(await storeSequential(2000));
+  rows.rawHundreds.push(rawHundreds(100));
+  rows.storeHundreds.push(await storeHundreds(100));
 }
 rmSync(dir, { recursive: true, force: true });
 
-const m = Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, median(v)]));
 const f = (n) => Math.round(n).toLocaleString('en');
-console.log(`medians of ${rounds} rounds, events/s`);
-console.log(`raw INSERT, 1 row per fsync'd commit:            ${f(m.rawSingle)}`);
-console.log(`store, 10 concurrent appenders of 1 event:       ${f(m.concurrent10)}  (${(m.concurrent10 / m.rawSingle).toFixed(2)}× raw)`);
-console.log(`store, 1 appender of 1 event:                    ${f(m.sequential)}  (${(m.sequential / m.rawSingle).toFixed(2)}× raw)`);
-console.log(`raw INSERT, 100 rows per transaction:            ${f(m.rawHundreds)}`);
-console.log(`store, appends of 100 events:                    ${f(m.storeHundreds)}  (${(m.storeHundreds / m.rawHundreds).toFixed(2)}× raw)`);
+const ratios = (store, raw) => rows[store].map((value, i) => value / rows[raw][i]);
+const line = (what, store, raw) => {
+  const r = ratios(store, raw);
+  const range = `${Math.min(...r).toFixed(2)}–${Math.max(...r).toFixed(2)}`;
+  return `${what.padEnd(44)} ${f(median(rows[store])).padStart(9)}   ${median(r).toFixed(2)}× raw (rounds: ${range})`;
+};
+console.log(`${rounds} rounds; events/s are medians, ratios the median of each round's store/raw`);
+console.log(`${'raw INSERT, 1 row per fsync\'d commit'.padEnd(44)} ${f(median(rows.rawSingle)).padStart(9)}`);
+console.log(line('store, 10 concurrent appenders of 1 event', 'concurrent10', 'rawSingle'));
+console.log(line('store, 1 appender of 1 event', 'sequential', 'rawSingle'));
+console.log(`${'raw INSERT, 100 rows per transaction'.padEnd(44)} ${f(median(rows.rawHundreds)).padStart(9)}`);
+console.log(line('store, appends of 100 events', 'storeHundreds', 'rawHundreds'));

@@ -72,7 +72,9 @@ export type ToWriter =
   /** Requests as {@link encodeRequests} wrote them. */
   | { readonly kind: 'requests'; readonly connection: number; readonly tape: Tape }
   /** Sent once nothing of the connection is pending: the writer closes it. */
-  | { readonly kind: 'close'; readonly connection: number };
+  | { readonly kind: 'close'; readonly connection: number }
+  /** Sent once the thread holds no connection and has been idle a while: it ends. */
+  | { readonly kind: 'end' };
 
 export type Outcome =
   | { readonly id: number; readonly ok: true; readonly value: AppendResult | undefined }

@@ -215,7 +215,7 @@ function lingerThenEnd(host: Host): void {
     if (host.connections.size > 0) return;
     host.ending = true;
     if (current === host) current = undefined;
-    void host.worker.terminate();
+    host.worker.postMessage({ kind: 'end' } satisfies ToWriter);
   }, LINGER_MS);
   host.linger.unref();
 }

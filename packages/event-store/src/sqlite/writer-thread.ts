@@ -327,6 +327,10 @@ port.on('message', (message: ToWriter) => {
       connection.closing = true;
       break;
     }
+    case 'end':
+      // With its port closed and nothing scheduled, the thread's event loop empties and the thread exits.
+      if (connections.size === 0) port.close();
+      return;
   }
   schedule();
 });
