@@ -72,7 +72,13 @@ export interface HttpHarness {
   /** The users of a target list sent to the load generator. */
   targets(name: string): readonly BenchUser[];
   /** One load run against a server, from the load generator's core. */
-  load(server: RunningServer, targets: string, operations: readonly Operation[], seconds: number): Promise<LoadSummary>;
+  load(
+    server: RunningServer,
+    targets: string,
+    operations: readonly Operation[],
+    seconds: number,
+    maxRequests?: number,
+  ): Promise<LoadSummary>;
   close(): Promise<void>;
 }
 
@@ -203,13 +209,14 @@ export async function startHarness(context: BenchContext, options: HarnessOption
         if (list === undefined) throw new Error(`no targets named ${name}`);
         return list;
       },
-      load(server, targets, operations, seconds) {
+      load(server, targets, operations, seconds, maxRequests) {
         const spec: LoadSpec = {
           origin: server.origin,
           targets,
           operations,
           connections: settings.connections,
           durationSeconds: seconds,
+          ...(maxRequests === undefined ? {} : { maxRequests }),
           tag: `r${++runs}`,
         };
         return load.run(spec);

@@ -24,12 +24,15 @@ export interface LoadSpec {
   readonly operations: readonly Operation[];
   readonly connections: number;
   readonly durationSeconds: number;
+  /** Stop after this many requests, if that comes before the duration. */
+  readonly maxRequests?: number;
   /** Makes the names this run writes unique across runs. */
   readonly tag: string;
 }
 
 /** What one run measured. Rates are per second of the run's own duration. */
 export interface LoadSummary {
+  /** From the start of the run to its last response. */
   readonly durationSeconds: number;
   /** Responses received, of any status. */
   readonly responses: number;
