@@ -110,7 +110,7 @@ export const TARGETS = {
 export async function startHarness(context: BenchContext, options: HarnessOptions): Promise<HttpHarness> {
   const settings = httpSettings(context);
   if (taskset() === null) {
-    context.log('WARNING: taskset is missing: servers and load generator are not pinned, and share both cores');
+    context.log('WARNING: no taskset, or fewer than 2 cores: servers and load generator run unpinned, side by side');
   }
   const dataDir = join(context.workDir, 'service-data');
   const jwtSecret = randomBytes(32).toString('hex');

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /**
  * Child processes of the bench: pinned to a core with `taskset` where the machine has it, always stopped
@@ -13,9 +14,13 @@ export const LOAD_CORE = 1;
 
 let tasksetPath: string | null | undefined;
 
-/** `taskset`'s path, or null when this machine has none (then nothing is pinned, with a warning). */
+/**
+ * `taskset`'s path, or null when this machine has none or fewer than two cores: then nothing is pinned,
+ * with a warning.
+ */
 export function taskset(): string | null {
   if (tasksetPath !== undefined) return tasksetPath;
+  if (availableParallelism() < 2) return (tasksetPath = null);
   const candidates = ['/usr/bin/taskset', '/bin/taskset'];
   tasksetPath = candidates.find((path) => existsSync(path)) ?? null;
   if (tasksetPath === null) {
