@@ -59,7 +59,8 @@ interface Options {
 
 function parseOptions(argv: readonly string[]): Options | 'help' {
   const { values, positionals } = parseArgs({
-    args: [...argv],
+    // `pnpm bench -- --quick` hands the `--` on: it separates pnpm's options from ours, not ours from files.
+    args: argv[0] === '--' ? argv.slice(1) : [...argv],
     options: { quick: { type: 'boolean' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
