@@ -486,3 +486,21 @@ t.test('the generated JWT secret', async (t) => {
     t.equal(res.statusCode, 200, 'the service accepts it');
   });
 });
+
+t.test('a token verified once is kept, and nothing that differs from it rides on that', async (t) => {
+  const { createJwtService } = await import('../src/infrastructure/jwt.js');
+  const secret = 'cache-test-secret-'.padEnd(48, 'y');
+  const tokens = createJwtService({ secret, sessionTtlSeconds: 60, emailConfirmationTtlSeconds: 60 });
+  const token = tokens.issueSession({ subject: 'u-1', role: 'user', passwordSetAt: '2030-01-01T00:00:00.000Z' });
+  t.same(tokens.verifySession(token), { subject: 'u-1', role: 'user', passwordSetAt: '2030-01-01T00:00:00.000Z' });
+  t.same(tokens.verifySession(token), tokens.verifySession(token), 'verified again from the cache, with the same claims');
+
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  const flipped = `${signature.slice(0, -2)}${signature.at(-2) === 'A' ? 'B' : 'A'}${signature.at(-1)}`;
+  t.throws(() => tokens.verifySession(`${header}.${payload}.${flipped}`), 'another signature is verified, and refused');
+  const admin = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' })).toString('base64url');
+  t.throws(() => tokens.verifySession(`${header}.${admin}.${signature}`), 'so is another payload under the cached signature');
+  const other = createJwtService({ secret: 'another-secret-'.padEnd(48, 'z'), sessionTtlSeconds: 60, emailConfirmationTtlSeconds: 60 });
+  t.throws(() => other.verifySession(token), 'a service with another secret has its own cache');
+  t.throws(() => tokens.verifyEmailConfirmation(token), 'and a session token is no confirmation token');
+});
