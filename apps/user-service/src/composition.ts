@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EventStore } from '@user-service/event-store';
 import {
@@ -149,6 +150,8 @@ async function openStores(
 ): Promise<Stores> {
   const { storage } = config;
   if (storage.kind === 'sqlite') {
+    // The generated JWT secret would create it too, but not when JWT_SECRET is set.
+    mkdirSync(config.dataDir, { recursive: true });
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
     const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
     const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });

@@ -793,3 +793,15 @@ t.test('a mail that cannot be sent never undoes the command', async (t) => {
     'without the token the mail carried',
   );
 });
+
+t.test('with JWT_SECRET set, the service creates a data directory that does not exist yet', async (t) => {
+  const { mkdtempSync, existsSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const parent = mkdtempSync(join(tmpdir(), 'user-service-fresh-'));
+  const dataDir = join(parent, 'not', 'there', 'yet');
+  const svc = await buildService(t, { ...env, DATA_DIR: dataDir });
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }));
+  t.ok(existsSync(join(dataDir, 'events.db')), 'the event store was created in it');
+  t.equal((await svc.request({ method: 'GET', url: '/ready' })).statusCode, 200);
+});
