@@ -1,4 +1,4 @@
-import { bufferedStdout } from '@user-service/logging';
+import { bufferedDestination } from '@user-service/logging';
 import Fastify from 'fastify';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const log = createLogger(config.logLevel, bufferedStdout());
+  const log = createLogger(config.logLevel, bufferedDestination({ dest: 1 }));
   const runtime = await composeRuntime(config, log);
   const server = Fastify({ ...serverOptions({ trustProxy: config.trustProxy }), loggerInstance: log });
   await server.register(app, runtime.appOptions);

@@ -51,7 +51,9 @@ export function createServiceLogger(options: ServiceLoggerOptions): Logger {
   return options.destination ? pino(loggerOptions, options.destination) : pino(loggerOptions);
 }
 
-export interface BufferedStdoutOptions {
+export interface BufferedDestinationOptions {
+  /** A file descriptor (1 for standard output) or a file path. */
+  readonly dest: number | string;
   /** Bytes gathered before a write. @default 4096 */
   readonly minLength?: number;
   /** The longest a line waits for its write, in milliseconds. @default 100 */
@@ -59,18 +61,17 @@ export interface BufferedStdoutOptions {
 }
 
 /**
- * Standard output for a long-running server: lines are gathered and written a few kilobytes at a time, and
- * at least every `flushMs`, instead of one system call per line, which under load costs a noticeable part of
- * each request. pino flushes what is left when the process exits; a process killed outright loses at most
- * the last `flushMs` of lines. Lambda functions log synchronously instead, since their process may freeze
+ * Where a long-running server logs: lines are gathered and written a few kilobytes at a time, and at least
+ * every `flushMs`, instead of one system call per line, which under load costs a noticeable part of each
+ * request. pino flushes what is left when the process exits; a process killed outright loses at most the
+ * last `flushMs` of lines. Lambda functions log synchronously instead, since their process may freeze
  * between invocations.
  */
-export function bufferedStdout(options: BufferedStdoutOptions = {}): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: options.minLength ?? 4096 });
-  let open = true;
-  destination.on('close', () => (open = false));
+export function bufferedDestination(options: BufferedDestinationOptions): ReturnType<typeof pino.destination> {
+  const destination = pino.destination({ dest: options.dest, sync: false, minLength: options.minLength ?? 4096 });
   const timer = setInterval(() => {
-    if (open) destination.flush();
+    // An ended destination must not be flushed: sonic-boom throws once it is destroyed.
+    if (!(destination as { destroyed?: boolean }).destroyed) destination.flush();
   }, options.flushMs ?? 100);
   timer.unref();
   return destination;

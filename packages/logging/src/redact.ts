@@ -22,7 +22,7 @@ export function createLineRedactor(keys: readonly string[], censor: string): (li
     let from = 0;
     for (let match = pattern.exec(line); match !== null; match = pattern.exec(line)) {
       // A match inside a string value is preceded by an escaped quote; it is no key and stays as it is.
-      if (match.index > 0 && line[match.index - 1] === '\\') continue;
+      if (line[match.index - 1] === '\\') continue;
       const valueStart = match.index + match[0].length;
       const valueEnd = endOfValue(line, valueStart);
       out += line.slice(from, valueStart) + replacement;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
-import { createServiceLogger, serviceLoggerOptions } from '../src/index.js';
+import { bufferedDestination, createServiceLogger, serviceLoggerOptions } from '../src/index.js';
 import { createLineRedactor } from '../src/redact.js';
 
 function capture() {
@@ -79,6 +79,7 @@ t.test('the redactor blanks whole values of every JSON kind and leaves look-alik
     [{ data: [1, [2, '],'], { b: 3 }], token: true }, { data: '[x]', token: '[x]' }],
     [{ msg: 'the "token": field is mentioned here', token: 't' }, { msg: 'the "token": field is mentioned here', token: '[x]' }],
     [{ tokens: 'other key', token_id: 'x' }, { tokens: 'other key', token_id: 'x' }],
+    [{ 'x"token': 'a key that only ends like one', token: 'y' }, { 'x"token': 'a key that only ends like one', token: '[x]' }],
   ];
   for (const [input, expected] of cases) {
     const out = redact(line(input));
@@ -90,7 +91,7 @@ t.test('the redactor blanks whole values of every JSON kind and leaves look-alik
   t.equal(createLineRedactor([], '[x]')(untouched), untouched, 'no keys: nothing to do');
 });
 
-t.test('bufferedStdout writes a line within its flush interval, and what is left on exit', async (t) => {
+t.test('bufferedDestination writes a line within its flush interval, and what is left on exit', async (t) => {
   const { spawn } = await import('node:child_process');
   const { fileURLToPath } = await import('node:url');
   const fixture = fileURLToPath(new URL('./fixtures/buffered-stdout.ts', import.meta.url));
@@ -107,4 +108,32 @@ t.test('bufferedStdout writes a line within its flush interval, and what is left
   t.notMatch(beforePause, /never-shown/, 'redacted as ever');
   const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as { msg: string });
   t.same(lines.map((line) => line.msg), ['first', 'last'], 'the last line was flushed on exit');
+});
+
+t.test('bufferedDestination into a file: written on its interval, and quiet once ended', async (t) => {
+  const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'logging-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'service.log');
+  const destination = bufferedDestination({ dest: file });
+  const log = createServiceLogger({ service: 'file', level: 'info', destination });
+  log.info({ token: 'file-token-1' }, 'to the file');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const written = readFileSync(file, 'utf8');
+  t.match(written, /"msg":"to the file"/, 'flushed by the timer, well before 4 KB gathered');
+  t.notMatch(written, /file-token-1/);
+  await new Promise<void>((resolve) => {
+    destination.on('close', () => resolve());
+    destination.end();
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.pass('the timer skips an ended destination instead of throwing');
+});
+
+t.test('a line cut short is still blanked out to its end', async (t) => {
+  const redact = createLineRedactor(['token'], '[x]');
+  t.equal(redact('{"a":1,"token":"abc'), '{"a":1,"token":"[x]"');
+  t.equal(redact('{"token":{"deep":[1,2'), '{"token":"[x]"');
 });
