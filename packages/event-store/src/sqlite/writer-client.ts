@@ -221,8 +221,11 @@ function lingerThenEnd(host: Host): void {
 }
 
 /**
- * Requests made in one turn of the event loop travel in one message per connection, sent after the turn's
- * promise jobs have run, so that appenders resuming together reach the writer together and share a commit.
+ * Requests travel in one message per connection, sent once the event loop has run the callbacks of its
+ * current phase (`setImmediate`): all the requests that arrived in one poll of the sockets, and the appends
+ * their handlers made, reach the writer together and share a commit. Flushing at the end of each callback
+ * instead (`process.nextTick`) sent one message per request under HTTP load, and cost the hot path of
+ * `PATCH` on one user about 30 % of its throughput in messages and smaller batches.
  */
 function flush(host: Host): void {
   host.flushScheduled = false;
@@ -260,7 +263,7 @@ export function startWriter(config: ConnectionConfig, hooks: WriterHooks = {}): 
       host.outbox.set(id, requests);
       if (!host.flushScheduled) {
         host.flushScheduled = true;
-        process.nextTick(flush, host);
+        setImmediate(flush, host);
       }
     });
   }
