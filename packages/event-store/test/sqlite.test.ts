@@ -365,7 +365,11 @@ t.test('sqlite: compiled into dist/, the adapter starts its writer thread withou
     }));
   `;
   // Run with --eval on purpose: a worker inheriting --input-type from such a parent refuses its own file.
-  const run = await runNode(['--input-type=module', '-e', script, compiled.href, newFile()], process.env);
+  // And with V8 heap flags, which a worker refuses outright: the writer must not inherit them.
+  const run = await runNode(
+    ['--max-old-space-size=256', '--max-semi-space-size=4', '--input-type=module', '-e', script, compiled.href, newFile()],
+    process.env,
+  );
   t.equal(run.code, 0, `the child ran (it needs a build: tsc -b) ${run.stderr}`);
   t.same(
     JSON.parse(run.stdout || '{}'),

@@ -113,17 +113,27 @@ interface Host {
 let current: Host | undefined;
 let nextId = 1;
 
+/** Flags that load code (a TypeScript loader under tap, say), with their value as the next argument. */
+const LOADER_FLAGS = ['--import', '--require', '-r', '--loader', '--experimental-loader', '--conditions', '-C'];
+/** Flags without a value that change how the writer's code loads or reports. */
+const PLAIN_FLAGS = ['--enable-source-maps', '--no-warnings', '--experimental-strip-types'];
+
 /**
- * The parent's flags, loaders included, but those about the main script itself (`--input-type`, `--eval`,
- * `--print`): inherited as they are, they would apply to the writer's file and refuse it.
+ * Of the parent's flags, those the writer's code needs to load as the parent's does: loaders, conditions and
+ * source maps. Everything else stays with the main thread. A worker refuses per-process flags such as
+ * `--max-old-space-size` outright, so inheriting them all (Node's default) would crash a service started
+ * with one; and flags about the main script (`--input-type`, `--eval`) would apply to the writer's file.
  */
 function writerExecArgv(): string[] {
   const kept: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (['--input-type', '-e', '--eval', '-p', '--print', '-pe'].includes(arg)) i++;
-    else if (!/^--(input-type|eval|print)=/.test(arg)) kept.push(arg);
+    const name = arg.split('=', 1)[0]!;
+    if (LOADER_FLAGS.includes(name)) {
+      kept.push(arg);
+      if (!arg.includes('=') && i + 1 < argv.length) kept.push(argv[++i]!);
+    } else if (PLAIN_FLAGS.includes(arg)) kept.push(arg);
   }
   return kept;
 }
