@@ -205,8 +205,8 @@ export function createUserApplication(deps: UserApplicationDeps) {
       const session = caller.session?.userId === userId ? caller.session.loaded : undefined;
       const loaded: LoadedUser = session ?? (await states.load(userId));
       if (loaded.version < minVersion) {
-        // Nothing to tell a stranger apart from a user who is merely behind: both are asked for a version
-        // the store does not hold, and only the caller's own user or an admin gets this far.
+        // A user with no events is no user at all. Only the user themself or an admin gets this far, so
+        // telling the two answers apart reveals nothing to anyone else.
         if (loaded.version === 0) throw notFound();
         throw new ApplicationError('VERSION_NOT_FOUND', `the user has no version ${minVersion} yet`);
       }
