@@ -31,7 +31,7 @@ export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confi
  * any change to either: states folded and kept (snapshots, caches) under another version are then ignored
  * and folded again from the events.
  */
-export const USER_STATE_SCHEMA_VERSION = 1;
+export const USER_STATE_SCHEMA_VERSION = 2;
 
 export const initialState: UserState = Object.freeze({ status: 'none' });
 
@@ -74,7 +74,8 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       };
     }
     case 'UserEmailChanged':
-      return { ...state, email: event.data.email, status: 'registered' };
+      // A reset token went to the old address: after the move, its holder must not get the account.
+      return { ...state, email: event.data.email, status: 'registered', pendingReset: null };
     case 'UserPasswordChanged':
       // Any new password invalidates an outstanding reset token: a reset link is single use.
       return {

@@ -247,6 +247,16 @@ t.test('CompletePasswordReset', async (t) => {
       .thenThrows('INVALID_RESET_TOKEN');
   });
 
+  t.test('an email change voids the pending token: it was mailed to the old address', async (t) => {
+    // Whoever still reads the old mailbox must not take over the account after it moved to another address.
+    given(t, registered(), resetRequested(), emailChanged('new@example.com'))
+      .when(completeReset())
+      .thenThrows('INVALID_RESET_TOKEN');
+    given(t, registered(), emailConfirmed(), resetRequested(), emailChanged('new@example.com'), resetRequested('token-2'))
+      .when(completeReset('token-2'))
+      .then([passwordChanged('hash-3', 'reset', NOW)]);
+  });
+
   t.test('a newer request replaces the pending token', async (t) => {
     const history = [registered(), resetRequested('token-1'), resetRequested('token-2')];
     given(t, ...history)
