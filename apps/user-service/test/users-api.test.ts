@@ -805,3 +805,29 @@ t.test('with JWT_SECRET set, the service creates a data directory that does not 
   t.ok(existsSync(join(dataDir, 'events.db')), 'the event store was created in it');
   t.equal((await svc.request({ method: 'GET', url: '/ready' })).statusCode, 200);
 });
+
+t.test('time travel: a version past the last is 404, and ?at takes a prefix even when clocks disagree', async (t) => {
+  const svc = await buildService(t, env);
+  const alice = await svc.signUp();
+  const url = `/users/${alice.id}`;
+  const at = (await svc.stream(alice.id)).length;
+  assertProblem(t, await svc.request({ method: 'GET', url: `${url}?version=${at + 1}`, headers: alice.auth }), 404, 'VERSION_NOT_FOUND', 'one past the last');
+  t.equal((await svc.request({ method: 'GET', url: `${url}?version=${at}`, headers: alice.auth })).statusCode, 200, 'the last');
+
+  // Another instance, its clock a minute behind, records two later changes with earlier instants.
+  const registeredAt = Date.parse((await svc.stream(alice.id))[0]!.metadata.occurredAt);
+  const event = (name: string, minutesBack: number, n: number) => ({
+    eventId: `skewed-${n}-${alice.id}`,
+    type: 'UserProfileUpdated',
+    schemaVersion: 1,
+    data: { changes: { name } },
+    metadata: { occurredAt: new Date(registeredAt - minutesBack * 60_000).toISOString(), correlationId: 'c', causationId: 'c' },
+  });
+  await svc.runtime.eventStore.append(alice.id, [event('Skewed', 1, 1), event('Later', 0, 2)], { expectedVersion: at });
+  const instant = (ms: number) => encodeURIComponent(new Date(ms).toISOString());
+  const before = await svc.request({ method: 'GET', url: `${url}?at=${instant(registeredAt - 30_000)}`, headers: alice.auth });
+  assertProblem(t, before, 404, 'USER_NOT_FOUND', 'before the registration, even though a later event has an earlier instant');
+  const after = await svc.request({ method: 'GET', url: `${url}?at=${instant(registeredAt + 1)}`, headers: alice.auth });
+  t.equal(after.statusCode, 200);
+  t.equal(after.json().name, 'Later', 'after every instant: the whole stream');
+});

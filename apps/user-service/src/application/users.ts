@@ -220,13 +220,18 @@ export function createUserApplication(deps: UserApplicationDeps) {
       asOf: { version: number } | { at: Date },
     ): Promise<PublicUserView> {
       requireSelfOrAdmin(principal, userId);
-      const history =
-        'version' in asOf
-          ? await deps.eventStore.readStream(userId, { toVersion: asOf.version })
-          : (await deps.eventStore.readStream(userId)).filter(
-              (event) => Date.parse(event.metadata.occurredAt) <= asOf.at.getTime(),
-            );
-      return visible(viewOf(history));
+      if ('version' in asOf) {
+        const history = await deps.eventStore.readStream(userId, { toVersion: asOf.version });
+        if (history.length > 0 && history.length < asOf.version) {
+          throw new ApplicationError('VERSION_NOT_FOUND', `the user has no version ${asOf.version}`);
+        }
+        return visible(viewOf(history));
+      }
+      // The history up to the first event after the instant: always a prefix of the stream, even where
+      // `occurredAt` does not rise with the version (clocks of two instances apart).
+      const history = await deps.eventStore.readStream(userId);
+      const after = history.findIndex((event) => Date.parse(event.metadata.occurredAt) > asOf.at.getTime());
+      return visible(viewOf(after === -1 ? history : history.slice(0, after)));
     },
 
     async findUsers(filter: { email: string } | { username: string }) {
