@@ -173,7 +173,6 @@ t.test('malformed requests on every route', async (t) => {
     { name: 'patch: If-Match unquoted', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': '1' }), status: 400, code: v },
     { name: 'patch: If-Match negative', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': '"-1"' }), status: 400, code: v },
     { name: 'patch: If-Match a fraction', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': '"1.0"' }), status: 400, code: v },
-    { name: 'patch: If-Match a star', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': '*' }), status: 400, code: v },
     { name: 'patch: If-Match too big', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': `"${'9'.repeat(20)}"` }), status: 400, code: v },
     { name: 'patch: If-Match stale', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'if-match': '"7"' }), status: 412, code: 'VERSION_CONFLICT' },
     { name: 'patch: Idempotency-Key too long', request: json('PATCH', `/users/${id}`, { name: 'x' }, { ...self, 'idempotency-key': long(129) }), status: 400, code: v },

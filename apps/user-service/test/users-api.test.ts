@@ -285,7 +285,13 @@ t.test('PATCH /users/{id}', async (t) => {
     assertProblem(t, stale, 412, 'VERSION_CONFLICT', 'a stale ETag');
     const weak = await svc.request({ method: 'PATCH', url, headers: { ...alice.auth, 'if-match': `W/${current}` }, payload: { name: 'Stale' } });
     assertProblem(t, weak, 412, 'VERSION_CONFLICT', 'a stale weak ETag');
+    const latest = (await svc.request({ method: 'GET', url, headers: alice.auth })).headers.etag as string;
+    const weakCurrent = await svc.request({ method: 'PATCH', url, headers: { ...alice.auth, 'if-match': `W/${latest}` }, payload: { name: 'Weak' } });
+    assertProblem(t, weakCurrent, 412, 'VERSION_CONFLICT', 'a weak ETag never matches, not even the current version (strong comparison)');
     t.equal(await eventCount(svc), before, 'nothing written');
+    const any = await svc.request({ method: 'PATCH', url, headers: { ...alice.auth, 'if-match': '*' }, payload: { name: 'Any' } });
+    t.equal(any.statusCode, 200, 'If-Match: * matches a user that exists');
+    t.equal(any.json().name, 'Any');
   });
 
   t.test('412 for a stale If-Match even when the change would be a no-op at that version', async (t) => {
@@ -830,4 +836,27 @@ t.test('time travel: a version past the last is 404, and ?at takes a prefix even
   const after = await svc.request({ method: 'GET', url: `${url}?at=${instant(registeredAt + 1)}`, headers: alice.auth });
   t.equal(after.statusCode, 200);
   t.equal(after.json().name, 'Later', 'after every instant: the whole stream');
+});
+
+t.test('If-Match: * refuses a user that does not exist any more', async (t) => {
+  const svc = await buildService(t, env);
+  const bob = await svc.signUp();
+  const admin = svc.adminAuth();
+  t.equal((await svc.request({ method: 'DELETE', url: `/users/${bob.id}`, headers: admin })).statusCode, 204);
+  const before = (await svc.stream(bob.id)).length;
+  assertProblem(
+    t,
+    await svc.request({ method: 'PATCH', url: `/users/${bob.id}`, headers: { ...admin, 'if-match': '*' }, payload: { name: 'Ghost' } }),
+    412,
+    'VERSION_CONFLICT',
+    'a removed user',
+  );
+  assertProblem(
+    t,
+    await svc.request({ method: 'PATCH', url: '/users/00000000-0000-4000-8000-000000000000', headers: { ...admin, 'if-match': '*' }, payload: { name: 'Nobody' } }),
+    412,
+    'VERSION_CONFLICT',
+    'a user that never was',
+  );
+  t.equal((await svc.stream(bob.id)).length, before, 'nothing written');
 });

@@ -1,4 +1,4 @@
-import { decide, uniqueKeyChanges, type UserCommand, type UserState } from '@user-service/user-domain';
+import { decide, isActive, uniqueKeyChanges, type UserCommand, type UserState } from '@user-service/user-domain';
 import {
   isConcurrencyError,
   isIdempotencyKeyReusedError,
@@ -20,6 +20,8 @@ export interface CommandContext {
   readonly actor?: string;
   /** From `If-Match`: the version the caller last saw. A stale one fails instead of being re-decided. */
   readonly expectedVersion?: number;
+  /** From `If-Match: *`: the user must exist (registered and not removed), or the command fails. */
+  readonly mustExist?: boolean;
   /** From `Idempotency-Key`: a retry of a recorded command answers the original outcome. */
   readonly idempotency?: { readonly key: string; readonly fingerprint: string };
   /**
@@ -136,8 +138,8 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     attempt: number,
   ): Promise<Finish> {
     const { idempotency } = context;
-    // A pinned version, and a second attempt, are decided on what is committed, not on what is in flight.
-    if (context.expectedVersion !== undefined || attempt > 1) await drain(userId);
+    // A precondition, and a second attempt, are decided on what is committed, not on what is in flight.
+    if (context.expectedVersion !== undefined || context.mustExist || attempt > 1) await drain(userId);
     const ahead = inFlight.get(userId);
     const base = ahead?.loaded ?? (await current(userId, context, attempt));
     /**
@@ -162,6 +164,9 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     // refused, even if deciding again would change nothing.
     if (context.expectedVersion !== undefined && base.version !== context.expectedVersion) {
       throw new ApplicationError('VERSION_CONFLICT', `the user is at version ${base.version}, not ${context.expectedVersion}`);
+    }
+    if (context.mustExist && !isActive(base.state)) {
+      throw new ApplicationError('VERSION_CONFLICT', 'If-Match: * asks for a user that exists, and this one does not');
     }
     let command: UserCommand;
     let decided: ReturnType<typeof decide>;

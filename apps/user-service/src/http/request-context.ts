@@ -43,11 +43,18 @@ export function callerOf(request: FastifyRequest, fingerprintSecret: string): Ca
 
   const ifMatch = request.headers['if-match'];
   if (ifMatch !== undefined) {
-    const version = /^(?:W\/)?"(\d{1,15})"$/.exec(ifMatch.trim())?.[1];
-    if (version === undefined) {
-      throw new ApplicationError('VALIDATION_FAILED', 'If-Match must be an ETag this API returned, like "3"');
+    const value = ifMatch.trim();
+    const match = /^(W\/)?"(\d{1,15})"$/.exec(value);
+    if (value === '*') {
+      caller.mustExist = true;
+    } else if (match === null) {
+      throw new ApplicationError('VALIDATION_FAILED', 'If-Match must be an ETag this API returned, like "3", or *');
+    } else if (match[1] !== undefined) {
+      // If-Match compares strongly (RFC 9110): a weak tag matches nothing, whatever version it names.
+      throw new ApplicationError('VERSION_CONFLICT', 'a weak ETag never matches If-Match');
+    } else {
+      caller.expectedVersion = Number(match[2]);
     }
-    caller.expectedVersion = Number(version);
   }
 
   const key = request.headers['idempotency-key'];
