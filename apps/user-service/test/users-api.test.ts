@@ -860,3 +860,22 @@ t.test('If-Match: * refuses a user that does not exist any more', async (t) => {
   );
   t.equal((await svc.stream(bob.id)).length, before, 'nothing written');
 });
+
+t.test('asking again for a reset while a token is pending writes nothing and mails nothing', async (t) => {
+  const svc = await buildService(t, env);
+  const alice = await svc.signUp();
+  const before = (await svc.stream(alice.id)).length;
+  for (let i = 0; i < 5; i++) {
+    const res = await svc.request({ method: 'POST', url: '/password-resets', payload: { email: alice.email } });
+    t.equal(res.statusCode, 202, `request ${i + 1} is answered the same`);
+  }
+  t.equal((await svc.stream(alice.id)).length, before + 1, 'one reset recorded');
+  const resets = svc.mails().filter((mail) => mail.kind === 'password-reset');
+  t.equal(resets.length, 1, 'one mail');
+  const done = await svc.request({
+    method: 'POST',
+    url: '/password-resets/confirm',
+    payload: { token: resets[0]!.token, newPassword: 'a brand new password' },
+  });
+  t.equal(done.statusCode, 204, 'and its token works');
+});

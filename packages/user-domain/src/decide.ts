@@ -51,6 +51,9 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       if (Date.parse(command.expiresAt) <= Date.parse(command.now)) {
         throw new UserDomainError('INVALID_COMMAND', 'a reset token must expire after it is issued');
       }
+      // Anyone may ask for a reset of any address: while a token is still valid, asking again changes
+      // nothing, so an anonymous caller can neither grow the stream nor flood the mailbox.
+      if (user.pendingReset !== null && Date.parse(user.pendingReset.expiresAt) > Date.parse(command.now)) return [];
       return [
         userEvent('PasswordResetRequested', {
           tokenHash: command.tokenHash,

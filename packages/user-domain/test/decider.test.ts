@@ -197,6 +197,17 @@ t.test('RequestPasswordReset', async (t) => {
 
   t.test('records the token hash and its expiry, for registered and confirmed users', async (t) => {
     given(t, registered()).when(requestReset(RESET_EXPIRES_AT)).then([resetRequested()]);
+  });
+
+  t.test('changes nothing while a token is pending, and issues a new one once it has expired', async (t) => {
+    given(t, registered(), resetRequested()).when(requestReset(RESET_EXPIRES_AT, 'token-2')).then([]);
+    const afterExpiry = { type: 'RequestPasswordReset', now: RESET_EXPIRES_AT, tokenHash: 'token-2', expiresAt: '2024-03-02T12:00:00.000Z' } as const;
+    given(t, registered(), resetRequested())
+      .when(afterExpiry)
+      .then([resetRequested('token-2', '2024-03-02T12:00:00.000Z', RESET_EXPIRES_AT)]);
+    given(t, registered(), resetRequested(), passwordChanged('hash-2', 'change'))
+      .when(requestReset(RESET_EXPIRES_AT, 'token-2'))
+      .then([resetRequested('token-2')]); // a password change ended the pending reset
     given(t, registered(), emailConfirmed()).when(requestReset(RESET_EXPIRES_AT)).then([resetRequested()]);
   });
 

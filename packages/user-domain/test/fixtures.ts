@@ -71,11 +71,12 @@ export const sampleCommands: ByType<UserCommand> = {
   UpdateProfile: { type: 'UpdateProfile', now: NOW, name: 'Alicia' },
   ChangeEmail: { type: 'ChangeEmail', now: NOW, email: 'alice@example.org' },
   ChangePassword: { type: 'ChangePassword', now: NOW, passwordHash: 'hash-2' },
+  // Once the active history's pending token has expired: while it is valid, a request changes nothing.
   RequestPasswordReset: {
     type: 'RequestPasswordReset',
-    now: NOW,
+    now: RESET_EXPIRES_AT,
     tokenHash: 'token-2',
-    expiresAt: '2024-03-01T11:30:00.000Z',
+    expiresAt: '2024-03-01T12:00:00.000Z',
   },
   CompletePasswordReset: {
     type: 'CompletePasswordReset',

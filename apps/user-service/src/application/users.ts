@@ -337,7 +337,8 @@ export function createUserApplication(deps: UserApplicationDeps) {
       );
       await committed(outcome);
       const { state } = outcome.loaded;
-      if (outcome.replayed || !isActive(state)) return;
+      // Nothing recorded (a retry, or a token still pending): this request's token is not the valid one.
+      if (outcome.recorded.length === 0 || !isActive(state)) return;
       const to = state.email;
       await mail(
         () =>
