@@ -139,12 +139,11 @@ function prepare(db: Database.Database) {
     savepoint: db.prepare('SAVEPOINT request'),
     releaseSavepoint: db.prepare('RELEASE request'),
     rollbackToSavepoint: db.prepare('ROLLBACK TO request'),
-    streamVersion: db
-      .prepare<[string], number>('SELECT coalesce(max(version), 0) FROM events WHERE stream_id = ?')
-      .pluck(),
-    eventIdAt: db
-      .prepare<[string, number], string>('SELECT event_id FROM events WHERE stream_id = ? AND version = ?')
-      .pluck(),
+    // The stream's last event, from the end of the (stream_id, version) index: its version and its id in
+    // one step, for the version check and `expectedEventId`.
+    lastEvent: db.prepare<[string], { version: number; eventId: string }>(
+      'SELECT version, event_id AS eventId FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1',
+    ),
     claimHolder: db.prepare<[string], string>('SELECT stream_id FROM claims WHERE key = ?').pluck(),
     claim: db.prepare<[string, string]>('INSERT OR REPLACE INTO claims (key, stream_id) VALUES (?, ?)'),
     unclaim: db.prepare<[string]>('DELETE FROM claims WHERE key = ?'),
@@ -172,11 +171,9 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
       return answerRetry(idempotencyKey, JSON.parse(seen) as IdempotencyRecord, streamId, idempotencyFingerprint);
     }
   }
-  if (statements.streamVersion.get(streamId) !== expectedVersion) {
-    throw new ConcurrencyError(streamId, expectedVersion);
-  }
+  const last = statements.lastEvent.get(streamId);
   const { expectedEventId } = request;
-  if (expectedEventId !== undefined && statements.eventIdAt.get(streamId, expectedVersion) !== expectedEventId) {
+  if ((last?.version ?? 0) !== expectedVersion || (expectedEventId !== undefined && last?.eventId !== expectedEventId)) {
     throw new ConcurrencyError(streamId, expectedVersion);
   }
   for (const key of request.claims) {
