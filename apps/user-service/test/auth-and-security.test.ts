@@ -503,4 +503,13 @@ t.test('a token verified once is kept, and nothing that differs from it rides on
   const other = createJwtService({ secret: 'another-secret-'.padEnd(48, 'z'), sessionTtlSeconds: 60, emailConfirmationTtlSeconds: 60 });
   t.throws(() => other.verifySession(token), 'a service with another secret has its own cache');
   t.throws(() => tokens.verifyEmailConfirmation(token), 'and a session token is no confirmation token');
+
+  let now = Date.parse('2030-01-01T00:00:00.000Z');
+  const clocked = createJwtService({ secret, sessionTtlSeconds: 60, emailConfirmationTtlSeconds: 60, now: () => now });
+  const short = clocked.issueSession({ subject: 'u-2', role: 'user' });
+  t.equal(clocked.verifySession(short).subject, 'u-2');
+  now += 59_000;
+  t.equal(clocked.verifySession(short).subject, 'u-2', 'kept while it is valid');
+  now += 2_000;
+  t.throws(() => clocked.verifySession(short), 'a kept token still expires on time');
 });
