@@ -36,17 +36,33 @@ class AccessLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    const clientRequestId = clientRequestIdOf(request);
+    const line = {
+      req: request,
+      res: reply,
+      responseTime: reply.elapsedTime,
+      ...(clientRequestId === undefined ? {} : { clientRequestId }),
+    };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');
   }
+}
+
+/**
+ * The caller's own `X-Request-Id`, when it is 1–128 visible ASCII characters: kept on the access line so a
+ * client can find its request, and nowhere else. Request ids, and with them the events' correlation and
+ * causation ids, are always the server's own: a client must not choose what ties records together.
+ */
+function clientRequestIdOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['x-request-id'];
+  return typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
 }
 
 /** Server options shared by every host (the listening server, Lambda, tests). */
 export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServerOptions {
   return {
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
     logController: new AccessLog(),
     genReqId: () => randomUUID(),
     ajv: {

@@ -513,3 +513,34 @@ t.test('a token verified once is kept, and nothing that differs from it rides on
   now += 2_000;
   t.throws(() => clocked.verifySession(short), 'a kept token still expires on time');
 });
+
+t.test('request ids are the server’s own; a client’s X-Request-Id only labels its access line', async (t) => {
+  const svc = await buildService(t);
+  const alice = await svc.signUp();
+  const res = await svc.request({
+    method: 'PATCH',
+    url: `/users/${alice.id}`,
+    headers: { ...alice.auth, 'x-request-id': 'client-chosen-id' },
+    payload: { name: 'Labelled' },
+  });
+  t.equal(res.statusCode, 200);
+  const serverId = String(res.headers['x-request-id']);
+  t.match(serverId, /^[0-9a-f-]{36}$/, 'the response carries a server-generated id');
+  const last = (await svc.stream(alice.id)).at(-1)!;
+  t.equal(last.metadata.correlationId, serverId, 'the event is correlated by the server id');
+  t.not(last.metadata.correlationId, 'client-chosen-id');
+  const access = svc.logs.find((line) => line['reqId'] === serverId && line['msg'] === 'request completed');
+  t.match(access, { clientRequestId: 'client-chosen-id' }, 'the access line names the client id too');
+
+  // An over-long or odd client id is ignored, for an account that exists and for one that does not alike.
+  for (const email of [alice.email, `nobody-${alice.id}@example.com`]) {
+    const reset = await svc.request({
+      method: 'POST',
+      url: '/password-resets',
+      headers: { 'x-request-id': 'x'.repeat(300) },
+      payload: { email },
+    });
+    t.equal(reset.statusCode, 202, `an over-long X-Request-Id changes nothing (${email === alice.email ? 'known' : 'unknown'})`);
+  }
+  t.notOk(svc.logs.some((line) => String(line['clientRequestId'] ?? '').length > 128), 'and is not logged');
+});
