@@ -544,3 +544,15 @@ t.test('request ids are the server’s own; a client’s X-Request-Id only label
   }
   t.notOk(svc.logs.some((line) => String(line['clientRequestId'] ?? '').length > 128), 'and is not logged');
 });
+
+t.test('an email in a query string never reaches the request log', async (t) => {
+  const svc = await buildService(t);
+  const alice = await svc.signUp();
+  const url = `/users?email=${encodeURIComponent(alice.email)}`;
+  const res = await svc.request({ method: 'GET', url, headers: alice.auth });
+  t.equal(res.statusCode, 200);
+  const line = svc.logs.find((entry) => entry['reqId'] === res.headers['x-request-id'] && entry['msg'] === 'request completed');
+  t.match(line, { req: { method: 'GET', url: '/users?email=[redacted]' } }, 'the address is blanked in the logged URL');
+  const local = alice.email.split('@')[0]!;
+  t.notOk(svc.rawLogs.some((raw) => raw.includes(local)), 'and appears on no log line of the whole run');
+});

@@ -26,6 +26,8 @@ export interface ServiceLoggerOptions {
   readonly redact?: readonly string[];
   /** Where lines go. @default standard output */
   readonly destination?: DestinationStream;
+  /** How this app writes some values, such as a request (Fastify's own serializers yield to these). */
+  readonly serializers?: LoggerOptions['serializers'];
 }
 
 /** What a redacted value reads as. */
@@ -42,6 +44,7 @@ export function serviceLoggerOptions(options: Omit<ServiceLoggerOptions, 'destin
     level: options.level,
     hooks: { streamWrite: redact },
     base: { service: options.service },
+    ...(options.serializers === undefined ? {} : { serializers: options.serializers }),
   };
 }
 

@@ -137,3 +137,15 @@ t.test('a line cut short is still blanked out to its end', async (t) => {
   t.equal(redact('{"a":1,"token":"abc'), '{"a":1,"token":"[x]"');
   t.equal(redact('{"token":{"deep":[1,2'), '{"token":"[x]"');
 });
+
+t.test('an app may bring its own serializers, and redaction still applies to what they make', async (t) => {
+  const { lines, destination } = capture();
+  const log = createServiceLogger({
+    service: 'test',
+    level: 'info',
+    destination,
+    serializers: { thing: (value: { name: string }) => ({ shown: value.name.toUpperCase(), token: 'made-by-serializer' }) },
+  });
+  log.info({ thing: { name: 'box' } }, 'serialized');
+  t.match(lines[0], { thing: { shown: 'BOX', token: '[redacted]' } });
+});
