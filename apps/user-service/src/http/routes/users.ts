@@ -188,7 +188,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     {
       preHandler: auth,
       schema: {
-        summary: 'Change the password; every other session is revoked',
+        summary: 'Change the password; every session, this one included, is revoked: log in again with the new password',
         tags: ['users'],
         security: bearer,
         headers: conditionalHeaders,
