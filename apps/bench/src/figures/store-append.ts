@@ -6,7 +6,7 @@ import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import type { BenchContext, BenchResult, Figure } from '../result.js';
 import { interleave, summarize } from '../stats.js';
 import { userHistories } from './support/history.js';
-import { RAW_EVENTS_TABLE, durableDatabase } from './support/sqlite.js';
+import { durableDatabase } from './support/sqlite.js';
 import { rate, type Timed } from './support/timing.js';
 
 /**
@@ -32,11 +32,14 @@ interface Row {
   readonly event: NewEvent;
 }
 
-/** Raw rows in the adapter's column layout, committed `perCommit` rows at a time. */
-function rawInserts(filename: string, rows: readonly Row[], perCommit: number): Timed {
+/**
+ * Raw rows into the adapter's own `events` table, committed `perCommit` rows at a time: the store creates
+ * the file and its schema, and is closed before the raw connection opens it.
+ */
+async function rawInserts(filename: string, rows: readonly Row[], perCommit: number): Promise<Timed> {
+  await createSqliteEventStore({ filename }).close();
   const db = durableDatabase(filename);
   try {
-    db.exec(RAW_EVENTS_TABLE);
     const insert = db.prepare(
       `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

@@ -68,34 +68,6 @@ export async function seedSqliteEventStore(filename: string, events: readonly Pl
   }
 }
 
-/** The `events` table of the SQLite adapter, for raw baselines that write rows of the same shape. */
-export const RAW_EVENTS_TABLE = `
-  CREATE TABLE events (
-    position       INTEGER PRIMARY KEY AUTOINCREMENT,
-    stream_id      TEXT    NOT NULL,
-    version        INTEGER NOT NULL,
-    event_id       TEXT    NOT NULL,
-    type           TEXT    NOT NULL,
-    schema_version INTEGER NOT NULL,
-    data           TEXT    NOT NULL,
-    metadata       TEXT    NOT NULL,
-    recorded_at    TEXT    NOT NULL,
-    UNIQUE (stream_id, version)
-  ) STRICT`;
-
-/** The SQLite read model's `user_views` table and lookup indexes, for the raw projection baseline. */
-export const RAW_VIEWS_TABLE = `
-  CREATE TABLE user_views (
-    id             TEXT    PRIMARY KEY,
-    email          TEXT    NOT NULL,
-    username_lower TEXT    NOT NULL,
-    status         TEXT    NOT NULL CHECK (status IN ('registered', 'confirmed', 'removed')),
-    version        INTEGER NOT NULL CHECK (version > 0),
-    view           TEXT    NOT NULL
-  ) STRICT, WITHOUT ROWID;
-  CREATE INDEX user_views_by_email ON user_views (email) WHERE status <> 'removed';
-  CREATE INDEX user_views_by_username ON user_views (username_lower) WHERE status <> 'removed'`;
-
 /** A raw better-sqlite3 database with the store's durability: WAL and an fsync'd commit. */
 export function durableDatabase(filename: string): Database.Database {
   const db = new Database(filename);
