@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { decide, isActive, uniqueKeyChanges, type UserCommand, type UserState } from '@user-service/user-domain';
 import {
   isConcurrencyError,
@@ -44,8 +45,14 @@ export interface CommandRunnerDeps {
   readonly eventStore: Pick<EventStore, 'append' | 'recallAppend' | 'readStream'>;
   readonly states: UserStates;
   readonly newEventId: () => string;
-  /** Re-decisions allowed when another process writes first and no `If-Match` pins the version. */
+  /** Decisions allowed when other processes write first and no `If-Match` pins the version. @default 10 */
   readonly maxAttempts?: number;
+  /**
+   * Waits before re-deciding after another process wrote first: `attempt` is the attempt that lost. Losers of
+   * one race that all retried at once would meet again, so the default waits a random time up to a ceiling
+   * that doubles with each attempt ("full jitter"). @default {@link jitteredBackoff}
+   */
+  readonly backoff?: (attempt: number) => Promise<void>;
   /**
    * Whether the store applies appends in the order they are made (the SQLite writer thread and the memory
    * store do; DynamoDB requests race each other). Then a command on a user is decided and handed to the
@@ -78,7 +85,8 @@ const DECIDE_AGAIN = Symbol('decide again');
  */
 export function createCommandRunner(deps: CommandRunnerDeps) {
   const { states } = deps;
-  const maxAttempts = deps.maxAttempts ?? 5;
+  const maxAttempts = deps.maxAttempts ?? 10;
+  const backoff = deps.backoff ?? jitteredBackoff();
   const pipeline = deps.pipeline ?? false;
   const queue = createKeyedQueue();
   const inFlight = new Map<string, InFlight>();
@@ -248,12 +256,32 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
         if (attempt >= maxAttempts) {
           throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again');
         }
+        await backoff(attempt);
       }
     },
   };
 }
 
 export type CommandRunner = ReturnType<typeof createCommandRunner>;
+
+/**
+ * Exponential backoff with full jitter: after the n-th lost race, a random wait in [0, min(cap, base·2ⁿ⁻¹)).
+ * Writers that collided spread out instead of colliding again, and with the defaults the expected wait over all ten
+ * attempts is about half a second.
+ */
+export function jitteredBackoff({
+  baseMs = 5,
+  capMs = 250,
+  random = Math.random,
+  wait = sleep,
+}: {
+  baseMs?: number;
+  capMs?: number;
+  random?: () => number;
+  wait?: (ms: number) => Promise<unknown>;
+} = {}): (attempt: number) => Promise<void> {
+  return async (attempt) => void (await wait(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1))));
+}
 
 async function recall(
   store: Pick<EventStore, 'recallAppend'>,
