@@ -209,7 +209,7 @@ t.test('malformed requests on every route', async (t) => {
     { name: 'reset confirm: a short password', request: json('POST', '/password-resets/confirm', { token: `${id}.x`, newPassword: 'short' }), status: 400, code: v },
     { name: 'reset confirm: a token without a user', request: json('POST', '/password-resets/confirm', { token: 'no-dot-here', newPassword: 'abcdefgh' }), status: 400, code: 'INVALID_TOKEN' },
     { name: 'reset confirm: a token of nobody', request: json('POST', '/password-resets/confirm', { token: 'nobody.abc', newPassword: 'abcdefgh' }), status: 400, code: 'INVALID_TOKEN' },
-    { name: 'reset confirm: a token with a bad user part', request: json('POST', '/password-resets/confirm', { token: '../../x.abc', newPassword: 'abcdefgh' }), status: 400, code: 'INVALID_TOKEN' },
+    { name: 'reset confirm: a token with characters no token has', request: json('POST', '/password-resets/confirm', { token: '../../x.abc', newPassword: 'abcdefgh' }), status: 400, code: 'VALIDATION_FAILED' },
     { name: 'reset confirm: a guessed token', request: json('POST', '/password-resets/confirm', { token: `${id}.guess`, newPassword: 'abcdefgh' }), status: 400, code: 'INVALID_TOKEN' },
 
     // DELETE /users/{id}, GET /users/{id}/events

@@ -15,6 +15,7 @@ import {
   type UserRegistered,
 } from './events.js';
 import { isActive, type ActiveUserState, type UserState } from './state.js';
+import { isPersonName } from './text.js';
 import { normalizeEmail } from './unique-keys.js';
 
 /**
@@ -77,6 +78,8 @@ function register(command: RegisterUser, state: UserState): UserRegistered[] {
   requireText(command.email, 'email');
   requireText(command.username, 'username');
   requireText(command.passwordHash, 'passwordHash');
+  requireOptionalName(command.name, 'name');
+  requireOptionalName(command.surname, 'surname');
   return [
     userEvent('UserRegistered', {
       email: normalizeEmail(command.email),
@@ -95,6 +98,8 @@ function updateProfile(command: UpdateProfile, user: ActiveUserState): UserProfi
     requireText(command.username, 'username');
     if (command.username !== user.username) changes.username = command.username;
   }
+  requireOptionalName(command.name, 'name');
+  requireOptionalName(command.surname, 'surname');
   if (command.name !== undefined && command.name !== user.name) changes.name = command.name;
   if (command.surname !== undefined && command.surname !== user.surname) {
     changes.surname = command.surname;
@@ -138,6 +143,17 @@ function requireActive(state: UserState): ActiveUserState {
 function requireText(value: unknown, field: string): void {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new UserDomainError('INVALID_COMMAND', `${field} must be a non-empty string`);
+  }
+}
+
+/** A name or surname is absent, `null` (no name), or text a person reads: see {@link isPersonName}. */
+function requireOptionalName(value: string | null | undefined, field: string): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'string' || !isPersonName(value)) {
+    throw new UserDomainError(
+      'INVALID_COMMAND',
+      `${field} must be well-formed text, not blank, without control or bidirectional-override characters`,
+    );
   }
 }
 

@@ -43,5 +43,6 @@ export {
   usernameKey,
   type UniqueKeyChanges,
 } from './unique-keys.js';
+export { PASSWORD_PATTERN, PERSON_NAME_PATTERN, isPersonName } from './text.js';
 export { upcast, type RecordedUserEvent } from './upcast.js';
 export { publicEventData } from './public-data.js';

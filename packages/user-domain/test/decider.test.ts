@@ -36,6 +36,23 @@ const confirmEmail = (now = NOW) => ({ type: 'ConfirmEmail', now }) as const;
 const completeReset = (tokenHash = 'token-1', now = NOW, passwordHash = 'hash-3') =>
   ({ type: 'CompletePasswordReset', now, tokenHash, passwordHash }) as const;
 
+/** Strings that would hide or reorder what a name shows, or that have no single encoding. */
+const NOT_NAMES = [
+  '',
+  '   ',
+  '\t\n',
+  'Al\u0000ice',
+  'Alice\u0007',
+  'Al\u0085ice',
+  'Alice\u2028Smith',
+  '\u202Eecila',
+  'Al\u2066ice\u2069',
+  'Alice\u200F',
+  'Alice\ud800',
+  '\udfffAlice',
+];
+const NAMES = ['Alice', 'Mary Ann', "O'Brien", 'Zoë', 'José', 'Łukasz', '山田', 'محمد', 'Ἀλέξανδρος', 'Ann 👩‍💻'];
+
 const historyFor = (command: UserCommand) => (command.type === 'RegisterUser' ? [] : activeHistory);
 
 t.test('RegisterUser', async (t) => {
@@ -73,6 +90,17 @@ t.test('RegisterUser', async (t) => {
         .when(register({ passwordHash: blank }))
         .thenThrows('INVALID_COMMAND');
     }
+  });
+
+  t.test('refuses a name or surname that is not text a person reads', async (t) => {
+    for (const name of NOT_NAMES) {
+      given(t).when(register({ name })).thenThrows('INVALID_COMMAND');
+      given(t).when(register({ surname: name })).thenThrows('INVALID_COMMAND');
+    }
+  });
+
+  t.test('accepts names in any script, with inner spaces, apostrophes and marks', async (t) => {
+    for (const name of NAMES) given(t).when(register({ name })).then([registered({ name })]);
   });
 });
 
@@ -146,6 +174,13 @@ t.test('UpdateProfile', async (t) => {
     given(t, registered())
       .when(update({ username: 'Alice' }))
       .then([profileUpdated({ username: 'Alice' })]);
+  });
+
+  t.test('refuses a name or surname that is not text a person reads, and records nothing', async (t) => {
+    for (const name of NOT_NAMES) {
+      given(t, registered()).when(update({ name })).thenThrows('INVALID_COMMAND');
+      given(t, registered()).when(update({ surname: name })).thenThrows('INVALID_COMMAND');
+    }
   });
 
   t.test('requires a given username to be non-blank', async (t) => {

@@ -250,13 +250,17 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
       context: CommandContext,
     ): Promise<CommandOutcome> {
       for (let attempt = 1; ; attempt++) {
-        const finish = await queue.run(userId, () => decideAndAppend(userId, makeCommand, context, attempt));
+        // The wait before a new attempt holds the user's place in the queue: commands of this process that
+        // came later stay behind it, so they are still decided in arrival order.
+        const finish = await queue.run(userId, async () => {
+          if (attempt > 1) await backoff(attempt - 1);
+          return decideAndAppend(userId, makeCommand, context, attempt);
+        });
         const outcome = await finish();
         if (outcome !== DECIDE_AGAIN) return outcome;
         if (attempt >= maxAttempts) {
           throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again');
         }
-        await backoff(attempt);
       }
     },
   };

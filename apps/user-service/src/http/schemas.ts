@@ -1,3 +1,4 @@
+import { PASSWORD_PATTERN, PERSON_NAME_PATTERN } from '@user-service/user-domain';
 import { Type, type Static } from 'typebox';
 
 /**
@@ -10,11 +11,24 @@ export const Username = Type.String({
   pattern: '^[A-Za-z0-9_.-]{3,32}$',
   description: '3–32 of A–Z, a–z, 0–9, _ . -; unique case-insensitively',
 });
-export const Password = Type.String({ minLength: 8, maxLength: 128 });
-export const PersonName = Type.String({ minLength: 1, maxLength: 100 });
+export const Password = Type.String({
+  minLength: 8,
+  maxLength: 128,
+  pattern: PASSWORD_PATTERN,
+  description: '8–128 characters; well-formed Unicode without control characters',
+});
+/** A password to check, not to set: any well-formed string (one with a lone surrogate is no one's password). */
+const GivenPassword = Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\p{Cs}]+$' });
+export const PersonName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: PERSON_NAME_PATTERN,
+  description: 'Well-formed text, not blank, without control, line-separator or bidirectional-override characters',
+});
 const NullablePersonName = Type.Union([PersonName, Type.Null()]);
 export const UserId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
-export const Token = Type.String({ minLength: 1, maxLength: 4096 });
+/** Every token this API issues is base64url in dot-separated parts. */
+export const Token = Type.String({ pattern: '^[A-Za-z0-9._~-]{1,4096}$' });
 
 export const UserIdParams = Type.Object({ id: UserId }, { additionalProperties: false });
 
@@ -42,11 +56,11 @@ export const UpdateProfileBody = Type.Object(
 export const ChangeEmailBody = Type.Object({ email: Email }, { additionalProperties: false });
 export const TokenBody = Type.Object({ token: Token }, { additionalProperties: false });
 export const ChangePasswordBody = Type.Object(
-  { currentPassword: Type.String({ minLength: 1, maxLength: 128 }), newPassword: Password },
+  { currentPassword: GivenPassword, newPassword: Password },
   { additionalProperties: false },
 );
 export const LoginBody = Type.Object(
-  { email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) },
+  { email: Email, password: GivenPassword },
   { additionalProperties: false },
 );
 export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
