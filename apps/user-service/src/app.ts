@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -16,6 +18,8 @@ export interface AppOptions {
   /** Keys the fingerprints of idempotent requests. */
   readonly fingerprintSecret: string;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Browser origins allowed to call the API (CORS); none when empty. */
+  readonly corsOrigins: readonly string[];
   /** Where Swagger UI's static files are, when the app runs from a bundle. @default the installed package */
   readonly swaggerUiBaseDir?: string;
 }
@@ -85,6 +89,19 @@ export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServe
 export async function app(fastify: FastifyInstance, options: AppOptions): Promise<void> {
   const api = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
+  // Every answer is JSON for programs: no page of it may load anything, be framed or be sniffed as HTML.
+  // Swagger UI, under /docs, sets its own policy for its page.
+  await api.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  });
+  await api.register(cors, {
+    // Closed unless origins are configured. Sessions are bearer tokens, never cookies: no credentials mode.
+    origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+    exposedHeaders: ['etag', 'location', 'link', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  });
   await api.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -100,6 +117,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   });
   await api.register(swaggerUi, {
     routePrefix: '/docs',
+    staticCSP: true,
     ...(options.swaggerUiBaseDir === undefined ? {} : { baseDir: options.swaggerUiBaseDir }),
   });
   await api.register(rateLimit, {

@@ -118,6 +118,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
       ready: async () => (await eventStore.readAll({ limit: 1 }), true),
       fingerprintSecret: derive('idempotency-fingerprints'),
       rateLimit: config.rateLimit,
+      corsOrigins: config.corsOrigins,
     },
     eventStore,
     readModel,

@@ -24,6 +24,11 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Where clients reach the API; used in the links of outgoing mail. */
   readonly publicUrl: string;
+  /**
+   * The web origins whose pages may call the API from a browser (CORS). Empty, the default, allows none:
+   * servers and apps are unaffected, only browsers on other origins are refused.
+   */
+  readonly corsOrigins: readonly string[];
   /** Which stores the service writes and reads. */
   readonly storage: StorageConfig;
   /** Users whose current state one process keeps folded in memory, about 2 KB each. */
@@ -75,6 +80,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     publicUrl: (
       read.optional('PUBLIC_URL', checks.httpUrl) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ''),
+    corsOrigins: readOrigins(read, 'CORS_ORIGINS'),
     storage: readStorage(read),
     stateCacheEntries: read.integer('STATE_CACHE_ENTRIES', 10_000, 1, 10_000_000),
     snapshotEvery: read.integer('SNAPSHOT_EVERY', 100, 1, 100_000),
@@ -93,6 +99,24 @@ function readMailer(read: EnvReader): Config['mailer'] {
   );
   const region = read.optional('SES_REGION');
   return region === undefined ? { kind, from } : { kind, from, region };
+}
+
+/** A comma-separated list of origins, each exactly `scheme://host[:port]`, as a browser sends it. */
+function readOrigins(read: EnvReader, name: string): string[] {
+  const value = read.optional(name, (list) => {
+    const bad = list.split(',').map((origin) => origin.trim()).filter((origin) => !isOrigin(origin));
+    return bad.length === 0 ? undefined : `must list origins such as https://app.example.com, not ${bad.join(', ')}`;
+  });
+  return value === undefined ? [] : value.split(',').map((origin) => origin.trim());
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 function readStorage(read: EnvReader): StorageConfig {
