@@ -473,17 +473,37 @@ t.test('the generated JWT secret', async (t) => {
     t.equal(loadOrCreateSecret(svc.dataDir, 'jwt-secret').secret, secret, 'and the same secret is read back');
   });
 
-  t.test('pnpm admin-token prints an admin session the service accepts', async (t) => {
+  t.test('pnpm admin-token names its operator, lasts 15 minutes, and the events record who acted', async (t) => {
     const script = fileURLToPath(new URL('../src/admin-token.ts', import.meta.url));
     // Run the script as `pnpm admin-token` does, from source through the test runner's TypeScript loader.
     const loader = process.execArgv.filter((arg) => !arg.includes('processinfo'));
     const childEnv: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: svc.dataDir };
     delete childEnv['JWT_SECRET'];
-    const { stdout } = await promisify(execFile)(process.execPath, [...loader, script], { env: childEnv });
+    const run = (args: string[]) =>
+      promisify(execFile)(process.execPath, [...loader, script, ...args], { env: childEnv }).then(
+        ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+        (error: { code: number; stdout: string; stderr: string }) => error,
+      );
+
+    const { stdout } = await run(['--operator', 'alice.ops']);
     const token = stdout.trim();
-    t.match(decodeJwt(token).payload, { role: 'admin', exp: Number });
+    const { payload } = decodeJwt(token);
+    t.match(payload, { role: 'admin', sub: 'alice.ops', exp: Number, iat: Number });
+    t.equal((payload['exp'] as number) - (payload['iat'] as number), 900, 'a short default lifetime: 15 minutes');
     const res = await svc.request({ method: 'GET', url: `/users/${user.id}`, headers: bearer(token) });
     t.equal(res.statusCode, 200, 'the service accepts it');
+    const patch = await svc.request({ method: 'PATCH', url: `/users/${user.id}`, headers: bearer(token), payload: { name: 'Set By Ops' } });
+    t.equal(patch.statusCode, 200);
+    t.match((await svc.stream(user.id)).at(-1)?.metadata, { actor: 'admin:alice.ops' }, 'the event names the operator');
+
+    const longer = decodeJwt((await run(['--operator', 'bob', '--ttl', '3600'])).stdout.trim()).payload;
+    t.equal((longer['exp'] as number) - (longer['iat'] as number), 3600, '--ttl sets the lifetime');
+    const help = await run(['--help']);
+    t.match(help, { code: 0, stdout: /Usage: pnpm admin-token --operator <name>/ }, '--help prints usage');
+    for (const bad of [[], ['--operator', 'a b'], ['--operator', 'x', '--ttl', '1e9'], ['--operator', 'x', '--ttl', '10'], ['--who', 'x']]) {
+      const refused = await run(bad);
+      t.match(refused, { code: 64, stdout: '', stderr: /Usage: pnpm admin-token/ }, `refused, printing no token: ${bad.join(' ') || '(no flags)'}`);
+    }
   });
 });
 

@@ -171,7 +171,7 @@ export async function buildService(
         emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
         ...(overrides.clock ? { now: () => overrides.clock!.now().getTime() } : {}),
       });
-      return { authorization: `Bearer ${tokens.issueSession({ subject: 'admin', role: 'admin' })}` };
+      return { authorization: `Bearer ${tokens.issueSession({ subject: 'test-operator', role: 'admin' })}` };
     },
     async allEvents() {
       const events: StoredEvent[] = [];

@@ -35,7 +35,8 @@ export interface SessionClaims extends Principal {
 }
 
 export interface TokenService {
-  issueSession(claims: SessionClaims): string;
+  /** A session for the claims, lasting the service's session lifetime unless `ttlSeconds` says otherwise. */
+  issueSession(claims: SessionClaims, options?: { readonly ttlSeconds?: number }): string;
   /** Throws on a bad signature, algorithm, audience or expiry. */
   verifySession(token: string): SessionClaims;
   issueEmailConfirmation(userId: string, email: string): string;

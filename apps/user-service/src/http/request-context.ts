@@ -33,7 +33,7 @@ export function requireAuth(users: UserApplication) {
  */
 export function callerOf(request: FastifyRequest, fingerprintSecret: string): Caller {
   const principal = request.principal;
-  const actor = principal === undefined ? undefined : principal.role === 'admin' ? 'admin' : principal.subject;
+  const actor = principal === undefined ? undefined : actorOf(principal);
   const caller: {
     -readonly [K in keyof Caller]: Caller[K];
   } = { correlationId: String(request.id) };
@@ -91,4 +91,9 @@ function canonicalJson(value: unknown, depth = 0): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
+}
+
+/** Who the events record as acting: the user's id, or `admin:<operator>` for the operator an admin token names. */
+export function actorOf(principal: Principal): string {
+  return principal.role === 'admin' ? `admin:${principal.subject}` : principal.subject;
 }

@@ -65,8 +65,8 @@ export function createJwtService(options: JwtOptions): TokenService {
   return {
     sessionTtlSeconds: options.sessionTtlSeconds,
 
-    issueSession(claims: SessionClaims): string {
-      return sign(SESSION_AUDIENCE, options.sessionTtlSeconds)({
+    issueSession(claims: SessionClaims, { ttlSeconds = options.sessionTtlSeconds } = {}): string {
+      return sign(SESSION_AUDIENCE, ttlSeconds)({
         sub: claims.subject,
         role: claims.role,
         ...(claims.passwordSetAt === undefined ? {} : { pwd: claims.passwordSetAt }),
