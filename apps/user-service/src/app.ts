@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { UserApplication } from './application/users.js';
 import { installErrorHandler, problem } from './http/error-handler.js';
+import { refuseUndocumentedIfMatch } from './http/request-context.js';
 import { healthRoutes } from './http/routes/health.js';
 import { sessionRoutes } from './http/routes/sessions.js';
 import { userRoutes } from './http/routes/users.js';
@@ -135,6 +136,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   // Declared up front, so that every request object keeps one shape (see requireAuth).
   api.decorateRequest('principal', undefined);
   api.decorateRequest('session', undefined);
+  api.addHook('onRequest', refuseUndocumentedIfMatch);
   api.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -74,6 +74,7 @@ t.test('401 and 403 on every protected route; admin may act on anyone', async (t
   const svc = await buildService(t, env);
   const alice = await svc.signUp();
   const bob = await svc.signUp();
+  await svc.confirmEmail(bob);
   const admin = svc.adminAuth();
   const now = encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
 
@@ -409,10 +410,11 @@ t.test('the logger redacts credentials and secrets', async (t) => {
 t.test('GET /users?… returns only id, username and status', async (t) => {
   const svc = await buildService(t, env);
   const alice = await svc.signUp();
+  await svc.confirmEmail(alice);
   const bob = await svc.signUp();
   await svc.request({ method: 'PATCH', url: `/users/${bob.id}`, headers: bob.auth, payload: { name: 'Bob', surname: 'Builder' } });
-  for (const query of [`email=${encodeURIComponent(bob.email)}`, `username=${bob.username}`]) {
-    const res = await svc.request({ method: 'GET', url: `/users?${query}`, headers: alice.auth });
+  for (const [query, headers] of [[`email=${encodeURIComponent(bob.email)}`, svc.adminAuth()], [`username=${bob.username}`, alice.auth]] as const) {
+    const res = await svc.request({ method: 'GET', url: `/users?${query}`, headers });
     t.equal(res.statusCode, 200);
     const items = res.json().items as Array<Record<string, unknown>>;
     t.equal(items.length, 1);
@@ -569,7 +571,7 @@ t.test('an email in a query string never reaches the request log', async (t) => 
   const svc = await buildService(t);
   const alice = await svc.signUp();
   const url = `/users?email=${encodeURIComponent(alice.email)}`;
-  const res = await svc.request({ method: 'GET', url, headers: alice.auth });
+  const res = await svc.request({ method: 'GET', url, headers: svc.adminAuth() });
   t.equal(res.statusCode, 200);
   const line = svc.logs.find((entry) => entry['reqId'] === res.headers['x-request-id'] && entry['msg'] === 'request completed');
   t.match(line, { req: { method: 'GET', url: '/users?email=[redacted]' } }, 'the address is blanked in the logged URL');

@@ -293,13 +293,10 @@ t.test('idempotent retries answer the original and write nothing', async (t) => 
     t.equal(late.statusCode, 202, 'after another change too');
     t.equal((await svc.stream(user.id)).length, before + 1, 'only the other change was written');
     t.equal(resets().length, 1, 'no second mail');
-    assertProblem(
-      t,
-      await svc.request({ method: 'POST', url: '/password-resets', headers, payload: { email: other.email } }),
-      422,
-      'IDEMPOTENCY_KEY_REUSED',
-      'for another account',
-    );
+    // The key is not used here: a key remembered only for known addresses would tell them apart.
+    const elsewhere = await svc.request({ method: 'POST', url: '/password-resets', headers, payload: { email: other.email } });
+    t.equal(elsewhere.statusCode, 202, 'for another account, the same 202');
+    t.equal(svc.mails().filter((mail) => mail.kind === 'password-reset' && mail.userId === other.id).length, 1, 'and its own mail');
 
     const confirmHeaders = key('reset-confirm');
     const payload = { token: resets()[0]!.token, newPassword: 'idempotent reset' };

@@ -182,13 +182,19 @@ t.test('GET /users?email=… and ?username=…', async (t) => {
   const alice = await svc.signUp();
   const bob = await svc.signUp();
 
-  const byEmail = await svc.request({
-    method: 'GET',
-    url: `/users?email=${encodeURIComponent(bob.email.toUpperCase())}`,
-    headers: alice.auth,
-  });
-  t.equal(byEmail.statusCode, 200, 'any signed-in user may search, by email case-insensitively');
+  const emailQuery = `/users?email=${encodeURIComponent(bob.email.toUpperCase())}`;
+  const byEmail = await svc.request({ method: 'GET', url: emailQuery, headers: svc.adminAuth() });
+  t.equal(byEmail.statusCode, 200, 'an admin may look up by email, case-insensitively');
   t.strictSame(byEmail.json(), { items: [{ id: bob.id, username: bob.username, status: 'registered' }] });
+  assertProblem(t, await svc.request({ method: 'GET', url: emailQuery, headers: alice.auth }), 403, 'FORBIDDEN', 'a user may not');
+  assertProblem(
+    t,
+    await svc.request({ method: 'GET', url: `/users?username=${bob.username}`, headers: alice.auth }),
+    403,
+    'EMAIL_NOT_CONFIRMED',
+    'an unconfirmed account may not look anyone up',
+  );
+  await svc.confirmEmail(alice);
 
   const byUsername = await svc.request({
     method: 'GET',

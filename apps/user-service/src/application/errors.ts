@@ -7,6 +7,7 @@ export type ApplicationErrorCode =
   | 'UNAUTHORIZED'
   | 'INVALID_CREDENTIALS'
   | 'FORBIDDEN'
+  | 'EMAIL_NOT_CONFIRMED'
   | 'USER_NOT_FOUND'
   | 'VERSION_NOT_FOUND'
   | 'EMAIL_TAKEN'

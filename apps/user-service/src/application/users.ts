@@ -99,6 +99,18 @@ export function createUserApplication(deps: UserApplicationDeps) {
     return { user, version, replayed: outcome.replayed };
   }
 
+  /**
+   * Work an anonymous request starts and does not wait for, so that its answer comes as fast whether an
+   * account exists or not. A failure is logged; {@link flush} waits for what is still running.
+   */
+  const background = new Set<Promise<void>>();
+  function inBackground(what: string, task: () => Promise<void>): void {
+    const running = task()
+      .catch((err: unknown) => deps.log.error({ err }, `${what} failed`))
+      .finally(() => background.delete(running));
+    background.add(running);
+  }
+
   /** Mail goes out after the events are recorded; a failure is logged, never undoes the command. */
   async function mail(send: () => Promise<void>, userId: string): Promise<void> {
     try {
@@ -121,6 +133,40 @@ export function createUserApplication(deps: UserApplicationDeps) {
           text:
             `Confirm your email address by sending this token to ` +
             `POST ${deps.publicUrl}/users/${userId}/email-confirmation:\n\n${token}\n`,
+        }),
+      userId,
+    );
+  }
+
+  async function issuePasswordReset(userId: string, context: CommandContext): Promise<void> {
+    const token = `${userId}.${randomBytes(32).toString('base64url')}`;
+    const issuedAt = deps.clock.now();
+    const outcome = await runner.run(
+      userId,
+      () => ({
+        type: 'RequestPasswordReset',
+        now: issuedAt.toISOString(),
+        tokenHash: hashToken(token),
+        expiresAt: new Date(issuedAt.getTime() + deps.passwordResetTtlSeconds * 1000).toISOString(),
+      }),
+      context,
+    );
+    await committed(outcome);
+    const { state } = outcome.loaded;
+    // Nothing recorded (a token still pending): this request's token is not the valid one.
+    if (outcome.recorded.length === 0 || !isActive(state)) return;
+    const to = state.email;
+    await mail(
+      () =>
+        deps.mailer.send({
+          to,
+          kind: 'password-reset',
+          userId,
+          token,
+          subject: 'Reset your password',
+          text:
+            `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
+            `within ${Math.round(deps.passwordResetTtlSeconds / 60)} minutes:\n\n${token}\n`,
         }),
       userId,
     );
@@ -234,7 +280,19 @@ export function createUserApplication(deps: UserApplicationDeps) {
       return visible(viewOf(after === -1 ? history : history.slice(0, after)));
     },
 
-    async findUsers(filter: { email: string } | { username: string }) {
+    /**
+     * Who may look up whom: by email only an admin, so that no one can test which addresses have an
+     * account; by username (a public handle) any user whose own email is confirmed, so that a fresh,
+     * throwaway account cannot enumerate others.
+     */
+    async findUsers(filter: { email: string } | { username: string }, caller: Authenticated) {
+      if (caller.principal.role !== 'admin') {
+        if ('email' in filter) throw new ApplicationError('FORBIDDEN', 'only an admin may look users up by email');
+        const own = caller.session?.loaded.state;
+        if (own === undefined || !isActive(own) || own.status !== 'confirmed') {
+          throw new ApplicationError('EMAIL_NOT_CONFIRMED', 'confirm your email address before looking up others');
+        }
+      }
       const views =
         'email' in filter
           ? await deps.readModel.findByEmail(normalizeEmail(filter.email))
@@ -319,41 +377,18 @@ export function createUserApplication(deps: UserApplicationDeps) {
       return committed(outcome);
     },
 
-    /** Always succeeds from the caller's point of view, so it cannot be used to probe for accounts. */
+    /**
+     * Always succeeds from the caller's point of view, so it cannot be used to probe for accounts: the
+     * answer comes right after the lookup, known address or not, and the reset itself (an event and a mail)
+     * is made in the background. The idempotency key is not used: asking again is harmless by itself (it
+     * changes nothing while a token is pending), and a key remembered only for known addresses would tell
+     * them apart.
+     */
     async requestPasswordReset(email: string, caller: Caller): Promise<void> {
       const userId = await deps.eventStore.lookupClaim(emailKey(email));
       if (userId === undefined) return;
-      const token = `${userId}.${randomBytes(32).toString('base64url')}`;
-      const issuedAt = deps.clock.now();
-      const outcome = await runner.run(
-        userId,
-        () => ({
-          type: 'RequestPasswordReset',
-          now: issuedAt.toISOString(),
-          tokenHash: hashToken(token),
-          expiresAt: new Date(issuedAt.getTime() + deps.passwordResetTtlSeconds * 1000).toISOString(),
-        }),
-        { ...caller, actor: caller.actor ?? userId },
-      );
-      await committed(outcome);
-      const { state } = outcome.loaded;
-      // Nothing recorded (a retry, or a token still pending): this request's token is not the valid one.
-      if (outcome.recorded.length === 0 || !isActive(state)) return;
-      const to = state.email;
-      await mail(
-        () =>
-          deps.mailer.send({
-            to,
-            kind: 'password-reset',
-            userId,
-            token,
-            subject: 'Reset your password',
-            text:
-              `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
-              `within ${Math.round(deps.passwordResetTtlSeconds / 60)} minutes:\n\n${token}\n`,
-          }),
-        userId,
-      );
+      const { idempotency: _unused, ...context } = caller;
+      inBackground('a password reset', () => issuePasswordReset(userId, { ...context, actor: caller.actor ?? userId }));
     },
 
     async completePasswordReset(token: string, newPassword: string, caller: Caller): Promise<void> {
@@ -381,8 +416,9 @@ export function createUserApplication(deps: UserApplicationDeps) {
       return committed(outcome);
     },
 
-    /** Waits for work this layer started in the background (snapshot writes), before the stores close. */
+    /** Waits for work this layer started in the background (resets, snapshot writes), e.g. before the stores close. */
     async flush(): Promise<void> {
+      while (background.size > 0) await Promise.all(background);
       await states.flush();
     },
   };

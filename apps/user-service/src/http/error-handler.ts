@@ -11,6 +11,7 @@ const STATUS_BY_CODE: Readonly<Record<string, readonly [status: number, publicCo
   UNAUTHORIZED: [401],
   INVALID_CREDENTIALS: [401],
   FORBIDDEN: [403],
+  EMAIL_NOT_CONFIRMED: [403],
   USER_NOT_FOUND: [404],
   VERSION_NOT_FOUND: [404],
   EMAIL_TAKEN: [409],

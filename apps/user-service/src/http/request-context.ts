@@ -73,6 +73,19 @@ export function callerOf(request: FastifyRequest, fingerprintSecret: string): Ca
   return caller;
 }
 
+/**
+ * An onRequest hook: `If-Match` only where the route documents it (the routes that change an existing user).
+ * Elsewhere it is refused before anything is looked up, so the answer is the same for every account, known
+ * or not, and never names a version.
+ */
+export async function refuseUndocumentedIfMatch(request: FastifyRequest): Promise<void> {
+  if (request.headers['if-match'] === undefined || request.is404) return;
+  const headers = request.routeOptions.schema?.headers as { properties?: Record<string, unknown> } | undefined;
+  if (headers?.properties?.['if-match'] === undefined) {
+    throw new ApplicationError('VALIDATION_FAILED', 'this route takes no If-Match');
+  }
+}
+
 export function etag(version: number): string {
   return `"${version}"`;
 }

@@ -74,11 +74,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     {
       preHandler: auth,
       schema: {
-        summary: 'Find users by email or by username (exactly one filter)',
+        summary:
+          'Find users by username (callers with a confirmed email) or by email (admins only); exactly one filter',
         tags: ['users'],
         security: bearer,
         querystring: FindUsersQuery,
-        response: { 200: UserSummaryList, ...problems(400, 401) },
+        response: { 200: UserSummaryList, ...problems(400, 401, 403) },
       },
     },
     async (request) => {
@@ -86,7 +87,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
       if ((email === undefined) === (username === undefined)) {
         throw new ApplicationError('VALIDATION_FAILED', 'give exactly one of email and username');
       }
-      const items = await users.findUsers(email !== undefined ? { email } : { username: username ?? '' });
+      const filter = email !== undefined ? { email } : { username: username ?? '' };
+      const items = await users.findUsers(filter, {
+        principal: request.principal!,
+        ...(request.session ? { session: request.session } : {}),
+      });
       return { items };
     },
   );
