@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import type { UserApplication } from './application/users.js';
 import { installErrorHandler, problem } from './http/error-handler.js';
+import type { LimitRule } from './http/account-limits.js';
 import { refuseUndocumentedIfMatch } from './http/request-context.js';
 import { healthRoutes } from './http/routes/health.js';
 import { sessionRoutes } from './http/routes/sessions.js';
@@ -18,7 +19,12 @@ export interface AppOptions {
   readonly ready: () => Promise<boolean>;
   /** Keys the fingerprints of idempotent requests. */
   readonly fingerprintSecret: string;
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Requests per client address and window on the routes anyone may call, and on password changes. */
+  readonly rateLimit: LimitRule;
+  /** Attempts per account and window, whatever the address (see `http/account-limits.ts`). */
+  readonly accountRateLimit: LimitRule;
+  /** Where rate-limit counters live; in process memory when absent (one process: the embedded default). */
+  readonly rateLimitStore?: FastifyRateLimitStoreCtor;
   /** Browser origins allowed to call the API (CORS); none when empty. */
   readonly corsOrigins: readonly string[];
   /** Where Swagger UI's static files are, when the app runs from a bundle. @default the installed package */
@@ -63,8 +69,14 @@ function clientRequestIdOf(request: FastifyRequest): string | undefined {
   return typeof value === 'string' && /^[\x21-\x7e]{1,128}$/.test(value) ? value : undefined;
 }
 
+/** The nearest `hops` proxies (hop 0 is the socket's peer), or the proxies at these addresses or ranges. */
+function trusted(proxies: number | readonly string[]): NonNullable<FastifyServerOptions['trustProxy']> {
+  if (typeof proxies !== 'number') return [...proxies];
+  return (_address: string, hop: number) => hop < proxies;
+}
+
 /** Server options shared by every host (the listening server, Lambda, tests). */
-export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServerOptions {
+export function serverOptions(extra: { trustProxy?: false | number | readonly string[] } = {}): SharedServerOptions {
   return {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: false,
@@ -79,7 +91,7 @@ export function serverOptions(extra: { trustProxy?: boolean } = {}): SharedServe
         allErrors: true,
       },
     },
-    ...extra,
+    ...(extra.trustProxy === undefined || extra.trustProxy === false ? {} : { trustProxy: trusted(extra.trustProxy) }),
   };
 }
 
@@ -123,6 +135,7 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   });
   await api.register(rateLimit, {
     global: false,
+    ...(options.rateLimitStore === undefined ? {} : { store: options.rateLimitStore }),
     errorResponseBuilder: (_request, context) =>
       Object.assign(new Error(`too many requests; retry in ${context.after}`), {
         statusCode: 429,
@@ -142,12 +155,9 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   });
 
   await api.register(healthRoutes, { ready: options.ready });
-  await api.register(userRoutes, { users: options.users, fingerprintSecret: options.fingerprintSecret });
-  await api.register(sessionRoutes, {
-    users: options.users,
-    fingerprintSecret: options.fingerprintSecret,
-    rateLimit: options.rateLimit,
-  });
+  const limits = { rateLimit: options.rateLimit, accountRateLimit: options.accountRateLimit };
+  await api.register(userRoutes, { users: options.users, fingerprintSecret: options.fingerprintSecret, ...limits });
+  await api.register(sessionRoutes, { users: options.users, fingerprintSecret: options.fingerprintSecret, ...limits });
   api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
 }
 

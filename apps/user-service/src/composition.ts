@@ -57,7 +57,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const stores = await openStores(config, overrides.dynamoDbClient);
+  const stores = await openStores(config, log, overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -118,6 +118,8 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
       ready: async () => (await eventStore.readAll({ limit: 1 }), true),
       fingerprintSecret: derive('idempotency-fingerprints'),
       rateLimit: config.rateLimit,
+      accountRateLimit: config.accountRateLimit,
+      ...(stores.rateLimitStore === undefined ? {} : { rateLimitStore: stores.rateLimitStore }),
       corsOrigins: config.corsOrigins,
     },
     eventStore,
@@ -138,6 +140,8 @@ interface Stores {
   readonly followPositions: boolean;
   /** Whether the event store applies appends in the order they are made (its writer thread's queue). */
   readonly appendsInCallOrder: boolean;
+  /** Rate-limit counters shared by every instance; absent, each process counts in memory. */
+  readonly rateLimitStore?: AppOptions['rateLimitStore'];
   close(): Promise<void>;
 }
 
@@ -147,6 +151,7 @@ interface Stores {
  */
 async function openStores(
   config: Config,
+  log: Logger,
   sharedClient?: RuntimeOverrides['dynamoDbClient'],
 ): Promise<Stores> {
   const { storage } = config;
@@ -186,11 +191,19 @@ async function openStores(
     },
     pointer: createDynamoDbSlotPointer({ client, tableName: storage.readModelTable }),
   });
+  let rateLimitStore: AppOptions['rateLimitStore'];
+  if (storage.rateLimitTable === undefined) {
+    log.warn('RATE_LIMIT_TABLE is not set: rate limits count per process, not across instances');
+  } else {
+    const { dynamoDbRateLimitStore } = await import('./infrastructure/dynamodb-rate-limit-store.js');
+    rateLimitStore = dynamoDbRateLimitStore({ client, tableName: storage.rateLimitTable });
+  }
   return {
     eventStore,
     readModel,
     followPositions: false,
     appendsInCallOrder: false,
+    ...(rateLimitStore === undefined ? {} : { rateLimitStore }),
     async close() {
       await readModel.close();
       await eventStore.close();

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError, EnvReader, checks, type Env, type LogLevel } from '@user-service/env-config';
 
 /**
@@ -18,10 +19,19 @@ export interface Config {
   readonly passwordResetTtlSeconds: number;
   readonly emailConfirmationTtlSeconds: number;
   readonly mailer: { readonly kind: 'outbox' } | { readonly kind: 'ses'; readonly from: string; readonly region?: string };
-  /** Login and password-reset requests allowed per client address and window. */
+  /** Requests to the routes anyone may call (and password changes) allowed per client address and window. */
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
-  /** Trust `X-Forwarded-For` from a proxy in front (API Gateway, a load balancer). */
-  readonly trustProxy: boolean;
+  /**
+   * Attempts allowed per account and window, whatever the address: failed logins, failed password changes
+   * and failed reset confirmations, and reset requests. Rotating addresses buys no more guesses.
+   */
+  readonly accountRateLimit: { readonly max: number; readonly windowMs: number };
+  /**
+   * Which proxies in front to believe about the client's address (`X-Forwarded-For`): none (`false`, the
+   * default), the nearest N hops, or the proxies at the listed addresses or CIDR ranges. Never every hop:
+   * the leftmost entries are whatever the client wrote.
+   */
+  readonly trustProxy: false | number | readonly string[];
   /** Where clients reach the API; used in the links of outgoing mail. */
   readonly publicUrl: string;
   /**
@@ -50,6 +60,11 @@ export type StorageConfig =
       readonly readModelTable: string;
       /** The green read-model table, which a rebuild fills while blue serves (and the other way round). */
       readonly readModelGreenTable: string;
+      /**
+       * Where rate-limit counters live, so that limits hold across instances (Lambda). Without it each process
+       * counts alone, and the service warns at start-up.
+       */
+      readonly rateLimitTable?: string;
       /** For DynamoDB Local; absent on AWS, where the SDK finds the regional endpoint. */
       readonly endpoint?: string;
     };
@@ -76,7 +91,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       max: read.integer('RATE_LIMIT_MAX', 10, 1, 1_000_000),
       windowMs: read.integer('RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400) * 1000,
     },
-    trustProxy: read.boolean('TRUST_PROXY', false),
+    accountRateLimit: {
+      max: read.integer('RATE_LIMIT_ACCOUNT_MAX', 5, 1, 1_000_000),
+      windowMs: read.integer('RATE_LIMIT_ACCOUNT_WINDOW_SECONDS', 900, 1, 86_400) * 1000,
+    },
+    trustProxy: readTrustProxy(read),
     publicUrl: (
       read.optional('PUBLIC_URL', checks.httpUrl) ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
     ).replace(/\/+$/, ''),
@@ -99,6 +118,27 @@ function readMailer(read: EnvReader): Config['mailer'] {
   );
   const region = read.optional('SES_REGION');
   return region === undefined ? { kind, from } : { kind, from, region };
+}
+
+function readTrustProxy(read: EnvReader): Config['trustProxy'] {
+  const value = read.optional('TRUST_PROXY', (text) => {
+    if (/^(false|0|no)$/i.test(text) || /^[1-9]\d?$/.test(text)) return undefined;
+    if (/^(true|yes)$/i.test(text)) {
+      return 'must not trust every hop (clients would choose their own address): give a hop count or proxy addresses';
+    }
+    const bad = text.split(',').map((entry) => entry.trim()).filter((entry) => !isAddressOrRange(entry));
+    return bad.length === 0 ? undefined : `must be false, a hop count (1-99) or addresses/CIDRs, not ${bad.join(', ')}`;
+  });
+  if (value === undefined || /^(false|0|no|true|yes)$/i.test(value)) return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value.split(',').map((entry) => entry.trim());
+}
+
+function isAddressOrRange(value: string): boolean {
+  const [address = '', bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 /** A comma-separated list of origins, each exactly `scheme://host[:port]`, as a browser sends it. */
@@ -127,7 +167,14 @@ function readStorage(read: EnvReader): StorageConfig {
   const readModelTable = read.required('READ_MODEL_TABLE', checks.tableName, when);
   const readModelGreenTable =
     read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${readModelTable}-green`;
+  const rateLimitTable = read.optional('RATE_LIMIT_TABLE', checks.tableName);
   const endpoint = read.optional('DYNAMODB_ENDPOINT', checks.httpUrl);
-  const tables = { eventStoreTable, readModelTable, readModelGreenTable };
-  return endpoint === undefined ? { kind, ...tables } : { kind, ...tables, endpoint };
+  return {
+    kind,
+    eventStoreTable,
+    readModelTable,
+    readModelGreenTable,
+    ...(rateLimitTable === undefined ? {} : { rateLimitTable }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+  };
 }

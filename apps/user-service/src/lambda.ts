@@ -31,7 +31,9 @@ async function jwtSecret(): Promise<string> {
 }
 
 const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log);
-const server = Fastify({ ...serverOptions({ trustProxy: true }), loggerInstance: log as FastifyBaseLogger });
+// No proxy is trusted: @fastify/aws-lambda takes the client address from API Gateway's own
+// `requestContext.http.sourceIp`, never from the `X-Forwarded-For` a client can write.
+const server = Fastify({ ...serverOptions(), loggerInstance: log as FastifyBaseLogger });
 // The bundle carries Swagger UI's files next to itself (see infra's user-service-api construct).
 const swaggerUiBaseDir = join(dirname(fileURLToPath(import.meta.url)), 'static');
 await server.register(app, { ...runtime.appOptions, swaggerUiBaseDir });

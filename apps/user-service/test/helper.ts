@@ -107,7 +107,7 @@ export async function buildService(
     ...overrides,
   });
   // pino's Logger is a FastifyBaseLogger; saying so keeps the instance at Fastify's default generics.
-  const server = Fastify({ ...serverOptions(), loggerInstance: log as FastifyBaseLogger });
+  const server = Fastify({ ...serverOptions({ trustProxy: config.trustProxy }), loggerInstance: log as FastifyBaseLogger });
   await server.register(app, runtime.appOptions);
   await server.ready();
   t.teardown(async () => {

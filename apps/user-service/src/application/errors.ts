@@ -16,6 +16,7 @@ export type ApplicationErrorCode =
   | 'INVALID_TOKEN'
   | 'VERSION_CONFLICT'
   | 'WRITE_CONTENTION'
+  | 'RATE_LIMITED'
   | 'IDEMPOTENCY_KEY_REUSED';
 
 export class ApplicationError extends Error {

@@ -89,6 +89,9 @@ export function installErrorHandler(app: FastifyInstance): void {
     const mapped = typeof error.code === 'string' ? STATUS_BY_CODE[error.code] : undefined;
     if (mapped) {
       const [status, publicCode = error.code] = mapped;
+      // Every 429 says when to come back; the rate-limit plugin sets it for its own.
+      const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number') reply.header('retry-after', String(retryAfter));
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       return sendProblem(reply, problem(status, publicCode, error.message));
     }

@@ -1,18 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { normalizeEmail } from '@user-service/user-domain';
+import type { FastifyRequest } from 'fastify';
 import type { UserApplication } from '../../application/users.js';
+import { accountLimits, hasCode, type LimitRule } from '../account-limits.js';
 import { callerOf } from '../request-context.js';
 import { Accepted, Empty, LoginBody, Problem, ResetConfirmBody, ResetRequestBody, Session } from '../schemas.js';
 
 export interface SessionRoutesOptions {
   readonly users: UserApplication;
   readonly fingerprintSecret: string;
-  readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /** Per client address, on every route here. */
+  readonly rateLimit: LimitRule;
+  /** Per account, whatever the address: failed logins and confirmations, and reset requests. */
+  readonly accountRateLimit: LimitRule;
 }
 
-/** Login and password reset: the routes anyone may call, and so the ones that are rate limited. */
+/** The account a body's email names, known or not: the same key either way. */
+const emailOf = (request: FastifyRequest) => normalizeEmail((request.body as { email: string }).email);
+/** The account a reset token names (its part before the dot), known or not. */
+const tokenUserOf = (request: FastifyRequest) => {
+  const token = (request.body as { token: string }).token;
+  return token.slice(0, Math.max(0, token.indexOf('.')));
+};
+
+/** Login and password reset: the routes anyone may call, limited per address and per account. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, options) => {
   const { users, fingerprintSecret } = options;
   const rateLimit = { max: options.rateLimit.max, timeWindow: options.rateLimit.windowMs };
+  const perAccount = accountLimits(app, options.accountRateLimit);
+  const loginAttempt = perAccount.failures('login', emailOf, hasCode('INVALID_CREDENTIALS'));
+  const resetRequest = perAccount.requests('reset-request', emailOf);
+  const resetAttempt = perAccount.failures('reset-confirm', tokenUserOf, hasCode('INVALID_TOKEN'));
 
   app.post(
     '/sessions',
@@ -26,7 +44,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       },
     },
     async (request) => {
-      const { token, expiresIn } = await users.login(request.body.email, request.body.password);
+      const { token, expiresIn } = await loginAttempt(request, () => users.login(request.body.email, request.body.password));
       return { token, tokenType: 'Bearer' as const, expiresIn };
     },
   );
@@ -43,6 +61,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       },
     },
     async (request, reply) => {
+      await resetRequest(request);
       await users.requestPasswordReset(request.body.email, callerOf(request, fingerprintSecret));
       return reply.code(202).send({ status: 'accepted' as const });
     },
@@ -60,10 +79,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       },
     },
     async (request, reply) => {
-      await users.completePasswordReset(
-        request.body.token,
-        request.body.newPassword,
-        callerOf(request, fingerprintSecret),
+      await resetAttempt(request, () =>
+        users.completePasswordReset(request.body.token, request.body.newPassword, callerOf(request, fingerprintSecret)),
       );
       return reply.code(204).send(null);
     },

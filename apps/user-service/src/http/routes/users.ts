@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { ApplicationError } from '../../application/errors.js';
 import type { CommandResponse, UserApplication } from '../../application/users.js';
+import { accountLimits, hasCode, type LimitRule } from '../account-limits.js';
 import { callerOf, etag, requireAuth } from '../request-context.js';
 import {
   ChangeEmailBody,
@@ -23,6 +24,10 @@ import {
 export interface UserRoutesOptions {
   readonly users: UserApplication;
   readonly fingerprintSecret: string;
+  /** Per client address: registrations and password changes. */
+  readonly rateLimit: LimitRule;
+  /** Per account: failed password changes (a stolen session must not guess the current password freely). */
+  readonly accountRateLimit: LimitRule;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -42,7 +47,14 @@ const conditionalHeaders = {
 } as const;
 
 /** Registration, reads, profile changes and removal of users. */
-export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, { users, fingerprintSecret }) => {
+export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, options) => {
+  const { users, fingerprintSecret } = options;
+  const rateLimit = { max: options.rateLimit.max, timeWindow: options.rateLimit.windowMs };
+  const passwordAttempt = accountLimits(app, options.accountRateLimit).failures(
+    'password-change',
+    (request) => (request.params as { id: string }).id,
+    hasCode('INVALID_CREDENTIALS'),
+  );
   const auth = requireAuth(users);
   const caller = (request: Parameters<typeof callerOf>[0]) => callerOf(request, fingerprintSecret);
 
@@ -55,12 +67,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.post(
     '/users',
     {
+      config: { rateLimit },
       schema: {
         summary: 'Register a user; a confirmation token is mailed to the address',
         tags: ['users'],
         headers: idempotencyHeaders,
         body: RegisterBody,
-        response: { 201: UserView, ...problems(400, 409, 413, 415, 422) },
+        response: { 201: UserView, ...problems(400, 409, 413, 415, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -191,6 +204,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
   app.put(
     '/users/:id/password',
     {
+      config: { rateLimit },
       preHandler: auth,
       schema: {
         summary: 'Change the password; every session, this one included, is revoked: log in again with the new password',
@@ -199,11 +213,11 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         headers: conditionalHeaders,
         params: UserIdParams,
         body: ChangePasswordBody,
-        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 422) },
+        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 422, 429) },
       },
     },
     async (request, reply) => {
-      await users.changePassword(request.params.id, request.body, caller(request));
+      await passwordAttempt(request, () => users.changePassword(request.params.id, request.body, caller(request)));
       return reply.code(204).send(null);
     },
   );

@@ -1,0 +1,102 @@
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  GetItemCommand,
+  ResourceNotFoundException,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
+
+/** The counters table's key and expiry attributes, which infra's table must match. */
+export const RATE_LIMIT_TABLE_KEY = 'key';
+export const RATE_LIMIT_TABLE_TTL = 'expiresAt';
+
+export interface DynamoDbRateLimitStoreOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** Milliseconds since the epoch; replace it in tests. @default Date.now */
+  readonly now?: () => number;
+}
+
+type Counted = { current: number; ttl: number };
+type Callback = (error: Error | null, result?: Counted) => void;
+
+/**
+ * Counters for @fastify/rate-limit in a DynamoDB table, so that a limit holds across every Lambda instance.
+ * Windows are fixed and aligned to the clock: a key counts in an item of its own per window, raised by one
+ * atomic `ADD` that returns the new count, and removed by the table's TTL once the window is long over.
+ */
+export function dynamoDbRateLimitStore(options: DynamoDbRateLimitStoreOptions): FastifyRateLimitStoreCtor {
+  const { client, tableName } = options;
+  const now = options.now ?? Date.now;
+
+  const windowOf = (key: string, timeWindow: number) => {
+    const at = now();
+    const start = Math.floor(at / timeWindow) * timeWindow;
+    return { item: { [RATE_LIMIT_TABLE_KEY]: { S: `${key}@${start}` } }, ttl: start + timeWindow - at, end: start + timeWindow };
+  };
+  const settle = (work: Promise<Counted>, callback: Callback) =>
+    void work.then(
+      (result) => callback(null, result),
+      (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+    );
+
+  class DynamoDbRateLimitStore implements FastifyRateLimitStore {
+    incr(key: string, callback: Callback, timeWindow: number): void {
+      const window = windowOf(key, timeWindow);
+      const work = client
+        .send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: window.item,
+            UpdateExpression: 'ADD #count :one SET #expires = if_not_exists(#expires, :expires)',
+            ExpressionAttributeNames: { '#count': 'count', '#expires': RATE_LIMIT_TABLE_TTL },
+            // Kept a minute past the window, then the TTL sweeps it (which may take a while; it is never read).
+            ExpressionAttributeValues: { ':one': { N: '1' }, ':expires': { N: String(Math.ceil(window.end / 1000) + 60) } },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        )
+        .then(({ Attributes }) => ({ current: Number(Attributes?.['count']?.N ?? 1), ttl: window.ttl }));
+      settle(work, callback);
+    }
+
+    read(key: string, callback: Callback, timeWindow: number): void {
+      const window = windowOf(key, timeWindow);
+      const work = client
+        .send(new GetItemCommand({ TableName: tableName, Key: window.item, ConsistentRead: true }))
+        .then(({ Item }) => ({ current: Number(Item?.['count']?.N ?? 0), ttl: Item === undefined ? 0 : window.ttl }));
+      settle(work, callback);
+    }
+
+    child(): FastifyRateLimitStore {
+      return new DynamoDbRateLimitStore();
+    }
+  }
+  return DynamoDbRateLimitStore;
+}
+
+/** Creates the counters table if it is missing (DynamoDB Local, tests); on AWS, infra creates it. */
+export async function ensureRateLimitTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: RATE_LIMIT_TABLE_KEY, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: RATE_LIMIT_TABLE_KEY, KeyType: 'HASH' }],
+    }),
+  );
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: RATE_LIMIT_TABLE_TTL, Enabled: true },
+    }),
+  );
+}
