@@ -104,6 +104,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     newId: randomUUID,
     idSecret: derive('user-ids'),
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+    emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
     publicUrl: config.publicUrl,
     ...(stores.followPositions ? { afterCommit: project } : {}),
     stateCacheEntries: config.stateCacheEntries,

@@ -58,6 +58,16 @@ export interface RemoveUser {
   now: string;
 }
 
+/**
+ * Removes a registration whose address was never confirmed within `confirmationTtlSeconds` of registering,
+ * so that the address (and the username) can be registered by someone who can confirm it.
+ */
+export interface ExpireRegistration {
+  type: 'ExpireRegistration';
+  now: string;
+  confirmationTtlSeconds: number;
+}
+
 export type UserCommand =
   | RegisterUser
   | ConfirmEmail
@@ -66,4 +76,5 @@ export type UserCommand =
   | ChangePassword
   | RequestPasswordReset
   | CompletePasswordReset
-  | RemoveUser;
+  | RemoveUser
+  | ExpireRegistration;

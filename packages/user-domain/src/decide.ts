@@ -66,6 +66,13 @@ export function decide(command: UserCommand, state: UserState): UserEvent[] {
       return completePasswordReset(command, user);
     case 'RemoveUser':
       return [userEvent('UserRemoved', { removedAt: command.now })];
+    case 'ExpireRegistration': {
+      const deadline = Date.parse(user.registeredAt) + command.confirmationTtlSeconds * 1000;
+      if (user.everConfirmed || Date.parse(command.now) < deadline) {
+        throw new UserDomainError('INVALID_STATE', 'only a registration never confirmed in time can expire');
+      }
+      return [userEvent('UserRemoved', { removedAt: command.now, reason: 'confirmation-expired' })];
+    }
     default:
       throw new UserDomainError('INVALID_COMMAND', `unknown command ${(command satisfies never as UserCommand).type}`);
   }

@@ -48,6 +48,11 @@ export interface PasswordResetRequestedData {
 
 export interface UserRemovedData {
   removedAt: string;
+  /**
+   * Why, when the user did not ask for it: `confirmation-expired` when a registration that was never
+   * confirmed in time gave way to a new registration of its address. Absent for a removal on request.
+   */
+  reason?: 'confirmation-expired';
 }
 
 interface Event<Type extends string, Data> {

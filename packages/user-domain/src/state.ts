@@ -14,6 +14,8 @@ export interface UserProfile {
   readonly surname: string | null;
   readonly passwordHash: string;
   readonly registeredAt: string;
+  /** Whether an address of this user was ever confirmed: a registration that never was can expire. */
+  readonly everConfirmed: boolean;
   /** When the current password was set; credentials issued before it are stale. */
   readonly passwordChangedAt: string;
   readonly pendingReset: PendingPasswordReset | null;
@@ -31,7 +33,7 @@ export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confi
  * any change to either: states folded and kept (snapshots, caches) under another version are then ignored
  * and folded again from the events.
  */
-export const USER_STATE_SCHEMA_VERSION = 2;
+export const USER_STATE_SCHEMA_VERSION = 3;
 
 export const initialState: UserState = Object.freeze({ status: 'none' });
 
@@ -55,6 +57,7 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       surname,
       passwordHash,
       registeredAt,
+      everConfirmed: false,
       passwordChangedAt: registeredAt,
       pendingReset: null,
     };
@@ -63,7 +66,7 @@ export function evolve(state: UserState, event: UserEvent): UserState {
 
   switch (event.type) {
     case 'UserEmailConfirmed':
-      return { ...state, status: 'confirmed' };
+      return { ...state, status: 'confirmed', everConfirmed: true };
     case 'UserProfileUpdated': {
       const { changes } = event.data;
       return {

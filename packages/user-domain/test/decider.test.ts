@@ -29,6 +29,7 @@ import {
   resetRequested,
 } from './fixtures.js';
 import { errorCodeOf, given } from './given.js';
+import { userEvent, type UserRemoved } from '../src/index.js';
 
 const register = (fields: Partial<Omit<Extract<UserCommand, { type: 'RegisterUser' }>, 'type'>> = {}) =>
   ({ type: 'RegisterUser', now: REGISTERED_AT, ...ALICE, ...fields }) as const;
@@ -335,6 +336,30 @@ t.test('RemoveUser removes a registered or confirmed user', async (t) => {
     .then([removed(NOW)]);
 });
 
+t.test('ExpireRegistration', async (t) => {
+  const expire = (now: string, confirmationTtlSeconds = 3600) => ({ type: 'ExpireRegistration', now, confirmationTtlSeconds }) as const;
+  const expired = (removedAt: string) => userEvent<UserRemoved>('UserRemoved', { removedAt, reason: 'confirmation-expired' });
+
+  t.test('removes a registration never confirmed within the window, from its end on', async (t) => {
+    given(t, registered()).when(expire('2024-03-01T10:00:00.000Z')).then([expired('2024-03-01T10:00:00.000Z')]);
+    given(t, registered(), profileUpdated({ name: 'Al' })).when(expire(NOW)).then([expired(NOW)]);
+  });
+
+  t.test('leaves alone a registration still inside its window', async (t) => {
+    given(t, registered()).when(expire('2024-03-01T09:59:59.999Z')).thenThrows('INVALID_STATE');
+  });
+
+  t.test('leaves alone a user who ever confirmed, even one whose new address is unconfirmed', async (t) => {
+    given(t, registered(), emailConfirmed()).when(expire(NOW)).thenThrows('INVALID_STATE');
+    given(t, registered(), emailConfirmed(), emailChanged('new@example.com')).when(expire(NOW)).thenThrows('INVALID_STATE');
+  });
+
+  t.test('a removed or unknown user has nothing to expire', async (t) => {
+    given(t).when(expire(NOW)).thenThrows('USER_NOT_FOUND');
+    given(t, registered(), removed()).when(expire(NOW)).thenThrows('USER_REMOVED');
+  });
+});
+
 t.test('rules over every command type', async (t) => {
   t.test(
     'every sample command is valid for an active user, so the rejections below come from the state',
@@ -415,6 +440,7 @@ t.test('evolve', async (t) => {
     status: 'registered',
     ...ALICE,
     registeredAt: REGISTERED_AT,
+    everConfirmed: false,
     passwordChangedAt: REGISTERED_AT,
     pendingReset: null,
   } as const;
@@ -424,7 +450,7 @@ t.test('evolve', async (t) => {
   });
 
   t.test('UserEmailConfirmed confirms the user', async (t) => {
-    t.strictSame(fold([registered(), emailConfirmed()]), { ...active, status: 'confirmed' });
+    t.strictSame(fold([registered(), emailConfirmed()]), { ...active, status: 'confirmed', everConfirmed: true });
   });
 
   t.test('UserProfileUpdated applies the changes it carries and leaves the other fields', async (t) => {
@@ -443,6 +469,7 @@ t.test('evolve', async (t) => {
     t.strictSame(fold([registered(), emailConfirmed(), emailChanged('alice@example.org')]), {
       ...active,
       email: 'alice@example.org',
+      everConfirmed: true,
     });
   });
 
@@ -467,6 +494,7 @@ t.test('evolve', async (t) => {
         {
           ...active,
           status: 'confirmed',
+          everConfirmed: true,
           passwordHash: 'hash-2',
           passwordChangedAt: NOW,
         },
@@ -479,7 +507,7 @@ t.test('evolve', async (t) => {
   });
 
   t.test('fold continues from a given state', async (t) => {
-    t.strictSame(fold([emailConfirmed()], fold([registered()])), { ...active, status: 'confirmed' });
+    t.strictSame(fold([emailConfirmed()], fold([registered()])), { ...active, status: 'confirmed', everConfirmed: true });
     t.equal(fold([]), initialState);
   });
 

@@ -85,6 +85,8 @@ export const sampleCommands: ByType<UserCommand> = {
     passwordHash: 'hash-3',
   },
   RemoveUser: { type: 'RemoveUser', now: NOW },
+  // The active history registered at 09:00 and never confirmed: by 10:30 an hour's window has passed.
+  ExpireRegistration: { type: 'ExpireRegistration', now: NOW, confirmationTtlSeconds: 3600 },
 };
 
 export const allCommands: readonly UserCommand[] = Object.values(sampleCommands);

@@ -10,7 +10,7 @@ import {
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { applyToView, type UserReadModel, type UserView } from '@user-service/user-read-model';
 import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
-import { ApplicationError } from './errors.js';
+import { ApplicationError, isApplicationError } from './errors.js';
 import type { Clock, Mailer, PasswordHasher, Principal, TokenService } from './ports.js';
 import { createUserStates, type LoadedUser } from './user-states.js';
 
@@ -25,6 +25,8 @@ export interface UserApplicationDeps {
   /** Derives stable ids from idempotency keys; a secret, so ids cannot be guessed from keys. */
   readonly idSecret: string;
   readonly passwordResetTtlSeconds: number;
+  /** How long a registration may stay unconfirmed before a new registration of its address may replace it. */
+  readonly emailConfirmationTtlSeconds: number;
   readonly publicUrl: string;
   /** Runs after every recorded command; the embedded host brings the read model up to date here. */
   readonly afterCommit?: () => Promise<void>;
@@ -138,6 +140,28 @@ export function createUserApplication(deps: UserApplicationDeps) {
     );
   }
 
+  /**
+   * Removes the registration that holds `email` if it was never confirmed in time; true when it did. The
+   * decision is made on that user's current state under optimistic concurrency, so a confirmation that lands
+   * first wins and the address stays taken.
+   */
+  async function expireSquatter(email: string, correlationId: string): Promise<boolean> {
+    const holder = await deps.eventStore.lookupClaim(emailKey(email));
+    if (holder === undefined) return true; // freed meanwhile: the second attempt takes it, or meets its new holder
+    try {
+      const outcome = await runner.run(
+        holder,
+        () => ({ type: 'ExpireRegistration', now: now(), confirmationTtlSeconds: deps.emailConfirmationTtlSeconds }),
+        { correlationId, actor: 'system:registration-expiry' },
+      );
+      await committed(outcome);
+      return true;
+    } catch (error) {
+      if (isUserDomainError(error)) return false;
+      throw error;
+    }
+  }
+
   async function issuePasswordReset(userId: string, context: CommandContext): Promise<void> {
     const token = `${userId}.${randomBytes(32).toString('base64url')}`;
     const issuedAt = deps.clock.now();
@@ -173,23 +197,37 @@ export function createUserApplication(deps: UserApplicationDeps) {
   }
 
   return {
+    /**
+     * Registers a user. An address held by a registration that was never confirmed within its window is not
+     * taken: that registration is removed (`confirmation-expired`), freeing its address and username, and this
+     * one goes ahead, so no one can block another person's address by registering it first.
+     */
     async register(input: RegisterInput, caller: Caller): Promise<CommandResponse> {
       // A retried registration must land on the same stream, so its id derives from the idempotency key.
       const userId = caller.idempotency ? stableId(deps.idSecret, caller.idempotency.key) : deps.newId();
       const passwordHash = await deps.passwords.hash(input.password);
-      const outcome = await runner.run(
-        userId,
-        () => ({
-          type: 'RegisterUser',
-          now: now(),
-          email: input.email,
-          username: input.username,
-          passwordHash,
-          name: input.name ?? null,
-          surname: input.surname ?? null,
-        }),
-        { ...caller, actor: caller.actor ?? userId },
-      );
+      const attempt = () =>
+        runner.run(
+          userId,
+          () => ({
+            type: 'RegisterUser',
+            now: now(),
+            email: input.email,
+            username: input.username,
+            passwordHash,
+            name: input.name ?? null,
+            surname: input.surname ?? null,
+          }),
+          { ...caller, actor: caller.actor ?? userId },
+        );
+      let outcome: CommandOutcome;
+      try {
+        outcome = await attempt();
+      } catch (error) {
+        if (!isApplicationError(error) || error.code !== 'EMAIL_TAKEN') throw error;
+        if (!(await expireSquatter(input.email, caller.correlationId))) throw error;
+        outcome = await attempt();
+      }
       const { state } = outcome.loaded;
       if (!outcome.replayed && isActive(state)) await sendConfirmation(userId, state.email);
       return committed(outcome);
