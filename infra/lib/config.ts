@@ -222,7 +222,7 @@ export function resolveConfig(parameters: EnvironmentParameters, context: Deploy
   if (name === 'prod' && alarmEmail === undefined) problems.push('alarmEmail is required for env=prod');
 
   const projectorTimeout = resolveProjectorTimeout(overrides.projectorTimeoutSeconds, parameters.projectorTimeout, problems);
-  problems.push(...concurrencyProblems(parameters.concurrency));
+  problems.push(...concurrencyProblems(parameters.concurrency), ...backupProblems(parameters.backup));
   if (parameters.edge !== undefined) {
     const { rateLimitPer5Minutes } = parameters.edge;
     if (!Number.isInteger(rateLimitPer5Minutes) || rateLimitPer5Minutes < 100 || rateLimitPer5Minutes > 2_000_000_000) {
@@ -338,6 +338,25 @@ function concurrencyProblems(concurrency: ConcurrencyParameters): string[] {
   // throttled receive counts toward the DLQ.
   if (projectorMaximum > projectorReserved) {
     problems.push(`concurrency.projectorMaximum=${projectorMaximum} must not exceed projectorReserved=${projectorReserved}`);
+  }
+  return problems;
+}
+
+function backupProblems(backup: BackupParameters): string[] {
+  const problems: string[] = [];
+  const days = backup.retention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1) problems.push(`backup.retention must be whole days, at least 1`);
+  if (backup.vaultLock !== undefined) {
+    if (backup.vaultLock.minRetention.toDays({ integral: false }) > days) {
+      problems.push('backup.vaultLock.minRetention must not exceed backup.retention');
+    }
+    // AWS Backup's minimum grace period before a compliance lock becomes immutable.
+    if (!Number.isInteger(backup.vaultLock.changeableForDays) || backup.vaultLock.changeableForDays < 3) {
+      problems.push('backup.vaultLock.changeableForDays must be a whole number of days, at least 3');
+    }
+  }
+  if (backup.copyToVaultArn !== undefined && !/^arn:aws[\w-]*:backup:[\w-]+:\d{12}:backup-vault:[\w.-]+$/.test(backup.copyToVaultArn)) {
+    problems.push(`backup.copyToVaultArn=${JSON.stringify(backup.copyToVaultArn)} must be a backup vault ARN`);
   }
   return problems;
 }

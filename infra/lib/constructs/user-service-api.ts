@@ -163,7 +163,8 @@ export class UserServiceApi extends Construct {
         'anonymous; a gateway authorizer on the one $default route could only duplicate those rules.',
     );
     const stageResource = this.stage.node.defaultChild as CfnStage;
-    const routeSettings: Record<string, CfnStage.RouteSettingsProperty> = {};
+    // RouteSettings is a JSON map to CloudFormation, so CDK passes it through as is: keys as CloudFormation spells them.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const { method, path } of SENSITIVE_ROUTES) {
       const routeKey = HttpRouteKey.with(path, method);
       const sensitive = new HttpRoute(this, `Route-${method}${path}`, { httpApi: this.api, routeKey, integration });
@@ -174,8 +175,8 @@ export class UserServiceApi extends Construct {
           'into an account); the route exists only to carry its own throttle, and the service checks the request.',
       );
       routeSettings[routeKey.key] = {
-        throttlingRateLimit: props.sensitiveRouteThrottle.rateLimit,
-        throttlingBurstLimit: props.sensitiveRouteThrottle.burstLimit,
+        ThrottlingRateLimit: props.sensitiveRouteThrottle.rateLimit,
+        ThrottlingBurstLimit: props.sensitiveRouteThrottle.burstLimit,
       };
       // A stage's route settings may name only routes that exist.
       this.stage.node.addDependency(sensitive);
