@@ -69,6 +69,7 @@ t.test('each bundle holds what its mode uses, and nothing native', async (t) => 
 /** Stand-ins for the values CloudFormation fills in at deploy time. */
 const DEPLOY_TIME_VALUES: Record<string, string> = {
   TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:UserService-dev-Service-EventsTopic.fifo',
+  PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/UserService-dev-Service-StreamRelayParkingQueue',
   EVENT_STORE_TABLE: 'UserService-dev-Stateful-EventStoreTable',
   READ_MODEL_TABLE: 'UserService-dev-Stateful-ReadModelTable',
   READ_MODEL_GREEN_TABLE: 'UserService-dev-Stateful-ReadModelGreenTable',
