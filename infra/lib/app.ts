@@ -1,6 +1,7 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { emailDomain, type EnvironmentConfig } from './config.js';
+import { EDGE_REGION, EdgeStack } from './stacks/edge-stack.js';
 import { ServiceStack } from './stacks/service-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
@@ -13,6 +14,8 @@ export interface UserServiceAppProps {
 export interface UserServiceStacks {
   readonly stateful: StatefulStack;
   readonly service: ServiceStack;
+  /** Only when the environment's parameters have `edge`. */
+  readonly edge: EdgeStack | undefined;
 }
 
 /** Reserved domains (RFC 2606, RFC 6761): a sender there can never be verified in SES. */
@@ -47,6 +50,17 @@ export function addUserService(app: App, props: UserServiceAppProps): UserServic
     readModelGreen: stateful.readModelGreen,
     jwtSecret: stateful.jwtSecret.secret,
   });
+  const edge =
+    config.edge === undefined
+      ? undefined
+      : new EdgeStack(app, `${config.stackPrefix}-Edge`, {
+          ...common,
+          env: { account: config.account, region: EDGE_REGION },
+          description: `User service (${config.name}): CloudFront and WAF in front of the API`,
+          edge: config.edge,
+          apiUrl: service.api.url,
+          metricPrefix: config.stackPrefix,
+        });
   if (PLACEHOLDER_DOMAIN.test(emailDomain(config.sesFromAddress))) {
     Annotations.of(service).addWarningV2(
       'user-service:placeholder-sender',
@@ -55,5 +69,5 @@ export function addUserService(app: App, props: UserServiceAppProps): UserServic
     );
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { stateful, service };
+  return { stateful, service, edge };
 }
