@@ -3,11 +3,12 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { addUserService, type UserServiceStacks } from '../lib/app.js';
-import { resolveConfig, type ConfigOverrides } from '../lib/config.js';
+import { resolveConfig, type ConfigOverrides, type DeployContext, type EnvironmentName } from '../lib/config.js';
+import { PARAMETERS } from '../parameters/index.js';
 
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** A deploy's environment as the CLI would give it; any account id will do in a test. */
+/** The developer's account, as the CLI would give it from their credentials; any account id will do in a test. */
 export const TEST_ENV = { account: '123456789012', region: 'eu-west-1' } as const;
 
 /** Not a reserved example domain, so the placeholder-sender warning stays out of test output. */
@@ -40,16 +41,28 @@ export function testApp(): App {
 }
 
 /**
+ * The configuration of an environment from its committed parameter file, as the CLI resolves it. Dev
+ * gets the test sender and the developer's account unless told otherwise; prod takes no overrides.
+ */
+export function testConfig(envName: EnvironmentName, overrides: ConfigOverrides = {}, context: Omit<DeployContext, 'overrides'> = {}) {
+  return resolveConfig(PARAMETERS[envName], {
+    ...(envName === 'dev' ? { credentialsAccount: TEST_ENV.account } : {}),
+    ...context,
+    overrides: envName === 'dev' ? { sesFromAddress: TEST_SENDER, ...overrides } : overrides,
+  });
+}
+
+/**
  * The app as the CLI builds it, cdk-nag included. `Template.fromStack` synthesises the app, so an
  * unacknowledged nag finding throws here.
  */
-export function synthesise(envName: 'dev' | 'prod' = 'dev', overrides: ConfigOverrides = {}): Synthesised {
+export function synthesise(
+  envName: EnvironmentName = 'dev',
+  overrides: ConfigOverrides = {},
+  context: Omit<DeployContext, 'overrides'> = {},
+): Synthesised {
   const app = testApp();
-  const stacks = addUserService(app, {
-    config: resolveConfig(envName, { sesFromAddress: TEST_SENDER, ...overrides }),
-    repositoryRoot: REPOSITORY_ROOT,
-    env: TEST_ENV,
-  });
+  const stacks = addUserService(app, { config: testConfig(envName, overrides, context), repositoryRoot: REPOSITORY_ROOT });
   return {
     app,
     ...stacks,

@@ -69,6 +69,7 @@ t.test('each bundle holds what its mode uses, and nothing native', async (t) => 
 /** Stand-ins for the values CloudFormation fills in at deploy time. */
 const DEPLOY_TIME_VALUES: Record<string, string> = {
   TOPIC_ARN: 'arn:aws:sns:eu-west-1:123456789012:UserService-dev-Service-EventsTopic.fifo',
+  PARKING_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/UserService-dev-Service-StreamRelayParkingQueue',
   EVENT_STORE_TABLE: 'UserService-dev-Stateful-EventStoreTable',
   READ_MODEL_TABLE: 'UserService-dev-Stateful-ReadModelTable',
   READ_MODEL_GREEN_TABLE: 'UserService-dev-Stateful-ReadModelGreenTable',
@@ -117,4 +118,30 @@ t.test('each bundle loads with the environment its template gives it', async (t)
     t.equal(run.status, 0, `${name} loads\n${run.stderr}`);
     if (name === 'api') t.match(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}'), { statusCode: 200 });
   }
+});
+
+// The CLI entry itself refuses what the parameter files forbid, before building anything.
+const app = (context: Record<string, string>, account?: string) =>
+  spawnSync(process.execPath, [join(REPOSITORY_ROOT, 'infra', 'dist', 'bin', 'app.js')], {
+    cwd: REPOSITORY_ROOT,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      CDK_CONTEXT_JSON: JSON.stringify(context),
+      CDK_OUTDIR: t.testdir(),
+      ...(account === undefined ? {} : { CDK_DEFAULT_ACCOUNT: account }),
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+t.test('the app checks the deploying account against the pin, and refuses -c in prod', async (t) => {
+  const wrongAccount = app({ env: 'prod' }, '999999999999');
+  t.equal(wrongAccount.status, 1);
+  t.match(wrongAccount.stderr, /the credentials are for account 999999999999, but env=prod is pinned to 111122223333/);
+  const override = app({ env: 'prod', consumers: 'projector' });
+  t.equal(override.status, 1);
+  t.match(override.stderr, /-c consumers refused for env=prod/);
+  const unknown = app({ env: 'staging' });
+  t.equal(unknown.status, 1);
+  t.match(unknown.stderr, /env="staging" must be one of dev, prod/);
 });

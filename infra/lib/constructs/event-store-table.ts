@@ -22,8 +22,8 @@ export interface EventStoreTableProps {
 /**
  * The event store: the source of truth, and the only table whose stream the relay reads. Its key, TTL
  * attribute and stream view come from the event-store package, so the table cannot drift from the
- * adapter that writes it. Encrypted with a customer-managed key (rotated yearly) that the other stateful
- * resources share.
+ * adapter that writes it. Encrypted with a customer-managed key (rotated yearly) that the read-model
+ * tables and the backup vault share (not the JWT secret, which uses Secrets Manager's own key).
  */
 export class EventStoreTable extends Construct {
   public readonly table: Table;
@@ -35,7 +35,7 @@ export class EventStoreTable extends Construct {
     const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
     this.encryptionKey = new Key(this, 'Key', {
-      description: 'Encrypts the user service event store, read model and JWT secret',
+      description: 'Encrypts the user service event store, its two read-model tables and their backups',
       enableKeyRotation: true,
       removalPolicy,
     });

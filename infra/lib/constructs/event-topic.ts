@@ -4,12 +4,22 @@ import { FifoThroughputScope, Topic } from 'aws-cdk-lib/aws-sns';
 import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge } from './acknowledge.js';
 
-/** One consumer's FIFO queue and the FIFO dead-letter queue its poison messages end in. */
+/** How long every queue of the pipeline keeps a message: 14 days, the most SQS allows. */
+export const MESSAGE_RETENTION = Duration.days(14);
+
+/**
+ * One consumer's FIFO queue, the FIFO dead-letter queue its poison messages end in, and the FIFO queue
+ * where SNS parks what it could not deliver to the consumer's queue at all.
+ */
 export interface ConsumerQueue {
   readonly name: string;
   readonly queue: Queue;
+  /** The queue's redrive target: messages its consumer failed `maxReceiveCount` times. */
   readonly deadLetterQueue: Queue;
+  /** The subscription's redrive target: messages SNS could not deliver (a broken key or queue policy). */
+  readonly subscriptionDeadLetterQueue: Queue;
 }
 
 export interface EventTopicProps {
@@ -17,10 +27,14 @@ export interface EventTopicProps {
   readonly consumers: readonly string[];
   /**
    * How long a received message stays invisible: at least six times the consumer's function timeout,
-   * as Lambda's SQS event source recommends.
-   * @default Duration.minutes(3)
+   * as Lambda's SQS event source recommends. Take it from `visibilityTimeoutFor` in the config.
    */
-  readonly visibilityTimeout?: Duration;
+  readonly visibilityTimeout: Duration;
+  /**
+   * Production: RETAIN the queues, the dead-letter queues and both keys on stack deletion or replacement,
+   * so undelivered and dead-lettered events are never deleted with the stack.
+   */
+  readonly retainData: boolean;
   /**
    * Receives before a message moves to its consumer's DLQ.
    * @default 5
@@ -29,8 +43,8 @@ export interface EventTopicProps {
 }
 
 /**
- * The integration-event fan-out: an SNS FIFO topic, and for each consumer an SQS FIFO queue subscribed
- * with raw delivery and backed by a FIFO DLQ. Order holds per message group (one user's events), and
+ * The integration-event fan-out: an SNS FIFO topic, and for each consumer an SQS FIFO queue (14 days'
+ * retention) subscribed with raw delivery, backed by a FIFO DLQ, and its subscription by another. Order holds per message group (one user's events), and
  * duplicates are dropped by the relay's deduplication id (the event id). Another service gets its own
  * queue by adding its name to `consumers`.
  */
@@ -53,16 +67,18 @@ export class EventTopic extends Construct {
       throw new Error(`EventTopic consumers repeat a name: ${props.consumers.join(', ')}`);
     }
 
-    // Messages are transient: the keys go with the stack.
+    // A retained queue is unreadable without its key, so the keys are kept exactly when the queues are.
+    const removalPolicy = props.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.topicKey = new Key(this, 'TopicKey', {
       description: 'Encrypts the user service event topic',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy,
     });
     this.queueKey = new Key(this, 'QueueKey', {
-      description: 'Encrypts the user service event queues, their dead letters and alarm notifications',
+      description:
+        'Encrypts the user service event queues, their dead letters, the relay failure and parking queues and alarm notifications',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy,
     });
     this.topic = new Topic(this, 'Topic', {
       fifo: true,
@@ -76,27 +92,35 @@ export class EventTopic extends Construct {
     const consumers = new Map<string, ConsumerQueue>();
     for (const name of props.consumers) {
       const scope = new Construct(this, `Consumer-${name}`);
-      const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', {
+      const encrypted = {
         fifo: true,
         encryption: QueueEncryption.KMS,
         encryptionMasterKey: this.queueKey,
         enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
+        // The most SQS keeps: a consumer down for up to two weeks loses nothing.
+        retentionPeriod: MESSAGE_RETENTION,
+        removalPolicy,
+      };
+      const deadLetterQueue = new Queue(scope, 'DeadLetterQueue', encrypted);
+      const subscriptionDeadLetterQueue = new Queue(scope, 'SubscriptionDeadLetterQueue', encrypted);
       const queue = new Queue(scope, 'Queue', {
-        fifo: true,
+        ...encrypted,
         // High-throughput FIFO: deduplication and throughput limits apply per user, not per queue.
         deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
         fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-        encryption: QueueEncryption.KMS,
-        encryptionMasterKey: this.queueKey,
-        enforceSSL: true,
-        visibilityTimeout: props.visibilityTimeout ?? Duration.minutes(3),
-        retentionPeriod: Duration.days(4),
+        visibilityTimeout: props.visibilityTimeout,
         deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
       });
-      this.topic.addSubscription(new SqsSubscription(queue, { rawMessageDelivery: true }));
-      consumers.set(name, { name, queue, deadLetterQueue });
+      this.topic.addSubscription(
+        new SqsSubscription(queue, { rawMessageDelivery: true, deadLetterQueue: subscriptionDeadLetterQueue }),
+      );
+      acknowledge(
+        subscriptionDeadLetterQueue,
+        'AwsSolutions-SQS3',
+        "This queue is the SNS subscription's dead-letter queue (its redrive policy names it, which SQS3 cannot " +
+          'see): what SNS could not deliver to the consumer queue. Its depth alarms like every DLQ\'s.',
+      );
+      consumers.set(name, { name, queue, deadLetterQueue, subscriptionDeadLetterQueue });
     }
     this.consumers = consumers;
   }

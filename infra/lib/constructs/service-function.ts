@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -35,6 +35,16 @@ export interface ServiceFunctionProps {
   readonly entry: string;
   readonly description: string;
   readonly environment: Readonly<Record<string, string>>;
+  /**
+   * The Powertools service name: the `service` dimension of the function's metrics (namespace
+   * {@link METRICS_NAMESPACE}) and of its traces.
+   */
+  readonly serviceName: string;
+  /**
+   * Executions reserved for this function alone, so that no other function of the account can starve it
+   * (and it cannot exceed them). @default - none: it shares the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   readonly logRetention: RetentionDays;
   /** Keep the log group when the stack is deleted. */
   readonly retainLogs: boolean;
@@ -46,9 +56,17 @@ export interface ServiceFunctionProps {
   readonly commandHooks?: ICommandHooks;
 }
 
+/** The CloudWatch namespace of the metrics the functions emit with Powertools Metrics (EMF). */
+export const METRICS_NAMESPACE = 'UserService';
+
+/** Why X-Ray's two actions are granted on every resource. */
+const XRAY_WILDCARD_REASON =
+  'xray:PutTraceSegments and xray:PutTelemetryRecords, granted by active tracing, support no resource-level ' +
+  "permission, so AWS requires '*'.";
+
 /**
  * A Node.js 22 arm64 Lambda function bundled from the workspace by the local esbuild into one minified
- * ES module, with its own log group (retention set) and its own role. The role starts with nothing but
+ * ES module, traced by X-Ray (active tracing), with its own log group (retention set) and its own role. The role starts with nothing but
  * writing to that log group: no AWS managed policy, and every other permission is a grant by the
  * construct that uses the function.
  */
@@ -82,7 +100,14 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(30),
       role: this.role,
       logGroup: this.logGroup,
-      environment: { ...props.environment },
+      // Each request is traced from API Gateway through every function it reaches.
+      tracing: Tracing.ACTIVE,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node22',
@@ -109,12 +134,17 @@ export class ServiceFunction extends Construct {
 
   /**
    * Acknowledges wildcard findings (cdk-nag IAM5) on this function's own policy, the narrowest construct
-   * that holds them. Call after the grants that produce them.
+   * that holds them, X-Ray's `Resource::*` included. Call once, after the grants that produce them.
    */
-  acknowledgeWildcards(findings: Readonly<Record<string, string>>): void {
+  acknowledgeWildcards(findings: Readonly<Record<string, string>> = {}): void {
     const policy = this.role.node.tryFindChild('DefaultPolicy');
     if (policy === undefined) throw new Error(`${this.node.path} has no policy to acknowledge findings on`);
-    for (const [finding, reason] of Object.entries(findings)) {
+    const resourceStar = findings['Resource::*'];
+    const all = {
+      ...findings,
+      'Resource::*': resourceStar === undefined ? XRAY_WILDCARD_REASON : `${XRAY_WILDCARD_REASON} ${resourceStar}`,
+    };
+    for (const [finding, reason] of Object.entries(all)) {
       acknowledge(policy, `AwsSolutions-IAM5[${finding}]`, reason);
     }
   }

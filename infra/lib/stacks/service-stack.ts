@@ -2,13 +2,14 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { emailDomain, PROJECTOR_CONSUMER, type EnvironmentConfig } from '../config.js';
+import { emailDomain, normalisedName, PROJECTOR_CONSUMER, visibilityTimeoutFor, type EnvironmentConfig } from '../config.js';
 import { EventTopic } from '../constructs/event-topic.js';
 import { Operations } from '../constructs/operations.js';
+import { OperatorAccess } from '../constructs/operator-access.js';
 import { Projector } from '../constructs/projector.js';
 import type { ReadModelTable } from '../constructs/read-model-table.js';
-import { StreamRelay } from '../constructs/stream-relay.js';
-import { UserServiceApi } from '../constructs/user-service-api.js';
+import { RELAY_SERVICE_NAME, StreamRelay } from '../constructs/stream-relay.js';
+import { USER_SERVICE_NAME, UserServiceApi } from '../constructs/user-service-api.js';
 
 export interface ServiceStackProps extends StackProps {
   readonly config: EnvironmentConfig;
@@ -22,8 +23,9 @@ export interface ServiceStackProps extends StackProps {
 }
 
 /**
- * Everything stateless: the event pipeline (stream relay, SNS FIFO topic, a queue per consumer), the
- * compute (the user service behind its HTTP API, the projector) and their alarms and dashboard.
+ * The event pipeline (stream relay, SNS FIFO topic, a queue per consumer), the compute (the user service
+ * behind its HTTP API, the projector), their alarms and dashboard, and the operators' policy. Its queues
+ * hold undelivered events, so in production they and their keys are retained like the tables.
  */
 export class ServiceStack extends Stack {
   public readonly events: EventTopic;
@@ -31,18 +33,26 @@ export class ServiceStack extends Stack {
   public readonly api: UserServiceApi;
   public readonly projector: Projector;
   public readonly operations: Operations;
+  public readonly operatorAccess: OperatorAccess;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     super(scope, id, props);
     const { config, repositoryRoot } = props;
     const logs = { logLevel: config.logLevel, logRetention: config.logRetention, retainLogs: config.retainData };
 
-    this.events = new EventTopic(this, 'Events', { consumers: config.consumers });
+    this.events = new EventTopic(this, 'Events', {
+      consumers: config.consumers,
+      visibilityTimeout: visibilityTimeoutFor(config.projectorTimeout),
+      retainData: config.retainData,
+    });
     this.relay = new StreamRelay(this, 'StreamRelay', {
       repositoryRoot,
       table: props.eventStoreTable,
       topic: this.events.topic,
+      topicKey: this.events.topicKey,
       encryptionKey: this.events.queueKey,
+      retainData: config.retainData,
+      reservedConcurrency: config.concurrency.relayReserved,
       ...logs,
     });
     this.api = new UserServiceApi(this, 'UserService', {
@@ -55,6 +65,7 @@ export class ServiceStack extends Stack {
       sesIdentities: [...new Set([config.sesFromAddress, emailDomain(config.sesFromAddress), ...config.sesExtraIdentities])],
       ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
       throttle: config.apiThrottle,
+      sensitiveRouteThrottle: config.sensitiveRouteThrottle,
       memorySize: config.userServiceMemoryMiB,
       ...logs,
     });
@@ -65,33 +76,68 @@ export class ServiceStack extends Stack {
       readModel: props.readModel,
       readModelGreen: props.readModelGreen,
       eventStoreTable: props.eventStoreTable,
+      timeout: config.projectorTimeout,
+      reservedConcurrency: config.concurrency.projectorReserved,
+      maximumConcurrency: config.concurrency.projectorMaximum,
       ...logs,
     });
+    const consumers = [...this.events.consumers.values()];
     this.operations = new Operations(this, 'Operations', {
+      alarmNamePrefix: config.stackPrefix,
       encryptionKey: this.events.queueKey,
       ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
       api: this.api.api,
-      userService: this.api.function.function,
+      functions: [
+        { name: USER_SERVICE_NAME, function: this.api.function.function },
+        { name: RELAY_SERVICE_NAME, function: this.relay.function.function },
+        { name: PROJECTOR_CONSUMER, function: this.projector.function.function },
+      ],
       relay: this.relay.function.function,
-      projector: this.projector.function.function,
-      projectorQueue: projectorQueue.queue,
+      relayServiceName: RELAY_SERVICE_NAME,
+      consumers,
       deadLetterQueues: [
         { name: 'relay-failures', queue: this.relay.failureQueue },
-        ...[...this.events.consumers.values()].map(({ name, deadLetterQueue }) => ({ name, queue: deadLetterQueue })),
+        { name: 'relay-parking', queue: this.relay.parkingQueue },
       ],
-      relayIteratorAgeThreshold: config.relayIteratorAgeThreshold,
+      tables: [
+        { name: 'event-store', table: props.eventStoreTable },
+        { name: 'read-model', table: props.readModel.table },
+        { name: 'read-model-green', table: props.readModelGreen.table },
+      ],
+      thresholds: config.alarms,
+    });
+    this.operatorAccess = new OperatorAccess(this, 'OperatorAccess', {
+      consumers,
+      queueKey: this.events.queueKey,
+      relayQueues: [this.relay.failureQueue, this.relay.parkingQueue],
+      readModel: props.readModel.table,
+      eventStoreTable: props.eventStoreTable,
+      topic: this.events.topic,
+      topicKey: this.events.topicKey,
     });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.url });
-    new CfnOutput(this, 'EventTopicArn', { value: this.events.topic.topicArn });
-    for (const { name, queue, deadLetterQueue } of this.events.consumers.values()) {
-      new CfnOutput(this, `ConsumerQueueUrl-${name}`, { value: queue.queueUrl });
-      new CfnOutput(this, `DeadLetterQueueArn-${name}`, { value: deadLetterQueue.queueArn });
+    const output = (outputId: string, value: string, description: string) =>
+      new CfnOutput(this, outputId, { value, description });
+    output('ApiUrl', this.api.url, "The API's base URL, ending in /");
+    output('EventTopicArn', this.events.topic.topicArn, 'pnpm republish publishes here (TOPIC_ARN)');
+    output('EventStoreTableName', props.eventStoreTable.tableName, 'pnpm republish reads here (EVENT_STORE_TABLE)');
+    output('ReadModelTableName', props.readModel.table.tableName, 'The blue slot: it holds the slot pointer and the rebuild lease');
+    output('ReadModelGreenTableName', props.readModelGreen.table.tableName, 'The green slot');
+    for (const { name, queue, deadLetterQueue, subscriptionDeadLetterQueue } of consumers) {
+      // Output keys keep only letters and digits; the config refuses names that would collide.
+      const key = normalisedName(name);
+      output(`ConsumerQueueUrl${key}`, queue.queueUrl, `${name}: its queue (pnpm redrive's destination)`);
+      output(`ConsumerQueueArn${key}`, queue.queueArn, `${name}: its queue`);
+      output(`DeadLetterQueueUrl${key}`, deadLetterQueue.queueUrl, `${name}: its DLQ (pnpm redrive's source)`);
+      output(`DeadLetterQueueArn${key}`, deadLetterQueue.queueArn, `${name}: its DLQ (StartMessageMoveTask --source-arn)`);
+      output(`SubscriptionDeadLetterQueueUrl${key}`, subscriptionDeadLetterQueue.queueUrl, `${name}: what SNS could not deliver`);
     }
     // A consumer outside this app needs the queue key to read its queue.
-    new CfnOutput(this, 'QueueKeyArn', { value: this.events.queueKey.keyArn });
-    new CfnOutput(this, 'RelayFailureQueueUrl', { value: this.relay.failureQueue.queueUrl });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.alarmTopic.topicArn });
-    new CfnOutput(this, 'DashboardName', { value: this.operations.dashboard.dashboardName });
+    output('QueueKeyArn', this.events.queueKey.keyArn, 'Encrypts every queue: a consumer needs kms:Decrypt on it');
+    output('RelayFailureQueueUrl', this.relay.failureQueue.queueUrl, 'Batches the stream mapping gave up on (shard and sequence numbers)');
+    output('RelayParkingQueueUrl', this.relay.parkingQueue.queueUrl, 'Records the relay could not publish, with their image');
+    output('OperatorPolicyArn', this.operatorAccess.policy.managedPolicyArn, "Attach to the operators' role to run the repairs");
+    output('AlarmTopicArn', this.operations.alarmTopic.topicArn, 'Every alarm notifies it');
+    output('DashboardName', this.operations.dashboard.dashboardName, 'The CloudWatch dashboard');
   }
 }
