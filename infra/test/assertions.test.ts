@@ -302,7 +302,7 @@ t.test('each function is granted exactly the actions it needs', async (t) => {
     t.same(
       allowedActions(serviceTemplate, lambda(serviceTemplate, API).properties),
       sorted(
-        ...dynamoRead, 'dynamodb:DeleteItem', 'dynamodb:PutItem', ...kmsWrite, ...common,
+        ...dynamoRead, 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...kmsWrite, ...common,
         'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail',
       ),
       `${envName} user service`,
@@ -343,6 +343,16 @@ t.test('each grant is scoped to its resource, with kms:ViaService where a servic
   const eventStoreArn = /FnGetAttEventStoreTable\w+Arn2/;
   const onEventStore = statements(API).filter((s) => eventStoreArn.test(JSON.stringify(s.Resource)));
   t.notOk(onEventStore.some((s) => [s.Action].flat().some((a) => /Scan|UpdateItem|BatchWriteItem/.test(a))), 'no Scan, UpdateItem or BatchWriteItem');
+  // Its only UpdateItem: rate-limit counters, on their own table.
+  t.match(withAction(API, 'dynamodb:UpdateItem'), [
+    { Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], Resource: { 'Fn::GetAtt': [idOf(service, 'AWS::DynamoDB::Table', 'RateLimits'), 'Arn'] } },
+  ]);
+  t.equal(withAction(API, 'dynamodb:UpdateItem').length, 1);
+  t.match(service.findResources('AWS::DynamoDB::Table')[idOf(service, 'AWS::DynamoDB::Table', 'RateLimits')]!.Properties, {
+    KeySchema: [{ AttributeName: 'key', KeyType: 'HASH' }],
+    TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    BillingMode: 'PAY_PER_REQUEST',
+  }, 'the counters table: keyed by `key`, swept by TTL on `expiresAt`');
   t.match(withAction(API, 'dynamodb:DeleteItem'), [
     { Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['claim#*', 'idempotency#*'] } } },
   ]);
@@ -403,6 +413,7 @@ t.test('each function gets exactly the environment its configuration reads', asy
     READ_MODEL_TABLE: imported('dev', 'RefReadModelTable'),
     READ_MODEL_GREEN_TABLE: imported('dev', 'RefReadModelGreenTable'),
     JWT_SECRET_ARN: imported('dev', 'RefJwtSecret'),
+    RATE_LIMIT_TABLE: { Ref: idOf(service, 'AWS::DynamoDB::Table', 'RateLimits') },
     MAILER: 'ses',
     SES_FROM_ADDRESS: TEST_SENDER,
     TRUST_PROXY: 'false',
@@ -480,7 +491,7 @@ t.test('alarms cover every failure, are named stably, notify one topic, and neve
       ...consumers.flatMap((c) => [`DeadLetters-${c}`, `SubscriptionDeadLetters-${c}`, `OldestMessage-${c}`, `EventsFailed-${c}`, `ProjectionLag-${c}`]),
       ...['user-service', 'stream-relay', 'projector'].flatMap((f) => [`Errors-${f}`, `Throttles-${f}`]),
       'DynamoDbThrottles-event-store', 'DynamoDbThrottles-read-model', 'DynamoDbThrottles-read-model-green',
-      'Api5xxRate',
+      'DynamoDbThrottles-rate-limits', 'Api5xxRate',
     ];
     t.same([...byName.keys()].sort(), expected.map((name) => prefix + name).sort(), `${envName}: the documented alarm names`);
     for (const alarm of alarms) {

@@ -51,6 +51,7 @@ for (const envName of ['dev', 'prod'] as const) {
       [...new Set(acknowledged.map(({ id }) => id))].sort(),
       [
         'AwsSolutions-APIG4',
+        'AwsSolutions-DDB3',
         'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
         'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
         'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',

@@ -74,6 +74,7 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
   READ_MODEL_TABLE: 'UserService-dev-Stateful-ReadModelTable',
   READ_MODEL_GREEN_TABLE: 'UserService-dev-Stateful-ReadModelGreenTable',
   PUBLIC_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
+  RATE_LIMIT_TABLE: 'UserService-dev-Service-RateLimitsTable',
 };
 
 // Loads a bundle as Lambda does (an ES module, from its own folder) and, for the API, answers GET /health.

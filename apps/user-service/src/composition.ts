@@ -57,7 +57,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const stores = await openStores(config, log, overrides.dynamoDbClient);
+  const stores = await openStores(config, log, derive('rate-limit-keys'), overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -153,6 +153,7 @@ interface Stores {
 async function openStores(
   config: Config,
   log: Logger,
+  rateLimitKeySecret: string,
   sharedClient?: RuntimeOverrides['dynamoDbClient'],
 ): Promise<Stores> {
   const { storage } = config;
@@ -197,7 +198,7 @@ async function openStores(
     log.warn('RATE_LIMIT_TABLE is not set: rate limits count per process, not across instances');
   } else {
     const { dynamoDbRateLimitStore } = await import('./infrastructure/dynamodb-rate-limit-store.js');
-    rateLimitStore = dynamoDbRateLimitStore({ client, tableName: storage.rateLimitTable });
+    rateLimitStore = dynamoDbRateLimitStore({ client, tableName: storage.rateLimitTable, keySecret: rateLimitKeySecret });
   }
   return {
     eventStore,

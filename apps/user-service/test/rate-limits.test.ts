@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import rateLimit from '@fastify/rate-limit';
 import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
 import Fastify from 'fastify';
@@ -173,7 +173,7 @@ t.test('on DynamoDB the counters are shared by every instance', async (t) => {
 
   // Windows are aligned to the clock: a fixed clock keeps the run inside one of them.
   const startedAt = Date.now();
-  const store = dynamoDbRateLimitStore({ client, tableName: 'rate-limits', now: () => startedAt });
+  const store = dynamoDbRateLimitStore({ client, tableName: 'rate-limits', keySecret: 'k'.repeat(32), now: () => startedAt });
 
   /** One Lambda instance: its own Fastify and plugin, the shared table. */
   async function instance() {
@@ -205,6 +205,9 @@ t.test('on DynamoDB the counters are shared by every instance', async (t) => {
   const account: number[] = [];
   for (let i = 0; i < 4; i++) account.push((await instances[i % 3]!.inject({ method: 'POST', url: '/account' })).statusCode);
   t.same(account, [401, 401, 429, 429], 'failures per account are counted across instances, and a refusal counts none');
+  const { Items = [] } = await client.send(new ScanCommand({ TableName: 'rate-limits' }));
+  t.ok(Items.length >= 2, 'the counters are items of the table');
+  t.notOk(JSON.stringify(Items).match(/alice|203\.0\.113/), 'under keyed hashes: no address or email in the clear');
 });
 
 t.test('RATE_LIMIT_TABLE is read with the DynamoDB settings', async (t) => {

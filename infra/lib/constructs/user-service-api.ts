@@ -23,6 +23,7 @@ import { dirname, join, relative } from 'node:path';
 import { acknowledge } from './acknowledge.js';
 import { grantKeyVia } from './grants.js';
 import type { Throttle } from '../config.js';
+import type { RateLimitTable } from './rate-limit-table.js';
 import type { ReadModelTable } from './read-model-table.js';
 import { KMS_WRITE_WILDCARDS, ServiceFunction } from './service-function.js';
 
@@ -36,6 +37,8 @@ export interface UserServiceApiProps {
   readonly readModelGreen: ReadModelTable;
   /** The HS256 signing key, read once per cold start. */
   readonly jwtSecret: ISecret;
+  /** Rate-limit counters shared by every instance. */
+  readonly rateLimits: RateLimitTable;
   /** The `From` of every mail. */
   readonly sesFromAddress: string;
   /** SES identities the function may send as (the sender address and its domain, at least). */
@@ -137,6 +140,7 @@ export class UserServiceApi extends Construct {
         READ_MODEL_TABLE: props.readModel.table.tableName,
         READ_MODEL_GREEN_TABLE: props.readModelGreen.table.tableName,
         JWT_SECRET_ARN: props.jwtSecret.secretArn,
+        RATE_LIMIT_TABLE: props.rateLimits.table.tableName,
         MAILER: 'ses',
         SES_FROM_ADDRESS: props.sesFromAddress,
         // The client address is API Gateway's sourceIp (the event's requestContext), never a header a
@@ -188,6 +192,7 @@ export class UserServiceApi extends Construct {
     props.readModel.grantReadViews(role);
     props.readModelGreen.grantReadViews(role);
     props.jwtSecret.grantRead(role);
+    props.rateLimits.grantCounting(role);
     props.sesIdentities.forEach((identity, index) =>
       EmailIdentity.fromEmailIdentityName(this, `SesIdentity${index}`, identity).grantSendEmail(role),
     );

@@ -8,6 +8,7 @@ import { Operations } from '../constructs/operations.js';
 import { OperatorAccess } from '../constructs/operator-access.js';
 import { Projector } from '../constructs/projector.js';
 import type { ReadModelTable } from '../constructs/read-model-table.js';
+import { RateLimitTable } from '../constructs/rate-limit-table.js';
 import { RELAY_SERVICE_NAME, StreamRelay } from '../constructs/stream-relay.js';
 import { USER_SERVICE_NAME, UserServiceApi } from '../constructs/user-service-api.js';
 
@@ -30,6 +31,7 @@ export interface ServiceStackProps extends StackProps {
 export class ServiceStack extends Stack {
   public readonly events: EventTopic;
   public readonly relay: StreamRelay;
+  public readonly rateLimits: RateLimitTable;
   public readonly api: UserServiceApi;
   public readonly projector: Projector;
   public readonly operations: Operations;
@@ -55,8 +57,10 @@ export class ServiceStack extends Stack {
       reservedConcurrency: config.concurrency.relayReserved,
       ...logs,
     });
+    this.rateLimits = new RateLimitTable(this, 'RateLimits');
     this.api = new UserServiceApi(this, 'UserService', {
       repositoryRoot,
+      rateLimits: this.rateLimits,
       eventStoreTable: props.eventStoreTable,
       readModel: props.readModel,
       readModelGreen: props.readModelGreen,
@@ -103,6 +107,7 @@ export class ServiceStack extends Stack {
         { name: 'event-store', table: props.eventStoreTable },
         { name: 'read-model', table: props.readModel.table },
         { name: 'read-model-green', table: props.readModelGreen.table },
+        { name: 'rate-limits', table: this.rateLimits.table },
       ],
       thresholds: config.alarms,
     });

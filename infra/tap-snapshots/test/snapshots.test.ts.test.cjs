@@ -762,6 +762,13 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsDynamoDbThrottlesratelimits1B4A893B",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsApi5xxRate5558D5F1",
                   "Arn",
                 ],
@@ -1059,6 +1066,75 @@ Object {
                     "Name": "TableName",
                     "Value": Object {
                       "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+                    },
+                  },
+                ],
+                "MetricName": "WriteThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+        ],
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsDynamoDbThrottlesratelimits1B4A893B": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "DynamoDB throttled reads or writes of the rate-limits table (an on-demand table past its previous peak, or a hot key).",
+        "AlarmName": "UserService-dev-DynamoDbThrottles-rate-limits",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "EvaluationPeriods": 1,
+        "Metrics": Array [
+          Object {
+            "Expression": "reads + writes",
+            "Id": "expr_1",
+            "Label": "rate-limits throttled requests",
+            "ReturnData": true,
+          },
+          Object {
+            "Id": "reads",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "RateLimitsTable29A563C1",
+                    },
+                  },
+                ],
+                "MetricName": "ReadThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+          Object {
+            "Id": "writes",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "RateLimitsTable29A563C1",
                     },
                   },
                 ],
@@ -2101,6 +2177,33 @@ Object {
       },
       "Type": "AWS::IAM::Policy",
     },
+    "RateLimitsTable29A563C1": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "AttributeDefinitions": Array [
+          Object {
+            "AttributeName": "key",
+            "AttributeType": "S",
+          },
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": Array [
+          Object {
+            "AttributeName": "key",
+            "KeyType": "HASH",
+          },
+        ],
+        "SSESpecification": Object {
+          "SSEEnabled": true,
+        },
+        "TimeToLiveSpecification": Object {
+          "AttributeName": "expiresAt",
+          "Enabled": true,
+        },
+      },
+      "Type": "AWS::DynamoDB::Table",
+      "UpdateReplacePolicy": "Delete",
+    },
     "StreamRelayFailureQueue0C08D702": Object {
       "DeletionPolicy": "Delete",
       "Properties": Object {
@@ -2570,6 +2673,9 @@ Object {
                 ],
               ],
             },
+            "RATE_LIMIT_TABLE": Object {
+              "Ref": "RateLimitsTable29A563C1",
+            },
             "READ_MODEL_GREEN_TABLE": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefReadModelGreenTable3F4ACFA269E45A2E",
             },
@@ -2799,6 +2905,19 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "RateLimitsTable29A563C1",
+                  "Arn",
+                ],
               },
             },
             Object {
@@ -4319,6 +4438,13 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsDynamoDbThrottlesratelimits1B4A893B",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsApi5xxRate5558D5F1",
                   "Arn",
                 ],
@@ -4616,6 +4742,75 @@ Object {
                     "Name": "TableName",
                     "Value": Object {
                       "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+                    },
+                  },
+                ],
+                "MetricName": "WriteThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+        ],
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsDynamoDbThrottlesratelimits1B4A893B": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "DynamoDB throttled reads or writes of the rate-limits table (an on-demand table past its previous peak, or a hot key).",
+        "AlarmName": "UserService-prod-DynamoDbThrottles-rate-limits",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "EvaluationPeriods": 1,
+        "Metrics": Array [
+          Object {
+            "Expression": "reads + writes",
+            "Id": "expr_1",
+            "Label": "rate-limits throttled requests",
+            "ReturnData": true,
+          },
+          Object {
+            "Id": "reads",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "RateLimitsTable29A563C1",
+                    },
+                  },
+                ],
+                "MetricName": "ReadThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+          Object {
+            "Id": "writes",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "RateLimitsTable29A563C1",
                     },
                   },
                 ],
@@ -5658,6 +5853,33 @@ Object {
       },
       "Type": "AWS::IAM::Policy",
     },
+    "RateLimitsTable29A563C1": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "AttributeDefinitions": Array [
+          Object {
+            "AttributeName": "key",
+            "AttributeType": "S",
+          },
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": Array [
+          Object {
+            "AttributeName": "key",
+            "KeyType": "HASH",
+          },
+        ],
+        "SSESpecification": Object {
+          "SSEEnabled": true,
+        },
+        "TimeToLiveSpecification": Object {
+          "AttributeName": "expiresAt",
+          "Enabled": true,
+        },
+      },
+      "Type": "AWS::DynamoDB::Table",
+      "UpdateReplacePolicy": "Delete",
+    },
     "StreamRelayFailureQueue0C08D702": Object {
       "DeletionPolicy": "Retain",
       "Properties": Object {
@@ -6127,6 +6349,9 @@ Object {
                 ],
               ],
             },
+            "RATE_LIMIT_TABLE": Object {
+              "Ref": "RateLimitsTable29A563C1",
+            },
             "READ_MODEL_GREEN_TABLE": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefReadModelGreenTable3F4ACFA269E45A2E",
             },
@@ -6356,6 +6581,19 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:GetItem",
+                "dynamodb:UpdateItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "RateLimitsTable29A563C1",
+                  "Arn",
+                ],
               },
             },
             Object {

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -16,6 +17,11 @@ export const RATE_LIMIT_TABLE_TTL = 'expiresAt';
 export interface DynamoDbRateLimitStoreOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;
+  /**
+   * Keys the hash that items are stored under: a key names a client address or an account's email, and
+   * neither belongs in a table in the clear (nor under an unkeyed hash, which a dictionary reverses).
+   */
+  readonly keySecret: string;
   /** Milliseconds since the epoch; replace it in tests. @default Date.now */
   readonly now?: () => number;
 }
@@ -27,6 +33,7 @@ type Callback = (error: Error | null, result?: Counted) => void;
  * Counters for @fastify/rate-limit in a DynamoDB table, so that a limit holds across every Lambda instance.
  * Windows are fixed and aligned to the clock: a key counts in an item of its own per window, raised by one
  * atomic `ADD` that returns the new count, and removed by the table's TTL once the window is long over.
+ * Items are named by a keyed hash of the key and the window's start.
  */
 export function dynamoDbRateLimitStore(options: DynamoDbRateLimitStoreOptions): FastifyRateLimitStoreCtor {
   const { client, tableName } = options;
@@ -35,7 +42,8 @@ export function dynamoDbRateLimitStore(options: DynamoDbRateLimitStoreOptions): 
   const windowOf = (key: string, timeWindow: number) => {
     const at = now();
     const start = Math.floor(at / timeWindow) * timeWindow;
-    return { item: { [RATE_LIMIT_TABLE_KEY]: { S: `${key}@${start}` } }, ttl: start + timeWindow - at, end: start + timeWindow };
+    const hashed = createHmac('sha256', options.keySecret).update(key).digest('base64url');
+    return { item: { [RATE_LIMIT_TABLE_KEY]: { S: `${hashed}@${start}` } }, ttl: start + timeWindow - at, end: start + timeWindow };
   };
   const settle = (work: Promise<Counted>, callback: Callback) =>
     void work.then(
