@@ -111,13 +111,18 @@ t.test('each bundle loads with the environment its template gives it', async (t)
         AWS_SECRET_ACCESS_KEY: 'offline',
         AWS_EC2_METADATA_DISABLED: 'true',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        LOG_LEVEL: 'silent',
+        // The API logs its access line, to show it carries API Gateway's request id; the others stay quiet.
+        LOG_LEVEL: name === 'api' ? 'info' : 'silent',
       },
       encoding: 'utf8',
       timeout: 30_000,
     });
     t.equal(run.status, 0, `${name} loads\n${run.stderr}`);
-    if (name === 'api') t.match(JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}'), { statusCode: 200 });
+    if (name === 'api') {
+      const lines = run.stdout.trim().split('\n').flatMap((line) => (line.startsWith('{') ? [JSON.parse(line) as Record<string, unknown>] : []));
+      t.match(lines.find((line) => 'statusCode' in line), { statusCode: 200 }, 'GET /health answers');
+      t.match(lines.find((line) => line['msg'] === 'request completed'), { apiRequestId: 'r', req: { url: '/health' } }, 'the access line names API Gateway’s request id');
+    }
   }
 });
 

@@ -1,5 +1,6 @@
 import awsLambdaFastify from '@fastify/aws-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
@@ -31,12 +32,28 @@ async function jwtSecret(): Promise<string> {
 }
 
 const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log);
-// No proxy is trusted: @fastify/aws-lambda takes the client address from API Gateway's own
-// `requestContext.http.sourceIp`, never from the `X-Forwarded-For` a client can write.
-const server = Fastify({ ...serverOptions(), loggerInstance: log as FastifyBaseLogger });
+/** The invocation a request belongs to: its API Gateway request id, the one the access log records. */
+const invocation = new AsyncLocalStorage<{ readonly apiRequestId: string | undefined }>();
+const server = Fastify({
+  // No proxy is trusted: @fastify/aws-lambda takes the client address from API Gateway's own
+  // `requestContext.http.sourceIp`, never from the `X-Forwarded-For` a client can write.
+  ...serverOptions(),
+  loggerInstance: log as FastifyBaseLogger,
+  // Every line of a request carries `apiRequestId`, so a request found in the access log leads to its lines.
+  childLoggerFactory(logger, bindings, options) {
+    const apiRequestId = invocation.getStore()?.apiRequestId;
+    return logger.child(apiRequestId === undefined ? bindings : { ...bindings, apiRequestId }, options);
+  },
+});
 // The bundle carries Swagger UI's files next to itself (see infra's user-service-api construct).
 const swaggerUiBaseDir = join(dirname(fileURLToPath(import.meta.url)), 'static');
 await server.register(app, { ...runtime.appOptions, swaggerUiBaseDir });
 
-export const handler = awsLambdaFastify(server);
+/** The part of an API Gateway HTTP API event this host reads itself; @fastify/aws-lambda reads the rest. */
+interface ApiGatewayEvent {
+  readonly requestContext?: { readonly requestId?: string };
+}
+const proxy = awsLambdaFastify<ApiGatewayEvent>(server);
+export const handler: typeof proxy = (event, context) =>
+  invocation.run({ apiRequestId: event.requestContext?.requestId }, () => proxy(event, context));
 await server.ready();
