@@ -1,5 +1,8 @@
-import awsLambdaFastify from '@fastify/aws-lambda';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import awsLambdaFastify from '@fastify/aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,11 +18,14 @@ import { createLogger } from './logger.js';
  */
 const config = loadConfig(process.env);
 const log = createLogger(config.logLevel);
+// Every AWS call (DynamoDB, Secrets Manager, SES) is a subsegment of the invocation's X-Ray trace. Outside
+// Lambda, Powertools leaves tracing off.
+const tracer = new Tracer({ serviceName: 'user-service' });
 
 async function jwtSecret(): Promise<string> {
   if (config.jwtSecret !== undefined) return config.jwtSecret;
   if (config.jwtSecretArn === undefined) throw new Error('set JWT_SECRET_ARN (or JWT_SECRET) on Lambda');
-  const client = new SecretsManagerClient({});
+  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: config.jwtSecretArn }));
     if (!SecretString || Buffer.byteLength(SecretString) < 32) {
@@ -31,7 +37,19 @@ async function jwtSecret(): Promise<string> {
   }
 }
 
-const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log);
+const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log, {
+  ...(config.storage.kind === 'dynamodb' && {
+    dynamoDbClient: tracer.captureAWSv3Client(
+      new DynamoDBClient(config.storage.endpoint === undefined ? {} : { endpoint: config.storage.endpoint }),
+    ),
+  }),
+  ...(config.mailer.kind === 'ses' && {
+    mailer: (await import('./infrastructure/ses-mailer.js')).createSesMailer({
+      from: config.mailer.from,
+      client: tracer.captureAWSv3Client(new SESv2Client(config.mailer.region ? { region: config.mailer.region } : {})),
+    }),
+  }),
+});
 /** The invocation a request belongs to: its API Gateway request id, the one the access log records. */
 const invocation = new AsyncLocalStorage<{ readonly apiRequestId: string | undefined }>();
 const server = Fastify({
