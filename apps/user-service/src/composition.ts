@@ -1,8 +1,10 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { join } from 'node:path';
-import type { EventStore } from '@user-service/event-store';
+import type { EventStore, StoredEvent } from '@user-service/event-store';
 import {
   SLOT_POINTER_FILE,
   SQLITE_SLOT_FILES,
@@ -20,6 +22,8 @@ import { createUserApplication } from './application/users.js';
 import type { Config } from './config.js';
 import { createJwtService } from './infrastructure/jwt.js';
 import { createOutboxMailer } from './infrastructure/outbox-mailer.js';
+import { createMailComposer, type MailComposer } from './application/mail.js';
+import { createMailFollower } from './application/mail-follower.js';
 import { createScryptHasher } from './infrastructure/scrypt-hasher.js';
 import { loadOrCreateSecret } from './infrastructure/secret-file.js';
 
@@ -88,25 +92,54 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     (config.mailer.kind === 'ses'
       ? (await import('./infrastructure/ses-mailer.js')).createSesMailer(config.mailer)
       : createOutboxMailer(join(config.dataDir, 'outbox', 'mail.jsonl')));
+  const tokens = createJwtService({
+    secret,
+    sessionTtlSeconds: config.jwtTtlSeconds,
+    emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
+    ...(overrides.clock ? { now: () => overrides.clock!.now().getTime() } : {}),
+  });
+  const resetTokenSecret = derive('password-reset-tokens');
+  const composer = createMailComposer({
+    tokens,
+    resetTokenSecret,
+    publicUrl: config.publicUrl,
+    passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+    eventStore,
+  });
+  const mailLog = log.child({ component: 'mail' });
+  // Embedded, mail follows the store like the read model, from a position of its own: a mail is never lost
+  // to a crash, and never on a request's path. Elsewhere (DynamoDB) it is sent after the commit, best effort.
+  const mail = stores.followPositions
+    ? await followWithMail(eventStore, mailer, composer, config.dataDir, mailLog)
+    : undefined;
+  const sendMailsOf = async (recorded: readonly StoredEvent[]) => {
+    for (const event of recorded) {
+      const message = await composer.mailFor(event);
+      if (message === undefined) continue;
+      await mailer.send(message).catch((err: unknown) => mailLog.error({ err, eventId: event.eventId, kind: message.kind }, 'sending mail failed'));
+    }
+  };
 
   const users = createUserApplication({
     eventStore,
     readModel,
     passwords: overrides.passwords ?? createScryptHasher(),
-    tokens: createJwtService({
-      secret,
-      sessionTtlSeconds: config.jwtTtlSeconds,
-      emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
-      ...(overrides.clock ? { now: () => overrides.clock!.now().getTime() } : {}),
-    }),
-    mailer,
+    tokens,
     clock: overrides.clock ?? { now: () => new Date() },
     newId: randomUUID,
     idSecret: derive('user-ids'),
+    resetTokenSecret,
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
-    publicUrl: config.publicUrl,
-    ...(stores.followPositions ? { afterCommit: project } : {}),
+    ...(stores.followPositions
+      ? {
+          afterCommit: async () => {
+            await project();
+            mail?.trigger();
+          },
+        }
+      : { sendMailsOf }),
+    ...(mail ? { pending: () => mail.settled() } : {}),
     stateCacheEntries: config.stateCacheEntries,
     snapshotEvery: config.snapshotEvery,
     appendsInCallOrder: stores.appendsInCallOrder,
@@ -129,6 +162,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     async close() {
       await running.catch(() => undefined);
       await users.flush();
+      mail?.stop();
       await stores.close();
     },
   };
@@ -210,6 +244,74 @@ async function openStores(
       await readModel.close();
       await eventStore.close();
       if (sharedClient === undefined) client.destroy();
+    },
+  };
+}
+
+/**
+ * The embedded mail follower, run in rounds like the projection: one at a time, a commit during a round
+ * starting the next. A round that fails is retried on a timer, waiting twice as long each time up to a
+ * minute. The position lives in `DATA_DIR/mail-position.json`; a mail that failed too often goes to
+ * `DATA_DIR/outbox/dead-letters.jsonl`.
+ */
+async function followWithMail(
+  eventStore: EventStore,
+  mailer: Mailer,
+  composer: MailComposer,
+  dataDir: string,
+  log: Logger,
+) {
+  const positionFile = join(dataDir, 'mail-position.json');
+  const follower = createMailFollower({
+    eventStore,
+    composer,
+    mailer,
+    checkpoint: {
+      load: async () => (await readJsonFile(positionFile)) as { cursor?: string } | undefined,
+      save: (cursor) => writeJsonFileAtomically(positionFile, cursor === undefined ? {} : { cursor }),
+    },
+    deadLetter: async (record) => {
+      await mkdir(join(dataDir, 'outbox'), { recursive: true });
+      await appendFile(join(dataDir, 'outbox', 'dead-letters.jsonl'), `${JSON.stringify(record)}\n`, { mode: 0o600 });
+    },
+    log,
+  });
+  await follower.start();
+  let running: Promise<void> = Promise.resolve();
+  let next: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let retryMs = 1000;
+  let stopped = false;
+  const trigger = (): Promise<void> => {
+    if (stopped) return running;
+    next ??= running.then(async () => {
+      next = undefined;
+      clearTimeout(retry);
+      const done = await follower.catchUp().catch((err: unknown) => {
+        log.error({ err }, 'the mail round failed');
+        return false;
+      });
+      if (done) retryMs = 1000;
+      else if (!stopped) {
+        retry = setTimeout(() => void trigger(), retryMs).unref();
+        retryMs = Math.min(60_000, retryMs * 2);
+      }
+    });
+    running = next;
+    return next;
+  };
+  // Mails of events recorded before a crash, and never sent, go out now.
+  await trigger();
+  return {
+    trigger: () => void trigger(),
+    /** Resolves once the rounds asked for so far are done. */
+    settled: async () => {
+      while (next !== undefined) await next;
+      await running;
+    },
+    stop: () => {
+      stopped = true;
+      clearTimeout(retry);
     },
   };
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
 import { assertProblem, buildService, TEST_JWT_SECRET, testClock, unique, type TestService } from './helper.js';
 
@@ -783,27 +785,55 @@ t.test('unknown routes are problems too', async (t) => {
   assertProblem(t, await svc.request({ method: 'PUT', url: '/users' }), 404, 'ROUTE_NOT_FOUND');
 });
 
-t.test('a mail that cannot be sent never undoes the command', async (t) => {
-  const sent: string[] = [];
+t.test('a mail that cannot be sent never undoes the command, and goes out once the mailer is back', async (t) => {
+  const sent: Array<{ kind: string; token: string }> = [];
+  let down = true;
   const svc = await buildService(t, env, {
     mailer: {
       async send(message) {
-        sent.push(message.token);
-        throw new Error('the mail server is down');
+        sent.push({ kind: message.kind, token: message.token });
+        if (down) throw new Error('the mail server is down');
       },
     },
   });
   const user = await svc.signUp();
   t.equal((await svc.request({ method: 'GET', url: `/users/${user.id}`, headers: user.auth })).statusCode, 200, 'registered all the same');
+  const failures = svc.logs.filter((line) => line['msg'] === 'sending mail failed; it is retried');
+  t.ok(failures.length >= 1, 'the failure is logged');
+  t.match(failures[0], { level: 40, userId: user.id, kind: 'email-confirmation', err: { message: 'the mail server is down' } });
+  down = false;
   t.equal((await svc.request({ method: 'POST', url: '/password-resets', payload: { email: user.email } })).statusCode, 202, 'a reset is answered all the same');
-  const failures = svc.logs.filter((line) => line['msg'] === 'sending mail failed');
-  t.equal(failures.length, 2, 'each failure is logged');
-  t.match(failures[0], { level: 50, userId: user.id, err: { message: 'the mail server is down' } });
-  t.equal(sent.length, 2);
-  t.notOk(
-    svc.rawLogs.some((line) => sent.some((token) => line.includes(token))),
-    'without the token the mail carried',
+  t.same(
+    sent.filter((mail) => mail.kind === 'password-reset').length,
+    1,
+    'the next round sends the reset',
   );
+  t.equal(new Set(sent.filter((mail) => mail.kind === 'email-confirmation').map((mail) => mail.token)).size, 1, 'and the confirmation, retried with the same token');
+  t.notOk(
+    svc.rawLogs.some((line) => sent.some(({ token }) => line.includes(token))),
+    'no log line carries a token a mail carried',
+  );
+});
+
+t.test('a mail that keeps failing is dead-lettered and holds up no other', async (t) => {
+  const sent: string[] = [];
+  const svc = await buildService(t, env, {
+    mailer: {
+      async send(message) {
+        if (message.kind === 'email-confirmation' && message.to.startsWith('poison')) throw new Error('refused');
+        sent.push(message.to);
+      },
+    },
+  });
+  const poisoned = await svc.request({ method: 'POST', url: '/users', payload: { email: `poison${unique()}@example.com`, username: `p${unique()}`, password: 'long-enough-1' } });
+  t.equal(poisoned.statusCode, 201);
+  const other = await svc.signUp();
+  // Each commit starts a round, and each round tries the failing mail once more.
+  for (let i = 0; i < 5; i++) await svc.request({ method: 'PATCH', url: `/users/${other.id}`, headers: other.auth, payload: { name: `N${i}` } });
+  const dead = readFileSync(join(svc.dataDir, 'outbox', 'dead-letters.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+  t.match(dead, [{ kind: 'email-confirmation', userId: poisoned.json().id, error: /refused/ }], 'after five attempts it is dead-lettered');
+  t.ok(sent.includes(other.email), 'and the mails after it went out');
+  t.ok(svc.logs.some((line) => line['msg'] === 'sending mail failed too often; it is dead-lettered'));
 });
 
 t.test('with JWT_SECRET set, the service creates a data directory that does not exist yet', async (t) => {

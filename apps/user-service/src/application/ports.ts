@@ -9,6 +9,8 @@ export interface PasswordHasher {
 export type MailKind = 'email-confirmation' | 'password-reset';
 
 export interface MailMessage {
+  /** The event the mail is about: at most one mail is sent per event. */
+  readonly eventId: string;
   readonly to: string;
   readonly kind: MailKind;
   readonly userId: string;
@@ -19,6 +21,12 @@ export interface MailMessage {
 
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
+  /**
+   * Whether the mail of this event was already sent, where the mailer can tell (the outbox can: it holds
+   * every mail it sent). Then a mail follower that crashed between sending and saving its position sends
+   * nothing twice. Absent, a mail may go twice after such a crash, never zero times.
+   */
+  sent?(eventId: string): Promise<boolean>;
 }
 
 export type Role = 'user' | 'admin';
@@ -39,7 +47,8 @@ export interface TokenService {
   issueSession(claims: SessionClaims, options?: { readonly ttlSeconds?: number }): string;
   /** Throws on a bad signature, algorithm, audience or expiry. */
   verifySession(token: string): SessionClaims;
-  issueEmailConfirmation(userId: string, email: string): string;
+  /** A confirmation token for the address, valid from `issuedAtMs` (@default now) for the confirmation lifetime. */
+  issueEmailConfirmation(userId: string, email: string, issuedAtMs?: number): string;
   /** The user and email a confirmation token was issued for; throws when it is not valid. */
   verifyEmailConfirmation(token: string): { userId: string; email: string };
   readonly sessionTtlSeconds: number;

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   emailKey,
   isActive,
@@ -11,7 +11,8 @@ import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { applyToView, type UserReadModel, type UserView } from '@user-service/user-read-model';
 import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
 import { ApplicationError, isApplicationError } from './errors.js';
-import type { Clock, Mailer, PasswordHasher, Principal, TokenService } from './ports.js';
+import { hashToken, resetToken } from './mail.js';
+import type { Clock, PasswordHasher, Principal, TokenService } from './ports.js';
 import { createUserStates, type LoadedUser } from './user-states.js';
 
 export interface UserApplicationDeps {
@@ -19,7 +20,6 @@ export interface UserApplicationDeps {
   readonly readModel: UserReadModel;
   readonly passwords: PasswordHasher;
   readonly tokens: TokenService;
-  readonly mailer: Mailer;
   readonly clock: Clock;
   readonly newId: () => string;
   /** Derives stable ids from idempotency keys; a secret, so ids cannot be guessed from keys. */
@@ -27,9 +27,20 @@ export interface UserApplicationDeps {
   readonly passwordResetTtlSeconds: number;
   /** How long a registration may stay unconfirmed before a new registration of its address may replace it. */
   readonly emailConfirmationTtlSeconds: number;
-  readonly publicUrl: string;
-  /** Runs after every recorded command; the embedded host brings the read model up to date here. */
+  /**
+   * Runs after every recorded command; the embedded host brings the read model up to date and sends the
+   * new events' mails here (its mail follower).
+   */
   readonly afterCommit?: () => Promise<void>;
+  /**
+   * Sends the mails of events this process just recorded, where no mail follower does (DynamoDB until the
+   * mailer consumer runs): best effort, a failure is logged.
+   */
+  readonly sendMailsOf?: (recorded: readonly StoredEvent[]) => Promise<void>;
+  /** Keys reset tokens (see `mail.ts`). */
+  readonly resetTokenSecret: string;
+  /** Work of the host's that {@link flush} waits for too (the embedded mail follower's rounds). */
+  readonly pending?: () => Promise<void>;
   /** How many users' current states this process keeps folded (see `user-states.ts`). @default 10000 */
   readonly stateCacheEntries?: number;
   /** Events folded past the last snapshot before a new one is saved. @default 100 */
@@ -95,7 +106,10 @@ export function createUserApplication(deps: UserApplicationDeps) {
   const decoyHash = deps.passwords.hash(randomBytes(16).toString('hex'));
 
   async function committed(outcome: CommandOutcome): Promise<CommandResponse> {
-    if (outcome.recorded.length > 0 && deps.afterCommit) await deps.afterCommit();
+    if (outcome.recorded.length > 0) {
+      if (deps.afterCommit) await deps.afterCommit();
+      if (deps.sendMailsOf) await deps.sendMailsOf(outcome.recorded);
+    }
     const { view, version } = outcome.loaded;
     const user = view !== undefined && isVisible(view) ? publicView(view) : undefined;
     return { user, version, replayed: outcome.replayed };
@@ -111,33 +125,6 @@ export function createUserApplication(deps: UserApplicationDeps) {
       .catch((err: unknown) => deps.log.error({ err }, `${what} failed`))
       .finally(() => background.delete(running));
     background.add(running);
-  }
-
-  /** Mail goes out after the events are recorded; a failure is logged, never undoes the command. */
-  async function mail(send: () => Promise<void>, userId: string): Promise<void> {
-    try {
-      await send();
-    } catch (err) {
-      deps.log.error({ err, userId }, 'sending mail failed');
-    }
-  }
-
-  async function sendConfirmation(userId: string, email: string): Promise<void> {
-    const token = deps.tokens.issueEmailConfirmation(userId, email);
-    await mail(
-      () =>
-        deps.mailer.send({
-          to: email,
-          kind: 'email-confirmation',
-          userId,
-          token,
-          subject: 'Confirm your email address',
-          text:
-            `Confirm your email address by sending this token to ` +
-            `POST ${deps.publicUrl}/users/${userId}/email-confirmation:\n\n${token}\n`,
-        }),
-      userId,
-    );
   }
 
   /**
@@ -162,38 +149,21 @@ export function createUserApplication(deps: UserApplicationDeps) {
     }
   }
 
+  /** Records a reset request; its mail is made from the event (see `mail.ts`). */
   async function issuePasswordReset(userId: string, context: CommandContext): Promise<void> {
-    const token = `${userId}.${randomBytes(32).toString('base64url')}`;
     const issuedAt = deps.clock.now();
+    const expiresAt = new Date(issuedAt.getTime() + deps.passwordResetTtlSeconds * 1000).toISOString();
     const outcome = await runner.run(
       userId,
       () => ({
         type: 'RequestPasswordReset',
         now: issuedAt.toISOString(),
-        tokenHash: hashToken(token),
-        expiresAt: new Date(issuedAt.getTime() + deps.passwordResetTtlSeconds * 1000).toISOString(),
+        tokenHash: hashToken(resetToken(deps.resetTokenSecret, userId, expiresAt)),
+        expiresAt,
       }),
       context,
     );
     await committed(outcome);
-    const { state } = outcome.loaded;
-    // Nothing recorded (a token still pending): this request's token is not the valid one.
-    if (outcome.recorded.length === 0 || !isActive(state)) return;
-    const to = state.email;
-    await mail(
-      () =>
-        deps.mailer.send({
-          to,
-          kind: 'password-reset',
-          userId,
-          token,
-          subject: 'Reset your password',
-          text:
-            `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
-            `within ${Math.round(deps.passwordResetTtlSeconds / 60)} minutes:\n\n${token}\n`,
-        }),
-      userId,
-    );
   }
 
   return {
@@ -228,8 +198,6 @@ export function createUserApplication(deps: UserApplicationDeps) {
         if (!(await expireSquatter(input.email, caller.correlationId))) throw error;
         outcome = await attempt();
       }
-      const { state } = outcome.loaded;
-      if (!outcome.replayed && isActive(state)) await sendConfirmation(userId, state.email);
       return committed(outcome);
     },
 
@@ -368,8 +336,6 @@ export function createUserApplication(deps: UserApplicationDeps) {
     async changeEmail(userId: string, email: string, caller: Caller): Promise<CommandResponse> {
       requireSelfOrAdmin(caller.principal, userId);
       const outcome = await runner.run(userId, () => ({ type: 'ChangeEmail', now: now(), email }), caller);
-      const { state } = outcome.loaded;
-      if (outcome.recorded.length > 0 && isActive(state)) await sendConfirmation(userId, state.email);
       return committed(outcome);
     },
 
@@ -457,6 +423,7 @@ export function createUserApplication(deps: UserApplicationDeps) {
     /** Waits for work this layer started in the background (resets, snapshot writes), e.g. before the stores close. */
     async flush(): Promise<void> {
       while (background.size > 0) await Promise.all(background);
+      await deps.pending?.();
       await states.flush();
     },
   };
@@ -495,10 +462,6 @@ function definedOnly<T extends object>(input: T): Partial<T> {
   return Object.fromEntries(Object.entries(input).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
-/** Reset tokens are stored only as hashes: a leaked event log cannot reset anyone's password. */
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 /** A UUID-shaped id derived from an idempotency key with a keyed hash. */
 function stableId(secret: string, key: string): string {

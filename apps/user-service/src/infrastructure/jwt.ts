@@ -22,14 +22,14 @@ const VERIFIED_SESSIONS_CACHED = 10_000;
 /** JWTs signed with HS256; verification pins the algorithm and requires an expiry. */
 export function createJwtService(options: JwtOptions): TokenService {
   const clock = options.now ?? Date.now;
-  const sign = (audience: string, ttlSeconds: number) =>
+  const sign = (audience: string, ttlSeconds: number, issuedAtMs = clock()) =>
     createSigner({
       key: options.secret,
       algorithm: 'HS256',
       iss: ISSUER,
       aud: audience,
       expiresIn: ttlSeconds * 1000,
-      clockTimestamp: clock(),
+      clockTimestamp: issuedAtMs,
     });
   const verifier = (audience: string, clockTimestamp?: number) =>
     createVerifier({
@@ -91,8 +91,8 @@ export function createJwtService(options: JwtOptions): TokenService {
       return claims;
     },
 
-    issueEmailConfirmation(userId: string, email: string): string {
-      return sign(CONFIRMATION_AUDIENCE, options.emailConfirmationTtlSeconds)({ sub: userId, email });
+    issueEmailConfirmation(userId: string, email: string, issuedAtMs?: number): string {
+      return sign(CONFIRMATION_AUDIENCE, options.emailConfirmationTtlSeconds, issuedAtMs)({ sub: userId, email });
     },
 
     verifyEmailConfirmation(token: string) {

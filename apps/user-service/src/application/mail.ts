@@ -1,0 +1,81 @@
+import { createHash, createHmac } from 'node:crypto';
+import { fold, upcast, type UserEvent } from '@user-service/user-domain';
+import type { EventStore, StoredEvent } from '@user-service/event-store';
+import type { MailMessage, TokenService } from './ports.js';
+
+/**
+ * Mail is a consumer of the events: each mail is made from one event, by whoever holds the service's
+ * secret, so no token ever travels in an event. A confirmation token is a JWT for the address the event
+ * names, issued at the event's instant; a reset token is an HMAC of the user and the expiry the event
+ * records, and the event keeps only its hash.
+ */
+export interface MailComposerDeps {
+  readonly tokens: Pick<TokenService, 'issueEmailConfirmation'>;
+  /** Keys the reset tokens; derived from the service's secret for this purpose alone. */
+  readonly resetTokenSecret: string;
+  readonly publicUrl: string;
+  readonly passwordResetTtlSeconds: number;
+  /** The stream up to an event, to find where a reset mail goes (the address the user had then). */
+  readonly eventStore: Pick<EventStore, 'readStream'>;
+}
+
+/** The token a reset request of `userId`, expiring at `expiresAt`, mails; only its hash is recorded. */
+export function resetToken(secret: string, userId: string, expiresAt: string): string {
+  return `${userId}.${createHmac('sha256', secret).update(`password-reset\n${userId}\n${expiresAt}`).digest('base64url')}`;
+}
+
+/** Reset tokens are stored only as hashes: a leaked event log cannot reset anyone's password. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export function createMailComposer(deps: MailComposerDeps) {
+  return {
+    /** The mail an event asks for, or undefined for the events that send none. */
+    async mailFor(stored: StoredEvent): Promise<MailMessage | undefined> {
+      const event = upcast(stored);
+      const userId = stored.streamId;
+      switch (event.type) {
+        case 'UserRegistered':
+        case 'UserEmailChanged':
+          return confirmation(stored, userId, event.data.email);
+        case 'PasswordResetRequested': {
+          const history = await deps.eventStore.readStream(userId, { toVersion: stored.version });
+          const state = fold(history.map(upcast) as UserEvent[]);
+          if (state.status !== 'registered' && state.status !== 'confirmed') return undefined;
+          const token = resetToken(deps.resetTokenSecret, userId, event.data.expiresAt);
+          return {
+            eventId: stored.eventId,
+            to: state.email,
+            kind: 'password-reset',
+            userId,
+            token,
+            subject: 'Reset your password',
+            text:
+              `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
+              `within ${Math.round(deps.passwordResetTtlSeconds / 60)} minutes:\n\n${token}\n`,
+          };
+        }
+        default:
+          return undefined;
+      }
+    },
+  };
+
+  function confirmation(stored: StoredEvent, userId: string, email: string): MailMessage {
+    const token = deps.tokens.issueEmailConfirmation(userId, email, Date.parse(stored.metadata.occurredAt));
+    return {
+      eventId: stored.eventId,
+      to: email,
+      kind: 'email-confirmation',
+      userId,
+      token,
+      subject: 'Confirm your email address',
+      text:
+        `Confirm your email address by sending this token to ` +
+        `POST ${deps.publicUrl}/users/${userId}/email-confirmation:\n\n${token}\n`,
+    };
+  }
+}
+
+export type MailComposer = ReturnType<typeof createMailComposer>;
