@@ -1,0 +1,140 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createSqliteEventStore } from '@user-service/event-store/sqlite';
+import { applyToView, type UserView } from '@user-service/user-read-model';
+import t from 'tap';
+import { TEST_JWT_SECRET } from '../helper.js';
+import { ServiceProcess } from './service-process.js';
+import { byStream, readEverything, signSession, versionGaps } from './support.js';
+
+/**
+ * Crash proof: the real service process (`dist/server.js`, SQLite) is driven by concurrent clients while
+ * it is killed with SIGKILL at random moments and restarted on the same data directory. A client counts a
+ * write only once it holds the 2xx answer; every such write must be in the store afterwards, and the read
+ * model the restarted process serves must equal what the store says.
+ */
+
+const KILLS = 12;
+const WORKERS = 6;
+/** A kill comes after this many new acknowledgements, plus a random few milliseconds: mid-request or between. */
+const ACKS_BEFORE_KILL = { min: 3, max: 40 };
+
+type Ack =
+  | { kind: 'register'; userId: string; version: number; email: string; username: string }
+  | { kind: 'update'; userId: string; version: number; name: string };
+
+t.test('kill -9 at random moments loses no acknowledged write, and the read model converges', { timeout: 240_000 }, async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'user-service-crash-'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const service = new ServiceProcess({ DATA_DIR: dataDir, JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_MAX: '1000000', LOG_LEVEL: 'info' });
+  t.teardown(() => service.kill());
+  const admin = { authorization: `Bearer ${signSession(TEST_JWT_SECRET, { subject: 'admin', role: 'admin' })}` };
+
+  const acks: Ack[] = [];
+  const registered: string[] = [];
+  let sent = 0;
+  let failed = 0;
+  let stopping = false;
+  let n = 0;
+  const next = () => `${process.pid.toString(36)}x${(++n).toString(36)}`;
+
+  /** One request to whichever process runs now; undefined when it is down or dies before answering. */
+  const call = async (method: string, path: string, body: object, headers: Record<string, string> = {}) => {
+    const base = service.baseUrl;
+    if (base === '') return undefined;
+    sent++;
+    try {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, body: (await res.json()) as { id?: string; version?: number } };
+    } catch {
+      failed++;
+      return undefined;
+    }
+  };
+
+  const worker = async () => {
+    while (!stopping) {
+      const target = registered[Math.floor(Math.random() * registered.length)];
+      if (target === undefined || Math.random() < 0.25) {
+        const id = next();
+        const email = `crash${id}@example.com`;
+        const username = `crash_${id}`;
+        const res = await call('POST', '/users', { email, username, password: `pw-${id}-long-enough` });
+        if (res?.status === 201 && res.body.id !== undefined) {
+          acks.push({ kind: 'register', userId: res.body.id, version: res.body.version!, email, username });
+          registered.push(res.body.id);
+        } else if (res === undefined) await sleep(20);
+      } else {
+        const name = `name-${next()}`;
+        const res = await call('PATCH', `/users/${target}`, { name }, admin);
+        if (res?.status === 200) acks.push({ kind: 'update', userId: target, version: res.body.version!, name });
+        else if (res === undefined) await sleep(20);
+      }
+    }
+  };
+
+  await service.start();
+  const workers = Array.from({ length: WORKERS }, worker);
+  for (let kill = 0; kill < KILLS; kill++) {
+    const target = acks.length + ACKS_BEFORE_KILL.min + Math.floor(Math.random() * (ACKS_BEFORE_KILL.max - ACKS_BEFORE_KILL.min));
+    while (acks.length < target) await sleep(5);
+    await sleep(Math.random() * 15);
+    await service.kill();
+    await service.start();
+  }
+  stopping = true;
+  await Promise.all(workers);
+
+  // The restarted process caught up at start; what it serves must be what the store holds.
+  const served = new Map<string, { status: number; view?: UserView; byUsername?: string[] }>();
+  for (const ack of acks.filter((a): a is Extract<Ack, { kind: 'register' }> => a.kind === 'register')) {
+    const res = await fetch(`${service.baseUrl}/users/${ack.userId}`, { headers: admin });
+    const found = await fetch(`${service.baseUrl}/users?username=${ack.username}`, { headers: admin });
+    served.set(ack.userId, {
+      status: res.status,
+      view: (await res.json()) as UserView,
+      byUsername: ((await found.json()) as { items: Array<{ id: string }> }).items.map((item) => item.id),
+    });
+  }
+  await service.stop();
+
+  const store = createSqliteEventStore({ filename: join(dataDir, 'events.db') });
+  t.teardown(() => store.close());
+  const streams = byStream(await readEverything(store));
+  const lost = acks.filter((ack) => {
+    const event = streams.get(ack.userId)?.[ack.version - 1];
+    if (event?.version !== ack.version) return true;
+    const data = event.data as { email?: string; username?: string; changes?: { name?: string } };
+    return ack.kind === 'register'
+      ? event.type !== 'UserRegistered' || data.email !== ack.email || data.username !== ack.username
+      : event.type !== 'UserProfileUpdated' || data.changes?.name !== ack.name;
+  });
+  t.comment(
+    `crash: ${service.starts - 1} kill -9 and restarts, ${sent} requests sent (${failed} cut off), ` +
+      `acknowledged ${acks.length}, found ${acks.length - lost.length}, lost ${lost.length}`,
+  );
+  t.ok(service.starts - 1 >= 10, 'the service was killed at least 10 times');
+  t.ok(acks.length >= KILLS * ACKS_BEFORE_KILL.min, 'writes were acknowledged between the kills');
+  t.strictSame(lost, [], 'every acknowledged write is in the store, at the version its answer gave');
+
+  const gaps = [...streams].filter(([, stream]) => versionGaps(stream).length > 0).map(([id]) => id);
+  t.strictSame(gaps, [], 'every stream has versions 1..n');
+
+  const diverged: Array<{ userId: string; served: unknown; store: unknown }> = [];
+  for (const [userId, answer] of served) {
+    let expected: UserView | undefined;
+    for (const event of streams.get(userId) ?? []) expected = applyToView(expected, event);
+    const fields = (view: UserView | undefined) => view && { version: view.version, name: view.name, username: view.username, email: view.email };
+    if (answer.status !== 200 || JSON.stringify(fields(answer.view)) !== JSON.stringify(fields(expected)) || answer.byUsername?.join() !== userId) {
+      diverged.push({ userId, served: answer, store: fields(expected) });
+    }
+  }
+  t.comment(`read model: ${served.size} users read back by id and by username, ${diverged.length} diverged`);
+  t.strictSame(diverged, [], 'the restarted service serves, by id and by username, exactly what the store holds');
+});
