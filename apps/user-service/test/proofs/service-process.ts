@@ -17,6 +17,7 @@ export class ServiceProcess {
   private stderr = '';
   #baseUrl = '';
   starts = 0;
+  kills = 0;
 
   constructor(private readonly env: Record<string, string>) {
     process.once('exit', () => this.child?.kill('SIGKILL'));
@@ -57,7 +58,7 @@ export class ServiceProcess {
   /** `kill -9`, and waits until the process is gone. */
   async kill(): Promise<void> {
     this.#baseUrl = '';
-    this.child?.kill('SIGKILL');
+    if (this.child?.kill('SIGKILL')) this.kills++;
     await this.exited;
   }
 
