@@ -5,6 +5,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import t from 'tap';
 import { buildService, TEST_JWT_SECRET, type SignedUp, type TestService } from '../helper.js';
 import { operationsOf, validOrNot, valid, type JsonSchema, type Operation } from './openapi-arbitraries.js';
+import { describeSecrets, scanRun } from './secrets.js';
 import { countInto, printHistogram } from './support.js';
 
 /**
@@ -96,6 +97,12 @@ t.test('requests generated from the OpenAPI document get documented answers and 
   t.equal(byOperation.size, operations.length, 'every documented operation was fuzzed');
   t.ok([...statuses.keys()].some((status) => status < 300), 'some requests succeeded, so success paths were checked too');
   t.strictSame(violations, [], 'no 5xx, every body matches its documented schema, no refused request wrote');
+  const scan = await scanRun(svc, pool.passwords);
+  t.comment(
+    `fuzz secrets scan: ${scan.secrets.length} secrets (${describeSecrets(scan.secrets)}) in ${scan.searched.responses} responses, ` +
+      `${scan.searched.logLines} log lines, ${scan.searched.published} published messages: ${scan.hits.length} hits`,
+  );
+  t.strictSame(scan.hits, [], 'no answer, log line or published message of the fuzz run carries a secret');
   const listed = [...undocumented].map(([key, { count, example }]) => `${key} (×${count}), e.g. ${example.slice(0, 300)}`);
   const known = (line: string) => KNOWN_UNDOCUMENTED.some((pattern) => pattern.test(line));
   t.strictSame(listed.filter((line) => !known(line)), [], 'every status is one the document lists for the operation');
@@ -160,11 +167,14 @@ class UserPool {
   private self!: SignedUp;
   private other!: SignedUp;
   private stale = false;
+  /** Every password the pool's users were given, for the secrets scan. */
+  readonly passwords: string[] = [];
 
   constructor(private readonly svc: TestService) {}
 
   async refresh(): Promise<void> {
     [this.self, this.other] = await Promise.all([this.svc.signUp(), this.svc.signUp()]);
+    this.passwords.push(this.self.password, this.other.password);
     this.stale = false;
   }
 
