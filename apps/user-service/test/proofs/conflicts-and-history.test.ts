@@ -14,6 +14,9 @@ import { versionGaps } from './support.js';
  * then checked against the stream the store holds (see history.ts for what is checked).
  */
 
+// Real processes on a shared 2-core machine: far more than the run needs, well within CI's budget.
+t.setTimeout(180_000);
+
 const env = { JWT_SECRET: TEST_JWT_SECRET };
 const BURST = 20;
 const CLIENTS = 6;
@@ -90,7 +93,7 @@ for (const backend of backends) {
           `${f.preconditionFailed} × 412, ${f.reads} reads, ${f.events} events; statuses ${JSON.stringify(countBy(ops.map((op) => op.status)))}`,
       );
       t.strictSame(verdict.violations, [], `user ${index + 1}: the history is consistent with the stream`);
-      t.ok(f.preconditionFailed > 0 && f.acknowledged > f.writes / 3, 'the run had both conflicts and successes to judge');
+      t.ok(f.preconditionFailed > 0 && f.acknowledged >= 5, 'the run had both conflicts and successes to judge');
       t.equal(
         ops.filter((op) => op.kind === 'write' && op.ifMatch === undefined && op.status !== 200).length,
         0,

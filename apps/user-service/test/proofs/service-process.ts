@@ -1,11 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** The built server, as `pnpm start` runs it. `pnpm test` type-checks (and so builds) before any test runs. */
-export const SERVER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'server.js');
+const DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist');
+export const SERVER_ENTRY = join(DIST, 'server.js');
+const ADMIN_TOKEN_ENTRY = join(DIST, 'admin-token.js');
 
 /**
  * The real service in a child process, restartable over one data directory. `kill()` is `kill -9`: no
@@ -28,8 +32,17 @@ export class ServiceProcess {
     return this.#baseUrl;
   }
 
+  /** An admin session from the operators' own command (`pnpm admin-token`), run on this configuration. */
+  async adminToken(): Promise<string> {
+    const { stdout } = await promisify(execFile)(process.execPath, [ADMIN_TOKEN_ENTRY, '--operator', 'crash-proof'], {
+      env: { PATH: process.env['PATH'] ?? '', ...this.env },
+    });
+    return stdout.trim();
+  }
+
   /** Starts the process on a free port and resolves once `/health` answers 200. */
   async start(): Promise<void> {
+    if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run pnpm run build first`);
     const port = await freePort();
     const child = spawn(process.execPath, [SERVER_ENTRY], {
       env: { PATH: process.env['PATH'] ?? '', ...this.env, HOST: '127.0.0.1', PORT: String(port) },
