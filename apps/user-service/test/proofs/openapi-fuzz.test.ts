@@ -114,6 +114,8 @@ t.test('requests generated from the OpenAPI document get documented answers and 
   });
 });
 
+const OTHER_MEDIA_TYPES = ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'];
+
 /** The fuzzer's idea of a request to `op`: symbolic parts that the pool resolves when it is sent. */
 function requestOf(op: Operation): fc.Arbitrary<FuzzRequest> {
   const header = (name: string) => op.parameters.some((p) => p.in === 'header' && p.name === name);
@@ -121,6 +123,10 @@ function requestOf(op: Operation): fc.Arbitrary<FuzzRequest> {
     op.parameters
       .filter((p) => p.in === 'query')
       .map((p) => [p.name, sometimes(fc.oneof(valid(p.schema), validOrNot(p.schema)).map(String))]),
+  );
+  const ifMatchChoice = fc.oneof(
+    fc.constantFrom('current' as const, 'stale' as const, '*' as const, 'weak' as const),
+    fc.string({ maxLength: 20 }).map((raw) => ({ raw })),
   );
   const visible = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 140 });
   return fc.record(
@@ -138,18 +144,21 @@ function requestOf(op: Operation): fc.Arbitrary<FuzzRequest> {
       query: fc.record(query, { requiredKeys: [] }).map(
         (values) => Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Record<string, string>,
       ),
-      ifMatch: header('if-match')
-        ? fc.option(fc.oneof(fc.constantFrom('current' as const, 'stale' as const, '*' as const, 'weak' as const), visible.map((raw) => ({ raw }))), { nil: undefined })
+      ifMatch: header('if-match') ? fc.option(ifMatchChoice, { nil: undefined }) : fc.constant(undefined),
+      idempotencyKey: header('idempotency-key')
+        ? fc.option(fc.oneof(fc.constantFrom('k1', 'k2'), visible), { nil: undefined })
         : fc.constant(undefined),
-      idempotencyKey: header('idempotency-key') ? fc.option(fc.oneof(fc.constantFrom('k1', 'k2'), visible), { nil: undefined }) : fc.constant(undefined),
       contentType: op.body
         ? fc.oneof(
             { arbitrary: fc.constant('application/json'), weight: 10 },
-            { arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1'), weight: 1 },
+            { arbitrary: fc.constantFrom(...OTHER_MEDIA_TYPES), weight: 1 },
           )
         : fc.constant(undefined),
       body: op.body
-        ? fc.oneof({ arbitrary: validOrNot(op.body), weight: 6 }, { arbitrary: fc.string({ maxLength: 40 }).map((text) => ({ rawText: text })), weight: 1 })
+        ? fc.oneof(
+            { arbitrary: validOrNot(op.body), weight: 6 },
+            { arbitrary: fc.string({ maxLength: 40 }).map((text) => ({ rawText: text })), weight: 1 },
+          )
         : fc.constant(undefined),
       withSecrets: fc.boolean(),
     },
