@@ -56,7 +56,7 @@ const backends: Backend[] = [
 const contentionTodo = (backend: Backend) => (backend.name === 'dynamodb' ? { todo: 'issue 9 #8: DynamoDB backoff' } : {});
 
 for (const backend of backends) {
-  t.test(`${backend.label}: ${BURST} concurrent PATCHes without If-Match`, async (t) => {
+  t.test(`${backend.label}: ${BURST} concurrent PATCHes, without If-Match, then all with the same one`, async (t) => {
     const svc = await backend.build(t);
     const user = await svc.signUp();
     const changes: Profile[] = Array.from({ length: BURST }, (_, i) => (i % 2 ? { name: `n${i}` } : { surname: `s${i}` }));
@@ -78,6 +78,27 @@ for (const backend of backends) {
       'every acknowledged change is at the version its answer gave',
     );
     t.equal(stream.length, 1 + ok.length, 'and the refused ones wrote nothing');
+
+    // Another burst, of changes none of which is a no-op now, all with the If-Match of the current version:
+    // exactly one may win. (A no-op decided at that version would rightly answer 200 and write nothing.)
+    const current = stream.length;
+    const fresh: Profile[] = changes.map((change) => ('name' in change ? { name: `${change.name}'` } : { surname: `${change.surname}'` }));
+    const conditional = await Promise.all(
+      fresh.map((payload) =>
+        svc.request({ method: 'PATCH', url: `/users/${user.id}`, headers: { ...user.auth, 'if-match': `"${current}"` }, payload }),
+      ),
+    );
+    const conditionalStatuses = conditional.map((res) => res.statusCode);
+    t.comment(`${backend.label} burst with If-Match "${current}": statuses ${JSON.stringify(countBy(conditionalStatuses))}`);
+    t.strictSame(
+      [...conditionalStatuses].sort(),
+      [200, ...Array.from({ length: BURST - 1 }, () => 412)],
+      'one wins, every other gets 412',
+    );
+    const after = await svc.stream(user.id);
+    const winner = conditional.findIndex((res) => res.statusCode === 200);
+    t.equal(after.length, current + 1, 'the stream grew by the winner alone');
+    t.same((after.at(-1)?.data as { changes?: Profile }).changes, fresh[winner], 'and holds its change');
   });
 
   t.test(`${backend.label}: a history of concurrent conditional and plain writes and minVersion reads`, async (t) => {

@@ -17,7 +17,10 @@ interface Timed {
   readonly status: number;
 }
 
-/** A PATCH: `ifMatch` when the client sent one, `version` from a 200 answer. */
+/**
+ * A PATCH: `ifMatch` when the client sent one, `version` from a 200 answer. Every write must be a real
+ * change (a value no other write uses): the checker does not model no-ops, which answer 200 and write nothing.
+ */
 export interface WriteOp extends Timed {
   readonly kind: 'write';
   readonly change: Profile;
