@@ -129,6 +129,12 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     newId: randomUUID,
     idSecret: derive('user-ids'),
     resetTokenSecret,
+    resendConfirmation: async (userId, email) => {
+      const now = (overrides.clock ?? { now: () => new Date() }).now();
+      await mailer
+        .send(composer.resentConfirmation(`resend:${randomUUID()}`, userId, email, now.getTime()))
+        .catch((err: unknown) => mailLog.error({ err, userId }, 'sending a confirmation again failed'));
+    },
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
     ...(stores.followPositions

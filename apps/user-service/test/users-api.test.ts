@@ -915,3 +915,24 @@ t.test('asking again for a reset while a token is pending writes nothing and mai
   });
   t.equal(done.statusCode, 204, 'and its token works');
 });
+
+t.test('POST /email-confirmations sends a lost confirmation again, and answers 202 for every address', async (t) => {
+  const svc = await buildService(t, { ...env, RATE_LIMIT_ACCOUNT_MAX: '3' });
+  const user = await svc.signUp();
+  const confirmations = () => svc.mails().filter((mail) => mail.userId === user.id && mail.kind === 'email-confirmation');
+  t.equal(confirmations().length, 1, 'the first mail, from the registration');
+  const resend = (email: string) => svc.request({ method: 'POST', url: '/email-confirmations', payload: { email } });
+  const again = await resend(user.email.toUpperCase());
+  t.same([again.statusCode, again.json()], [202, { status: 'accepted' }]);
+  t.equal(confirmations().length, 2, 'a second mail');
+  const unknown = await resend(`nobody${unique()}@example.com`);
+  t.same([unknown.statusCode, unknown.body], [202, again.body], 'an unknown address: the same answer, and no mail');
+  const token = confirmations()[1]!.token;
+  t.equal((await svc.request({ method: 'POST', url: `/users/${user.id}/email-confirmation`, payload: { token } })).statusCode, 200, 'the new token confirms');
+  t.equal((await resend(user.email)).statusCode, 202);
+  t.equal(confirmations().length, 2, 'a confirmed address gets no more');
+  t.equal((await resend(user.email)).statusCode, 202, 'the third of the window');
+  const limited = await resend(user.email);
+  assertProblem(t, limited, 429, 'RATE_LIMITED', 'the fourth: limited per account like resets');
+  t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After');
+});

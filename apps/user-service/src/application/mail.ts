@@ -38,7 +38,7 @@ export function createMailComposer(deps: MailComposerDeps) {
       switch (event.type) {
         case 'UserRegistered':
         case 'UserEmailChanged':
-          return confirmation(stored, userId, event.data.email);
+          return confirmation(stored.eventId, userId, event.data.email, Date.parse(stored.metadata.occurredAt));
         case 'PasswordResetRequested': {
           const history = await deps.eventStore.readStream(userId, { toVersion: stored.version });
           const state = fold(history.map(upcast) as UserEvent[]);
@@ -60,12 +60,17 @@ export function createMailComposer(deps: MailComposerDeps) {
           return undefined;
       }
     },
+
+    /** A confirmation mail sent again on request, for the address the user has now; `id` names this sending. */
+    resentConfirmation(id: string, userId: string, email: string, issuedAtMs: number): MailMessage {
+      return confirmation(id, userId, email, issuedAtMs);
+    },
   };
 
-  function confirmation(stored: StoredEvent, userId: string, email: string): MailMessage {
-    const token = deps.tokens.issueEmailConfirmation(userId, email, Date.parse(stored.metadata.occurredAt));
+  function confirmation(eventId: string, userId: string, email: string, issuedAtMs: number): MailMessage {
+    const token = deps.tokens.issueEmailConfirmation(userId, email, issuedAtMs);
     return {
-      eventId: stored.eventId,
+      eventId,
       to: email,
       kind: 'email-confirmation',
       userId,

@@ -39,6 +39,8 @@ export interface UserApplicationDeps {
   readonly sendMailsOf?: (recorded: readonly StoredEvent[]) => Promise<void>;
   /** Keys reset tokens (see `mail.ts`). */
   readonly resetTokenSecret: string;
+  /** Sends a mail that no event asks for (a confirmation sent again on request); a failure is logged. */
+  readonly resendConfirmation: (userId: string, email: string) => Promise<void>;
   /** Work of the host's that {@link flush} waits for too (the embedded mail follower's rounds). */
   readonly pending?: () => Promise<void>;
   /** How many users' current states this process keeps folded (see `user-states.ts`). @default 10000 */
@@ -393,6 +395,19 @@ export function createUserApplication(deps: UserApplicationDeps) {
       if (userId === undefined) return;
       const { idempotency: _unused, ...context } = caller;
       inBackground('a password reset', () => issuePasswordReset(userId, { ...context, actor: caller.actor ?? userId }));
+    },
+
+    /**
+     * Sends the confirmation mail again, to a registered address not yet confirmed. Like a reset request, it
+     * answers alike for every address, right after the lookup, and sends in the background.
+     */
+    async resendEmailConfirmation(email: string): Promise<void> {
+      const userId = await deps.eventStore.lookupClaim(emailKey(email));
+      if (userId === undefined) return;
+      inBackground('sending a confirmation again', async () => {
+        const { state } = await states.load(userId);
+        if (state.status === 'registered') await deps.resendConfirmation(userId, state.email);
+      });
     },
 
     async completePasswordReset(token: string, newPassword: string, caller: Caller): Promise<void> {

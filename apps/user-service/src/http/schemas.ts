@@ -63,7 +63,7 @@ export const LoginBody = Type.Object(
   { email: Email, password: GivenPassword },
   { additionalProperties: false },
 );
-export const ResetRequestBody = Type.Object({ email: Email }, { additionalProperties: false });
+export const EmailBody = Type.Object({ email: Email }, { additionalProperties: false });
 export const ResetConfirmBody = Type.Object({ token: Token, newPassword: Password }, { additionalProperties: false });
 
 /** Query strings are strings, and nothing is coerced (see app.ts), so a version is a string of digits. */

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { UserApplication } from '../../application/users.js';
 import { accountLimits, hasCode, type LimitRule } from '../account-limits.js';
 import { callerOf } from '../request-context.js';
-import { Accepted, Empty, LoginBody, Problem, ResetConfirmBody, ResetRequestBody, Session } from '../schemas.js';
+import { Accepted, Empty, LoginBody, Problem, ResetConfirmBody, EmailBody, Session } from '../schemas.js';
 
 export interface SessionRoutesOptions {
   readonly users: UserApplication;
@@ -23,13 +23,14 @@ const tokenUserOf = (request: FastifyRequest) => {
   return token.slice(0, Math.max(0, token.indexOf('.')));
 };
 
-/** Login and password reset: the routes anyone may call, limited per address and per account. */
+/** Login, password reset and confirmation re-sends: the routes anyone may call, limited per address and per account. */
 export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = async (app, options) => {
   const { users, fingerprintSecret } = options;
   const rateLimit = { max: options.rateLimit.max, timeWindow: options.rateLimit.windowMs };
   const perAccount = accountLimits(app, options.accountRateLimit);
   const loginAttempt = perAccount.failures('login', emailOf, hasCode('INVALID_CREDENTIALS'));
   const resetRequest = perAccount.requests('reset-request', emailOf);
+  const resendRequest = perAccount.requests('confirmation-resend', emailOf);
   const resetAttempt = perAccount.failures('reset-confirm', tokenUserOf, hasCode('INVALID_TOKEN'));
 
   app.post(
@@ -56,13 +57,31 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
       schema: {
         summary: 'Mail a password reset token, if the account exists (the answer is the same either way)',
         tags: ['sessions'],
-        body: ResetRequestBody,
+        body: EmailBody,
         response: { 202: Accepted, 400: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
       await resetRequest(request);
       await users.requestPasswordReset(request.body.email, callerOf(request, fingerprintSecret));
+      return reply.code(202).send({ status: 'accepted' as const });
+    },
+  );
+
+  app.post(
+    '/email-confirmations',
+    {
+      config: { rateLimit },
+      schema: {
+        summary: 'Mail the confirmation token again, if the address is registered and not yet confirmed (the answer is the same either way)',
+        tags: ['sessions'],
+        body: EmailBody,
+        response: { 202: Accepted, 400: Problem, 429: Problem },
+      },
+    },
+    async (request, reply) => {
+      await resendRequest(request);
+      await users.resendEmailConfirmation(request.body.email);
       return reply.code(202).send({ status: 'accepted' as const });
     },
   );
