@@ -52,9 +52,6 @@ const backends: Backend[] = [
   },
 ];
 
-/** The known defect on DynamoDB this suite is waiting for (issue 9, item 8). */
-const contentionTodo = (backend: Backend) => (backend.name === 'dynamodb' ? { todo: 'issue 9 #8: DynamoDB backoff' } : {});
-
 for (const backend of backends) {
   t.test(`${backend.label}: ${BURST} concurrent PATCHes, without If-Match, then all with the same one`, async (t) => {
     const svc = await backend.build(t);
@@ -66,7 +63,6 @@ for (const backend of backends) {
     const statuses = answers.map((res) => res.statusCode);
     t.comment(`${backend.name} burst: statuses ${JSON.stringify(countBy(statuses))}`);
     t.strictSame(statuses, changes.map(() => 200), 'every un-conditioned PATCH succeeds', {
-      ...contentionTodo(backend),
       refused: answers.filter((res) => res.statusCode !== 200).map((res) => res.body),
     });
     const stream = await svc.stream(user.id);
@@ -119,7 +115,6 @@ for (const backend of backends) {
         ops.filter((op) => op.kind === 'write' && op.ifMatch === undefined && op.status !== 200).length,
         0,
         'every plain write succeeded',
-        contentionTodo(backend),
       );
     }
     if (backend.name === 'sqlite') await checkerCatchesCorruptions(t, histories[0]!, await svc.stream(users[0]!.id));

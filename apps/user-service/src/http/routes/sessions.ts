@@ -41,7 +41,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         summary: 'Log in with email and password',
         tags: ['sessions'],
         body: LoginBody,
-        response: { 200: Session, 400: Problem, 401: Problem, 429: Problem },
+        response: { 200: Session, 400: Problem, 401: Problem, 413: Problem, 415: Problem, 429: Problem },
       },
     },
     async (request) => {
@@ -58,7 +58,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         summary: 'Mail a password reset token, if the account exists (the answer is the same either way)',
         tags: ['sessions'],
         body: EmailBody,
-        response: { 202: Accepted, 400: Problem, 429: Problem },
+        response: { 202: Accepted, 400: Problem, 413: Problem, 415: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
@@ -76,7 +76,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         summary: 'Mail the confirmation token again, if the address is registered and not yet confirmed (the answer is the same either way)',
         tags: ['sessions'],
         body: EmailBody,
-        response: { 202: Accepted, 400: Problem, 429: Problem },
+        response: { 202: Accepted, 400: Problem, 413: Problem, 415: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
@@ -94,7 +94,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<SessionRoutesOptions> = as
         summary: 'Set a new password with a reset token; the token is single use and expires',
         tags: ['sessions'],
         body: ResetConfirmBody,
-        response: { 204: Empty, 400: Problem, 422: Problem, 429: Problem },
+        response: { 204: Empty, 400: Problem, 413: Problem, 415: Problem, 422: Problem, 429: Problem },
       },
     },
     async (request, reply) => {

@@ -154,7 +154,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         headers: conditionalHeaders,
         params: UserIdParams,
         body: UpdateProfileBody,
-        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 422) },
+        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -174,7 +174,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         headers: conditionalHeaders,
         params: UserIdParams,
         body: ChangeEmailBody,
-        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 422) },
+        response: { 200: UserView, ...problems(400, 401, 403, 404, 409, 412, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -192,7 +192,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         headers: idempotencyHeaders,
         params: UserIdParams,
         body: TokenBody,
-        response: { 200: UserView, ...problems(400, 404, 409, 422) },
+        response: { 200: UserView, ...problems(400, 404, 409, 413, 415, 422) },
       },
     },
     async (request, reply) => {
@@ -213,7 +213,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         headers: conditionalHeaders,
         params: UserIdParams,
         body: ChangePasswordBody,
-        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 422, 429) },
+        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 413, 415, 422, 429) },
       },
     },
     async (request, reply) => {
@@ -232,7 +232,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         security: bearer,
         headers: conditionalHeaders,
         params: UserIdParams,
-        response: { 204: Empty, ...problems(401, 403, 404, 412, 422) },
+        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 422) },
       },
     },
     async (request, reply) => {
