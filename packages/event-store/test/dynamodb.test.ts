@@ -42,10 +42,11 @@ async function isolatedClient(): Promise<DynamoDBClient> {
 await eventStoreContract(t, {
   name: 'dynamodb',
   globalPosition: false,
+  eventIdsUniqueWithin: 'last-event',
   propertyRuns: 30,
-  create: async () => {
+  create: async (options) => {
     const client = await isolatedClient();
-    const store = createDynamoDbEventStore({ client, tableName: TABLE });
+    const store = createDynamoDbEventStore({ client, tableName: TABLE, ...options });
     // The store leaves the client open by design; this one belongs to the test.
     return {
       ...store,
