@@ -147,6 +147,47 @@ t.test('dynamodb: one event without claims or idempotency key is a single PutIte
   t.equal(sent[0]?.input['ConsistentRead'], true);
 });
 
+t.test('dynamodb: an outcome is one conditional PutItem of the idempotency item, with TTL, and costs an append nothing', async (t) => {
+  const client = await isolatedClient();
+  t.teardown(() => client.destroy());
+  const store = createDynamoDbEventStore({ client, tableName: TABLE });
+  const sent = observe(client);
+  const streamId = uniqueStreamId();
+  const before = Date.now();
+
+  const recorded = await store.recordOutcome('request-o', { streamId, fingerprint: 'f', version: 4, outcome: { status: 204 } });
+  t.match(recorded, { duplicate: false, firstVersion: 5, lastVersion: 4, eventIds: [], outcome: { status: 204 } });
+  t.same(sent.map((s) => s.command), ['PutItemCommand'], 'one write, nothing read');
+  const put = sent[0]!.input as { Item: Record<string, AttributeValue>; ConditionExpression: string };
+  t.equal(put.ConditionExpression, 'attribute_not_exists(#pk) OR #expiresAt <= :now', 'the first live record wins');
+  const item = plainItem(put.Item);
+  t.match(item, {
+    [PARTITION_KEY]: `${KEY_PREFIXES.idempotency}request-o`,
+    [ITEM_TYPE_ATTRIBUTE]: 'idempotency',
+    streamId,
+    fingerprint: 'f',
+    lastVersion: 4,
+    eventIds: [],
+    outcome: '{"status":204}',
+  });
+  const expiresAt = (item[TTL_ATTRIBUTE] as number) - IDEMPOTENCY_TTL_SECONDS;
+  t.ok(
+    expiresAt >= Math.floor(before / 1000) && expiresAt <= Math.ceil(Date.now() / 1000),
+    'the record expires, in epoch seconds, 24 hours after it was recorded, like an append\'s',
+  );
+  t.ok(itemBytes(put.Item) <= 1024, 'a small outcome is a 1 WCU item');
+
+  sent.length = 0;
+  t.match(await store.recordOutcome('request-o', { streamId, fingerprint: 'f', version: 5, outcome: {} }), { duplicate: true, outcome: { status: 204 } });
+  t.same(sent.map((s) => [s.command, s.outcome]), [['PutItemCommand', 'ConditionalCheckFailedException']], 'a second record: the failed put alone answers it');
+
+  // The id check of an append reads nothing more than the version check did.
+  await store.append(streamId, testEvents(1), { expectedVersion: 0 });
+  sent.length = 0;
+  await store.append(streamId, testEvents(1), { expectedVersion: 1 });
+  t.same(sent.map((s) => s.command), ['GetItemCommand', 'PutItemCommand'], 'an append: still one read and one put');
+});
+
 t.test('dynamodb: a registration with two claims is one transaction of three items', async (t) => {
   const client = await isolatedClient();
   t.teardown(() => client.destroy());

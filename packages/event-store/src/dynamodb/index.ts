@@ -265,7 +265,8 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
       const failed = (i: number): boolean => reasons[i]?.Code === 'ConditionalCheckFailed';
       const conflicted = (i: number): boolean => reasons[i]?.Code === 'TransactionConflict';
 
-      // Checked in the port's order of precedence: idempotency, concurrency, uniqueness, release.
+      // Checked in the port's order of precedence: idempotency, concurrency, uniqueness, release (a repeated
+      // event id was checked before the write).
       if (retryKey !== undefined) {
         if (failed(retryAt)) {
           // Another append with this key committed after our first read.
