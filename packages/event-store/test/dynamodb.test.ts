@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { IDEMPOTENCY_TTL_SECONDS, isConcurrencyError, isInvalidArgumentError } from '../src/index.js';
 import {
   ITEM_TYPE_ATTRIBUTE,
@@ -108,6 +108,13 @@ function itemBytes(item: Record<string, AttributeValue>): number {
   return Object.entries(item).reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + value(v), 0);
 }
 
+/** A store on a database of its own, with every command its client sends recorded. */
+async function observedStore(t: Test) {
+  const client = await isolatedClient();
+  t.teardown(() => client.destroy());
+  return { store: createDynamoDbEventStore({ client, tableName: TABLE }), sent: observe(client) };
+}
+
 function transactItems(sent: Sent): Record<string, AttributeValue>[] {
   const items = sent.input['TransactItems'] as Array<{
     Put?: { Item: Record<string, AttributeValue> };
@@ -120,10 +127,7 @@ const registration = (email: string) =>
   testEvent('UserRegistered', { email, username: email.split('@')[0] ?? '' }, 'anonymous');
 
 t.test('dynamodb: one event without claims or idempotency key is a single PutItem of 1 WCU', async (t) => {
-  const client = await isolatedClient();
-  t.teardown(() => client.destroy());
-  const store = createDynamoDbEventStore({ client, tableName: TABLE });
-  const sent = observe(client);
+  const { store, sent } = await observedStore(t);
   const streamId = uniqueStreamId();
 
   await store.append(streamId, [testEvent('Opened', { name: 'Zoë' }, 'user-1')], { expectedVersion: 0 });
@@ -148,10 +152,7 @@ t.test('dynamodb: one event without claims or idempotency key is a single PutIte
 });
 
 t.test('dynamodb: an outcome is one conditional PutItem of the idempotency item, with TTL, and costs an append nothing', async (t) => {
-  const client = await isolatedClient();
-  t.teardown(() => client.destroy());
-  const store = createDynamoDbEventStore({ client, tableName: TABLE });
-  const sent = observe(client);
+  const { store, sent } = await observedStore(t);
   const streamId = uniqueStreamId();
   const before = Date.now();
 
