@@ -3,6 +3,7 @@ export type EventStoreErrorCode =
   | 'CONCURRENCY_CONFLICT'
   | 'UNIQUENESS_VIOLATION'
   | 'CLAIM_NOT_HELD'
+  | 'DUPLICATE_EVENT_ID'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID_ARGUMENT';
 
@@ -56,6 +57,22 @@ export class ClaimNotHeldError extends EventStoreError {
   }
 }
 
+/**
+ * An event of the append has the id of an event the stream already holds. Retrying cannot succeed: the
+ * caller must give the event a new id (or, for a retry of an append that did commit, use an idempotency key).
+ */
+export class DuplicateEventIdError extends EventStoreError {
+  override readonly name = 'DuplicateEventIdError';
+
+  constructor(
+    readonly streamId: string,
+    readonly eventId: string,
+    options?: ErrorOptions,
+  ) {
+    super('DUPLICATE_EVENT_ID', `stream ${streamId} already holds an event with id ${eventId}`, options);
+  }
+}
+
 /** An idempotency key was used again for a different request. */
 export class IdempotencyKeyReusedError extends EventStoreError {
   override readonly name = 'IdempotencyKeyReusedError';
@@ -88,6 +105,8 @@ export const isUniquenessError = (error: unknown): error is UniquenessError =>
   hasCode(error, 'UNIQUENESS_VIOLATION');
 export const isClaimNotHeldError = (error: unknown): error is ClaimNotHeldError =>
   hasCode(error, 'CLAIM_NOT_HELD');
+export const isDuplicateEventIdError = (error: unknown): error is DuplicateEventIdError =>
+  hasCode(error, 'DUPLICATE_EVENT_ID');
 export const isIdempotencyKeyReusedError = (error: unknown): error is IdempotencyKeyReusedError =>
   hasCode(error, 'IDEMPOTENCY_KEY_REUSED');
 export const isInvalidArgumentError = (error: unknown): error is InvalidArgumentError =>

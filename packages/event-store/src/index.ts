@@ -3,6 +3,8 @@ export {
   IDEMPOTENCY_TTL_SECONDS,
   answerRetry,
   idempotencyRecord,
+  outcomeIdempotencyRecord,
+  recordedResult,
   type IdempotencyRecord,
 } from './idempotency.js';
 export type * from './types.js';
@@ -15,6 +17,7 @@ export {
   validateReadAll,
   validateReadStream,
   validateRecall,
+  validateOutcomeRecord,
   validateSnapshot,
   validateSnapshotRead,
 } from './validation.js';

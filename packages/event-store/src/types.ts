@@ -77,6 +77,26 @@ export interface AppendResult {
   readonly eventIds: readonly string[];
   /** True when this answers an earlier append with the same idempotency key, and nothing was written. */
   readonly duplicate: boolean;
+  /**
+   * Present only in an answer from an outcome recorded with {@link EventStore.recordOutcome}: the recorded
+   * object. Such an answer wrote no events: `eventIds` is empty, `lastVersion` is the recorded version and
+   * `firstVersion` is `lastVersion + 1` (an empty range, so `lastVersion - firstVersion + 1` is 0).
+   */
+  readonly outcome?: JsonObject;
+}
+
+/**
+ * The outcome of a request that wrote no events (a no-op, a rejection), kept under its idempotency key so
+ * that a retry is answered from it instead of being decided again.
+ */
+export interface OutcomeRecord {
+  readonly streamId: string;
+  /** The request's digest, as {@link AppendOptions.idempotencyFingerprint}. */
+  readonly fingerprint?: string;
+  /** The stream version the outcome was decided at (0 before the stream exists). Not checked by the store. */
+  readonly version: number;
+  /** What the caller needs to answer a retry as it answered the request: a plain JSON object of at most 64 KB. */
+  readonly outcome: JsonObject;
 }
 
 /** Identifies the request a retry must match. */
@@ -134,8 +154,19 @@ export interface Snapshot {
 export interface EventStore {
   /**
    * Atomically appends `events` as the next versions of the stream, takes `claims` and frees `releases`,
-   * or does nothing at all and throws a `CONCURRENCY_CONFLICT`, `UNIQUENESS_VIOLATION`, `CLAIM_NOT_HELD`,
-   * `IDEMPOTENCY_KEY_REUSED` or `INVALID_ARGUMENT` error.
+   * or does nothing at all and throws. When an append breaks several rules at once, the first of these
+   * decides, on every adapter:
+   *
+   * 1. `INVALID_ARGUMENT`: malformed input (an event id repeated within the append included), checked
+   *    before the store is read.
+   * 2. The idempotency key's record, when it holds one: the recorded result (`duplicate: true`), or
+   *    `IDEMPOTENCY_KEY_REUSED` for another stream or fingerprint.
+   * 3. `CONCURRENCY_CONFLICT`: the stream is not at `expectedVersion`, or its event there is not
+   *    `expectedEventId`.
+   * 4. `DUPLICATE_EVENT_ID`: an event's id is already in the stream (see docs/event-store.md for what the
+   *    DynamoDB adapter can check).
+   * 5. `UNIQUENESS_VIOLATION`: a claimed key is held by another stream (the first such claim is named).
+   * 6. `CLAIM_NOT_HELD`: a released key is not held by this stream (the first such release is named).
    */
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
 
@@ -155,6 +186,16 @@ export interface EventStore {
    * registration would otherwise meet its own user); the append itself stays the atomic guard.
    */
   recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined>;
+
+  /**
+   * Keeps, under an idempotency key, the outcome of a request that wrote no events, so that a retry of it
+   * (through `recallAppend` or `append` with the key) is answered from the record instead of writing. The
+   * first record of a key wins for the key's lifetime: when the key already holds one (an append's or an
+   * outcome's), nothing is written and this answers as a retry would, the existing record with
+   * `duplicate: true`, or `IDEMPOTENCY_KEY_REUSED` for another stream or fingerprint. Of an append and an
+   * outcome racing on one key, exactly one is recorded, and the other is answered from it.
+   */
+  recordOutcome(idempotencyKey: string, record: OutcomeRecord): Promise<AppendResult>;
 
   /**
    * The latest snapshot of the stream saved under `schema`, or undefined when there is none. A snapshot

@@ -3,6 +3,7 @@ import type {
   AppendOptions,
   NewEvent,
   ReadAllOptions,
+  OutcomeRecord,
   ReadStreamOptions,
   RecallRequest,
   Snapshot,
@@ -22,6 +23,8 @@ export const LIMITS = Object.freeze({
   /** All events of one append serialized. */
   maxAppendBytes: 3 * 1024 * 1024,
   maxPageSize: 1000,
+  /** The `outcome` object of a `recordOutcome` serialized; it shares its item with the key and the record. */
+  maxOutcomeBytes: 64 * 1024,
   /** A snapshot's state serialized; it shares DynamoDB's 400 KB item limit with its key and schema. */
   maxSnapshotBytes: 300 * 1024,
 });
@@ -191,6 +194,24 @@ export function validateRecall(idempotencyKey: string, request: RecallRequest): 
   if (typeof request !== 'object' || request === null) throw invalid('the request to recall is required');
   requireId(request.streamId, 'streamId', LIMITS.maxIdLength);
   if (request.fingerprint !== undefined) requireId(request.fingerprint, 'fingerprint', LIMITS.maxIdLength);
+}
+
+/** Checks an outcome to record, and returns its `outcome` serialized. */
+export function validateOutcomeRecord(idempotencyKey: string, record: OutcomeRecord): string {
+  requireId(idempotencyKey, 'idempotencyKey', LIMITS.maxIdLength);
+  if (typeof record !== 'object' || record === null) throw invalid('the outcome record is required');
+  requireId(record.streamId, 'streamId', LIMITS.maxIdLength);
+  if (record.fingerprint !== undefined) requireId(record.fingerprint, 'fingerprint', LIMITS.maxIdLength);
+  requireVersion(record.version, 'version', 0);
+  if (!isPlainObject(record.outcome) || !isJson(record.outcome)) {
+    throw invalid('outcome must be a plain JSON object');
+  }
+  const serialized = JSON.stringify(record.outcome);
+  const bytes = Buffer.byteLength(serialized);
+  if (bytes > LIMITS.maxOutcomeBytes) {
+    throw invalid(`outcome is ${bytes} bytes; it may be at most ${LIMITS.maxOutcomeBytes}`);
+  }
+  return serialized;
 }
 
 export function validateKey(key: string): void {

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { IDEMPOTENCY_TTL_SECONDS, isConcurrencyError, isInvalidArgumentError } from '../src/index.js';
 import {
   ITEM_TYPE_ATTRIBUTE,
@@ -42,10 +42,11 @@ async function isolatedClient(): Promise<DynamoDBClient> {
 await eventStoreContract(t, {
   name: 'dynamodb',
   globalPosition: false,
+  eventIdsUniqueWithin: 'last-event',
   propertyRuns: 30,
-  create: async () => {
+  create: async (options) => {
     const client = await isolatedClient();
-    const store = createDynamoDbEventStore({ client, tableName: TABLE });
+    const store = createDynamoDbEventStore({ client, tableName: TABLE, ...options });
     // The store leaves the client open by design; this one belongs to the test.
     return {
       ...store,
@@ -107,6 +108,13 @@ function itemBytes(item: Record<string, AttributeValue>): number {
   return Object.entries(item).reduce((sum, [name, v]) => sum + Buffer.byteLength(name) + value(v), 0);
 }
 
+/** A store on a database of its own, with every command its client sends recorded. */
+async function observedStore(t: Test) {
+  const client = await isolatedClient();
+  t.teardown(() => client.destroy());
+  return { store: createDynamoDbEventStore({ client, tableName: TABLE }), sent: observe(client) };
+}
+
 function transactItems(sent: Sent): Record<string, AttributeValue>[] {
   const items = sent.input['TransactItems'] as Array<{
     Put?: { Item: Record<string, AttributeValue> };
@@ -119,10 +127,7 @@ const registration = (email: string) =>
   testEvent('UserRegistered', { email, username: email.split('@')[0] ?? '' }, 'anonymous');
 
 t.test('dynamodb: one event without claims or idempotency key is a single PutItem of 1 WCU', async (t) => {
-  const client = await isolatedClient();
-  t.teardown(() => client.destroy());
-  const store = createDynamoDbEventStore({ client, tableName: TABLE });
-  const sent = observe(client);
+  const { store, sent } = await observedStore(t);
   const streamId = uniqueStreamId();
 
   await store.append(streamId, [testEvent('Opened', { name: 'Zoë' }, 'user-1')], { expectedVersion: 0 });
@@ -144,6 +149,44 @@ t.test('dynamodb: one event without claims or idempotency key is a single PutIte
     'an existing stream: a strongly consistent read of the current version (1 RCU), then the put',
   );
   t.equal(sent[0]?.input['ConsistentRead'], true);
+});
+
+t.test('dynamodb: an outcome is one conditional PutItem of the idempotency item, with TTL, and costs an append nothing', async (t) => {
+  const { store, sent } = await observedStore(t);
+  const streamId = uniqueStreamId();
+  const before = Date.now();
+
+  const recorded = await store.recordOutcome('request-o', { streamId, fingerprint: 'f', version: 4, outcome: { status: 204 } });
+  t.match(recorded, { duplicate: false, firstVersion: 5, lastVersion: 4, eventIds: [], outcome: { status: 204 } });
+  t.same(sent.map((s) => s.command), ['PutItemCommand'], 'one write, nothing read');
+  const put = sent[0]!.input as { Item: Record<string, AttributeValue>; ConditionExpression: string };
+  t.equal(put.ConditionExpression, 'attribute_not_exists(#pk) OR #expiresAt <= :now', 'the first live record wins');
+  const item = plainItem(put.Item);
+  t.match(item, {
+    [PARTITION_KEY]: `${KEY_PREFIXES.idempotency}request-o`,
+    [ITEM_TYPE_ATTRIBUTE]: 'idempotency',
+    streamId,
+    fingerprint: 'f',
+    lastVersion: 4,
+    eventIds: [],
+    outcome: '{"status":204}',
+  });
+  const expiresAt = (item[TTL_ATTRIBUTE] as number) - IDEMPOTENCY_TTL_SECONDS;
+  t.ok(
+    expiresAt >= Math.floor(before / 1000) && expiresAt <= Math.ceil(Date.now() / 1000),
+    'the record expires, in epoch seconds, 24 hours after it was recorded, like an append\'s',
+  );
+  t.ok(itemBytes(put.Item) <= 1024, 'a small outcome is a 1 WCU item');
+
+  sent.length = 0;
+  t.match(await store.recordOutcome('request-o', { streamId, fingerprint: 'f', version: 5, outcome: {} }), { duplicate: true, outcome: { status: 204 } });
+  t.same(sent.map((s) => [s.command, s.outcome]), [['PutItemCommand', 'ConditionalCheckFailedException']], 'a second record: the failed put alone answers it');
+
+  // The id check of an append reads nothing more than the version check did.
+  await store.append(streamId, testEvents(1), { expectedVersion: 0 });
+  sent.length = 0;
+  await store.append(streamId, testEvents(1), { expectedVersion: 1 });
+  t.same(sent.map((s) => s.command), ['GetItemCommand', 'PutItemCommand'], 'an append: still one read and one put');
 });
 
 t.test('dynamodb: a registration with two claims is one transaction of three items', async (t) => {

@@ -5,6 +5,7 @@ import { eventStoreContract } from '../src/testing/index.js';
 await eventStoreContract(t, {
   name: 'memory',
   globalPosition: true,
+  eventIdsUniqueWithin: 'stream',
   propertyRuns: 100,
-  create: async () => createMemoryEventStore(),
+  create: async (options) => createMemoryEventStore(options),
 });

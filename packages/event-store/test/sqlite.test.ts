@@ -35,8 +35,9 @@ const newFile = () => join(dir, `store-${++files}.db`);
 await eventStoreContract(t, {
   name: 'sqlite',
   globalPosition: true,
+  eventIdsUniqueWithin: 'stream',
   propertyRuns: 60,
-  create: async () => createSqliteEventStore({ filename: newFile() }),
+  create: async (options) => createSqliteEventStore({ filename: newFile(), ...options }),
 });
 
 t.test('sqlite: runs in WAL mode, and the writer thread commits with synchronous = FULL', async (t) => {
@@ -465,4 +466,98 @@ t.test('sqlite: every acknowledged append survives kill -9 of a process appendin
     t.equal(await exited, 'SIGKILL', `run ${run + 1} was killed after ${seen} acknowledgements`);
   }
   await verify(t, filename, acknowledgements(lines));
+});
+
+/** The tables of schema 2 exactly as that code created them: a file written before event ids were unique. */
+const SCHEMA_2 = `
+  CREATE TABLE events (
+    position       INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream_id      TEXT    NOT NULL,
+    version        INTEGER NOT NULL,
+    event_id       TEXT    NOT NULL,
+    type           TEXT    NOT NULL,
+    schema_version INTEGER NOT NULL,
+    data           TEXT    NOT NULL,
+    metadata       TEXT    NOT NULL,
+    recorded_at    TEXT    NOT NULL,
+    UNIQUE (stream_id, version)
+  ) STRICT;
+  CREATE TABLE claims (key TEXT PRIMARY KEY, stream_id TEXT NOT NULL) STRICT, WITHOUT ROWID;
+  CREATE TABLE idempotency (key TEXT PRIMARY KEY, record TEXT NOT NULL, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+  CREATE INDEX idempotency_expiry ON idempotency (expires_at);
+  CREATE TABLE snapshots (
+    stream_id TEXT NOT NULL, schema TEXT NOT NULL, version INTEGER NOT NULL, state TEXT NOT NULL,
+    PRIMARY KEY (stream_id, schema)
+  ) STRICT, WITHOUT ROWID;
+  PRAGMA user_version = 2;
+`;
+
+/** A file of schema 2 holding stream `s` with the given event ids at versions 1, 2, …, a claim and a key. */
+function schema2File(eventIds: readonly string[]): string {
+  const filename = newFile();
+  const db = new Database(filename);
+  try {
+    db.exec(SCHEMA_2);
+    const insert = db.prepare(
+      `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
+       VALUES ('s', ?, ?, 'Tested', 1, '{"n":1}', ?, '2026-01-01T00:00:00.000Z')`,
+    );
+    const metadata = JSON.stringify(testEvent().metadata);
+    eventIds.forEach((eventId, i) => insert.run(i + 1, eventId, metadata));
+    db.prepare(`INSERT INTO claims VALUES ('email:a@b.c', 's')`).run();
+    const record = { streamId: 's', firstVersion: 1, lastVersion: 1, eventIds: [eventIds[0]] };
+    db.prepare(`INSERT INTO idempotency VALUES ('request-1', ?, ?)`).run(JSON.stringify(record), Date.now() + 3_600_000);
+  } finally {
+    db.close();
+  }
+  return filename;
+}
+
+const schemaOf = (filename: string): unknown => {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return db.pragma('user_version', { simple: true });
+  } finally {
+    db.close();
+  }
+};
+
+t.test('sqlite: a file of schema 2 is migrated in place to schema 3, and then refuses repeated event ids', async (t) => {
+  const filename = schema2File(['e1', 'e2']);
+  const store = createSqliteEventStore({ filename });
+  t.teardown(() => store.close());
+  t.equal(schemaOf(filename), 3, 'the file is at schema 3');
+  t.same((await store.readStream('s')).map((e) => [e.version, e.eventId, e.position]), [[1, 'e1', 1], [2, 'e2', 2]], 'its events are intact');
+  t.equal(await store.lookupClaim('email:a@b.c'), 's', 'and its claims');
+  t.match(await store.recallAppend('request-1', { streamId: 's' }), { duplicate: true, eventIds: ['e1'] }, 'and its idempotency records');
+  const repeat = await store.append('s', [{ ...testEvent(), eventId: 'e1' }], { expectedVersion: 2 }).catch((e: unknown) => e);
+  t.match(repeat, { code: 'DUPLICATE_EVENT_ID', eventId: 'e1' }, 'an id of an earlier event is refused now');
+  t.match(await store.append('s', testEvents(1), { expectedVersion: 2 }), { lastVersion: 3, duplicate: false }, 'new ids append');
+
+  // The index itself refuses what the writer's check would miss, such as a write by other code.
+  const db = new Database(filename);
+  t.teardown(() => db.close());
+  t.throws(
+    () => db.prepare(`INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
+      VALUES ('s', 9, 'e2', 'Tested', 1, '{}', '{}', 'x')`).run(),
+    { code: 'SQLITE_CONSTRAINT_UNIQUE' },
+  );
+});
+
+t.test('sqlite: a file of schema 2 holding an event id twice in a stream is refused and left unchanged', async (t) => {
+  const filename = schema2File(['e1', 'e2', 'e1']);
+  t.throws(() => createSqliteEventStore({ filename }), /holds event ids twice within a stream.*left unchanged: e1 in s/);
+  t.equal(schemaOf(filename), 2, 'the file is still at schema 2');
+  const db = new Database(filename, { readonly: true });
+  t.teardown(() => db.close());
+  t.same(db.prepare('SELECT event_id FROM events ORDER BY position').pluck().all(), ['e1', 'e2', 'e1'], 'with all its events');
+  t.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_stream_event_id'`).pluck().get(), 0, 'and no new index');
+});
+
+t.test('sqlite: a file of a later schema is refused', async (t) => {
+  const filename = newFile();
+  const db = new Database(filename);
+  db.pragma('user_version = 4');
+  db.close();
+  t.throws(() => createSqliteEventStore({ filename }), /has schema 4; this code knows up to 3/);
 });

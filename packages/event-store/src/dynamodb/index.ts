@@ -10,11 +10,13 @@ import {
   type DynamoDBClient,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
-import { ClaimNotHeldError, ConcurrencyError, UniquenessError } from '../errors.js';
+import { ClaimNotHeldError, ConcurrencyError, DuplicateEventIdError, UniquenessError } from '../errors.js';
 import {
   IDEMPOTENCY_TTL_SECONDS,
   answerRetry,
   idempotencyRecord,
+  outcomeIdempotencyRecord,
+  recordedResult,
   type IdempotencyRecord,
 } from '../idempotency.js';
 import type {
@@ -22,6 +24,7 @@ import type {
   AppendResult,
   EventStore,
   NewEvent,
+  OutcomeRecord,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -32,6 +35,7 @@ import type {
 import {
   validateAppend,
   validateKey,
+  validateOutcomeRecord,
   validateReadAll,
   validateReadStream,
   validateRecall,
@@ -163,6 +167,9 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
     // (the port's rule), so each failure path below looks for it before it reports anything else, and the
     // transaction's own condition on the record catches a retry that gets this far. Callers that answer
     // retries before deciding (`recallAppend`) then pay one read for the key, not two.
+    //
+    // The same read yields the id of the stream's last event: the one earlier event this adapter checks the
+    // append's ids against (docs/event-store.md; checking every earlier event would read the whole stream).
     if (expectedVersion > 0) {
       const found = await eventIdAt(streamId, expectedVersion);
       if (found === undefined || (opts.expectedEventId !== undefined && found !== opts.expectedEventId)) {
@@ -171,6 +178,9 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
           if (record !== undefined) return answerRetry(retryKey, record, streamId, fingerprint);
         }
         throw new ConcurrencyError(streamId, expectedVersion);
+      }
+      if (events.some((event) => event.eventId === found)) {
+        return refuseDuplicate(streamId, expectedVersion, found, opts);
       }
     }
 
@@ -232,11 +242,7 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
         Put: {
           TableName: tableName,
           Item: idempotencyItem(retryKey, idempotencyRecord(result, fingerprint), expiresAt),
-          // An expired record that TTL has not deleted yet must not block the key's reuse.
-          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
-          ExpressionAttributeNames: pick('#pk', '#expiresAt'),
-          ExpressionAttributeValues: { ':now': { N: String(now() / 1000) } },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ...firstRecordCondition(),
         },
       });
     }
@@ -259,7 +265,8 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
       const failed = (i: number): boolean => reasons[i]?.Code === 'ConditionalCheckFailed';
       const conflicted = (i: number): boolean => reasons[i]?.Code === 'TransactionConflict';
 
-      // Checked in the port's order of precedence: idempotency, concurrency, uniqueness, release.
+      // Checked in the port's order of precedence: idempotency, concurrency, uniqueness, release (a repeated
+      // event id was checked before the write).
       if (retryKey !== undefined) {
         if (failed(retryAt)) {
           // Another append with this key committed after our first read.
@@ -292,6 +299,17 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
     }
   }
 
+  /** The condition of every write of an idempotency item: the key holds no live record yet. */
+  function firstRecordCondition() {
+    return {
+      // An expired record that TTL has not deleted yet must not block the key's reuse.
+      ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt <= :now',
+      ExpressionAttributeNames: pick('#pk', '#expiresAt'),
+      ExpressionAttributeValues: { ':now': { N: String(now() / 1000) } },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    } as const;
+  }
+
   async function putEvent(Item: Item, streamId: string, expectedVersion: number): Promise<void> {
     try {
       await client.send(
@@ -318,6 +336,69 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
     }
   }
 
+  /**
+   * An event repeats the id of the event at `expectedVersion`. The append must fail, but a retry's answer
+   * and a version conflict take precedence, and the read of `expectedVersion` alone cannot tell them: these
+   * reads, on this failure path only, can.
+   */
+  async function refuseDuplicate(
+    streamId: string,
+    expectedVersion: number,
+    eventId: string,
+    opts: AppendOptions,
+  ): Promise<AppendResult> {
+    const { idempotencyKey: retryKey, idempotencyFingerprint: fingerprint } = opts;
+    if (retryKey !== undefined) {
+      const record = await liveRecord(retryKey);
+      if (record !== undefined) return answerRetry(retryKey, record, streamId, fingerprint);
+    }
+    if (await eventExists(streamId, expectedVersion + 1)) throw new ConcurrencyError(streamId, expectedVersion);
+    throw new DuplicateEventIdError(streamId, eventId);
+  }
+
+  /**
+   * One conditional put of the key's idempotency item: the first record of a key wins. On a failed
+   * condition the item that won comes back with the error, and answers this call as a retry. (An SDK retry
+   * of a put whose response was lost meets this call's own item, and so answers `duplicate: true`.)
+   */
+  async function recordOutcomeOnce(retryKey: string, record: OutcomeRecord): Promise<AppendResult> {
+    const kept = outcomeIdempotencyRecord(record);
+    try {
+      await client.send(
+        new PutItemCommand({
+          TableName: tableName,
+          Item: idempotencyItem(retryKey, kept, Math.ceil(now() / 1000) + IDEMPOTENCY_TTL_SECONDS),
+          ...firstRecordCondition(),
+        }),
+      );
+      return recordedResult(kept, false);
+    } catch (error) {
+      const name = errorName(error);
+      if (name === 'TransactionConflictException') throw new TransactionConflict(error);
+      if (name !== 'ConditionalCheckFailedException') throw error;
+      const found = idempotencyFromItem((error as { Item?: Item }).Item)?.record ?? (await liveRecord(retryKey));
+      if (found === undefined) throw new TransactionConflict(error);
+      return answerRetry(retryKey, found, record.streamId, record.fingerprint);
+    }
+  }
+
+  /** Runs a write again after a transaction conflict, with jittered backoff, until `exhausted` decides. */
+  async function withConflictRetries(
+    write: () => Promise<AppendResult>,
+    exhausted: (conflict: TransactionConflict) => Promise<AppendResult>,
+  ): Promise<AppendResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!(error instanceof TransactionConflict)) throw error;
+        if (attempt >= MAX_ATTEMPTS) return exhausted(error);
+        // Full jitter, so that writers who collided once do not collide again in lockstep.
+        await sleep(Math.random() * BACKOFF_BASE_MS * 2 ** attempt);
+      }
+    }
+  }
+
   /** Once retries are spent, report what the store now says rather than a raw SDK error, when it can. */
   async function explainConflict(
     streamId: string,
@@ -339,16 +420,10 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
     async append(streamId: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
       open();
       validateAppend(streamId, events, opts);
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await appendOnce(streamId, events, opts);
-        } catch (error) {
-          if (!(error instanceof TransactionConflict)) throw error;
-          if (attempt >= MAX_ATTEMPTS) return explainConflict(streamId, opts, error);
-          // Full jitter, so that writers who collided once do not collide again in lockstep.
-          await sleep(Math.random() * BACKOFF_BASE_MS * 2 ** attempt);
-        }
-      }
+      return withConflictRetries(
+        () => appendOnce(streamId, events, opts),
+        (conflict) => explainConflict(streamId, opts, conflict),
+      );
     },
 
     async readStream(streamId: string, readOptions: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -431,6 +506,17 @@ export function createDynamoDbEventStore(options: DynamoDbEventStoreOptions): Ev
       const record = await liveRecord(retryKey);
       if (record === undefined) return undefined;
       return answerRetry(retryKey, record, request.streamId, request.fingerprint);
+    },
+
+    async recordOutcome(retryKey: string, record: OutcomeRecord): Promise<AppendResult> {
+      open();
+      validateOutcomeRecord(retryKey, record);
+      return withConflictRetries(
+        () => recordOutcomeOnce(retryKey, record),
+        async (conflict) => {
+          throw conflict.original;
+        },
+      );
     },
 
     async readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined> {

@@ -104,6 +104,8 @@ export function idempotencyItem(key: string, record: IdempotencyRecord, expiresA
     firstVersion: n(record.firstVersion),
     lastVersion: n(record.lastVersion),
     eventIds: { L: record.eventIds.map(s) },
+    // A JSON string, for the same exact round trip as event data.
+    ...(record.outcome === undefined ? {} : { outcome: s(JSON.stringify(record.outcome)) }),
     [TTL_ATTRIBUTE]: n(expiresAtSeconds),
   };
 }
@@ -119,6 +121,7 @@ export function idempotencyFromItem(
     throw new Error(`idempotency item ${String(plain[PARTITION_KEY])} has no eventIds list`);
   }
   const fingerprint = plain['fingerprint'];
+  const outcome = plain['outcome'];
   return {
     record: {
       streamId: requireString(plain, 'streamId'),
@@ -126,6 +129,7 @@ export function idempotencyFromItem(
       firstVersion: requireNumber(plain, 'firstVersion'),
       lastVersion: requireNumber(plain, 'lastVersion'),
       eventIds,
+      ...(typeof outcome === 'string' ? { outcome: JSON.parse(outcome) as JsonObject } : {}),
     },
     expiresAtSeconds: requireNumber(plain, TTL_ATTRIBUTE),
   };

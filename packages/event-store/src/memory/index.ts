@@ -1,8 +1,10 @@
-import { ClaimNotHeldError, ConcurrencyError, UniquenessError } from '../errors.js';
+import { ClaimNotHeldError, ConcurrencyError, DuplicateEventIdError, UniquenessError } from '../errors.js';
 import {
   IDEMPOTENCY_TTL_SECONDS,
   answerRetry,
   idempotencyRecord,
+  outcomeIdempotencyRecord,
+  recordedResult,
   type IdempotencyRecord,
 } from '../idempotency.js';
 import type {
@@ -10,6 +12,7 @@ import type {
   AppendResult,
   EventStore,
   NewEvent,
+  OutcomeRecord,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -21,6 +24,7 @@ import {
   parsePositionCursor,
   validateAppend,
   validateKey,
+  validateOutcomeRecord,
   validateReadAll,
   validateReadStream,
   validateRecall,
@@ -41,6 +45,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
   const now = options.now ?? Date.now;
   const all: StoredEvent[] = [];
   const streams = new Map<string, StoredEvent[]>();
+  /** Every event id of each stream, for the uniqueness of event ids within a stream. */
+  const streamEventIds = new Map<string, Set<string>>();
   const claims = new Map<string, string>();
   const idempotency = new Map<string, { record: IdempotencyRecord; expiresAt: number }>();
   /** Keyed by schema, then stream id. */
@@ -51,6 +57,15 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     if (closed) throw new Error('the memory event store is closed');
   };
 
+  const liveRecord = (key: string): IdempotencyRecord | undefined => {
+    const seen = idempotency.get(key);
+    return seen !== undefined && seen.expiresAt > now() ? seen.record : undefined;
+  };
+
+  const remember = (key: string, record: IdempotencyRecord): void => {
+    idempotency.set(key, { record, expiresAt: now() + IDEMPOTENCY_TTL_SECONDS * 1000 });
+  };
+
   return {
     async append(streamId: string, events: readonly NewEvent[], opts: AppendOptions): Promise<AppendResult> {
       open();
@@ -58,16 +73,17 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       const { expectedVersion, idempotencyKey, idempotencyFingerprint } = opts;
 
       if (idempotencyKey !== undefined) {
-        const seen = idempotency.get(idempotencyKey);
-        if (seen && seen.expiresAt > now()) {
-          return answerRetry(idempotencyKey, seen.record, streamId, idempotencyFingerprint);
-        }
+        const seen = liveRecord(idempotencyKey);
+        if (seen !== undefined) return answerRetry(idempotencyKey, seen, streamId, idempotencyFingerprint);
       }
       const stream = streams.get(streamId) ?? [];
       if (stream.length !== expectedVersion) throw new ConcurrencyError(streamId, expectedVersion);
       if (opts.expectedEventId !== undefined && stream[expectedVersion - 1]?.eventId !== opts.expectedEventId) {
         throw new ConcurrencyError(streamId, expectedVersion);
       }
+      const heldIds = streamEventIds.get(streamId) ?? new Set<string>();
+      const repeated = events.find((event) => heldIds.has(event.eventId));
+      if (repeated !== undefined) throw new DuplicateEventIdError(streamId, repeated.eventId);
       for (const key of opts.claims ?? []) {
         const holder = claims.get(key);
         if (holder !== undefined && holder !== streamId) throw new UniquenessError(key);
@@ -87,6 +103,8 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       );
       all.push(...stored);
       streams.set(streamId, [...stream, ...stored]);
+      for (const event of events) heldIds.add(event.eventId);
+      streamEventIds.set(streamId, heldIds);
       for (const key of opts.claims ?? []) claims.set(key, streamId);
       for (const key of opts.releases ?? []) claims.delete(key);
 
@@ -97,12 +115,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
         eventIds: events.map((event) => event.eventId),
         duplicate: false,
       };
-      if (idempotencyKey !== undefined) {
-        idempotency.set(idempotencyKey, {
-          record: idempotencyRecord(result, idempotencyFingerprint),
-          expiresAt: now() + IDEMPOTENCY_TTL_SECONDS * 1000,
-        });
-      }
+      if (idempotencyKey !== undefined) remember(idempotencyKey, idempotencyRecord(result, idempotencyFingerprint));
       return result;
     },
 
@@ -128,9 +141,18 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     async recallAppend(idempotencyKey: string, request: RecallRequest): Promise<AppendResult | undefined> {
       open();
       validateRecall(idempotencyKey, request);
-      const seen = idempotency.get(idempotencyKey);
-      if (!seen || seen.expiresAt <= now()) return undefined;
-      return answerRetry(idempotencyKey, seen.record, request.streamId, request.fingerprint);
+      const seen = liveRecord(idempotencyKey);
+      return seen === undefined ? undefined : answerRetry(idempotencyKey, seen, request.streamId, request.fingerprint);
+    },
+
+    async recordOutcome(idempotencyKey: string, record: OutcomeRecord): Promise<AppendResult> {
+      open();
+      validateOutcomeRecord(idempotencyKey, record);
+      const seen = liveRecord(idempotencyKey);
+      if (seen !== undefined) return answerRetry(idempotencyKey, seen, record.streamId, record.fingerprint);
+      const kept = outcomeIdempotencyRecord(structuredClone(record));
+      remember(idempotencyKey, kept);
+      return recordedResult(kept, false);
     },
 
     async readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined> {

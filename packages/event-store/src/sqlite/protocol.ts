@@ -7,11 +7,12 @@
 import {
   ClaimNotHeldError,
   ConcurrencyError,
+  DuplicateEventIdError,
   IdempotencyKeyReusedError,
   InvalidArgumentError,
   UniquenessError,
 } from '../errors.js';
-import type { AppendResult } from '../types.js';
+import type { AppendResult, JsonObject } from '../types.js';
 
 /** One writing connection in the writer thread: the file it writes and how long it waits for locks. */
 export interface ConnectionConfig {
@@ -43,6 +44,20 @@ export interface AppendRequest {
   readonly now: number;
 }
 
+/** Records the outcome of a request that wrote no events under its idempotency key (`recordOutcome`). */
+export interface OutcomeRequest {
+  readonly kind: 'outcome';
+  readonly id: number;
+  readonly idempotencyKey: string;
+  readonly streamId: string;
+  readonly fingerprint: string | undefined;
+  readonly version: number;
+  /** The outcome object as JSON text. */
+  readonly outcome: string;
+  /** The caller's clock when it asked, in milliseconds: for idempotency expiry. */
+  readonly now: number;
+}
+
 export interface SnapshotRequest {
   readonly kind: 'snapshot';
   readonly id: number;
@@ -59,11 +74,12 @@ export interface SweepRequest {
   readonly now: number;
 }
 
-export type WriteRequest = AppendRequest | SnapshotRequest | SweepRequest;
+export type WriteRequest = AppendRequest | OutcomeRequest | SnapshotRequest | SweepRequest;
 
 /** A request without its id, as the store hands it to the writer client. */
 export type WriteRequestBody =
   | Omit<AppendRequest, 'id'>
+  | Omit<OutcomeRequest, 'id'>
   | Omit<SnapshotRequest, 'id'>
   | Omit<SweepRequest, 'id'>;
 
@@ -140,6 +156,11 @@ export function encodeRequests(requests: readonly WriteRequest[]): Tape {
         tape.push(request.idempotencyKey ?? null, request.idempotencyFingerprint ?? null, request.now);
         break;
       }
+      case 'outcome': {
+        const { idempotencyKey, streamId, fingerprint, version, outcome, now } = request;
+        tape.push('outcome', request.id, idempotencyKey, streamId, fingerprint ?? null, version, outcome, now);
+        break;
+      }
       case 'snapshot':
         tape.push('snapshot', request.id, request.streamId, request.schema, request.version, request.state);
         break;
@@ -191,6 +212,10 @@ export function decodeRequests(tape: Tape): WriteRequest[] {
         idempotencyFingerprint: read.optionalString(),
         now: read.number(),
       });
+    } else if (kind === 'outcome') {
+      const [idempotencyKey, streamId, fingerprint] = [read.string(), read.string(), read.optionalString()];
+      const [version, outcome, now] = [read.number(), read.string(), read.number()];
+      requests.push({ kind, id, idempotencyKey, streamId, fingerprint, version, outcome, now });
     } else if (kind === 'snapshot') {
       const [streamId, schema, version, state] = [read.string(), read.string(), read.number(), read.string()];
       requests.push({ kind, id, streamId, schema, version, state });
@@ -215,7 +240,9 @@ export function encodeOutcomes(outcomes: readonly Outcome[]): Tape {
       tape.push(outcome.id, DONE);
     } else {
       const { streamId, firstVersion, lastVersion, duplicate, eventIds } = outcome.value;
-      tape.push(outcome.id, APPENDED, streamId, firstVersion, lastVersion, duplicate, eventIds.length, ...eventIds);
+      const recorded = outcome.value.outcome === undefined ? null : JSON.stringify(outcome.value.outcome);
+      tape.push(outcome.id, APPENDED, streamId, firstVersion, lastVersion, duplicate, recorded);
+      tape.push(eventIds.length, ...eventIds);
     }
   }
   return tape;
@@ -236,8 +263,14 @@ export function decodeOutcomes(tape: Tape): Outcome[] {
       const firstVersion = read.number();
       const lastVersion = read.number();
       const duplicate = read.boolean();
+      const recorded = read.optionalString();
       const eventIds = read.strings(read.number());
-      outcomes.push({ id, ok: true, value: { streamId, firstVersion, lastVersion, eventIds, duplicate } });
+      const value: AppendResult = { streamId, firstVersion, lastVersion, eventIds, duplicate };
+      outcomes.push({
+        id,
+        ok: true,
+        value: recorded === undefined ? value : { ...value, outcome: JSON.parse(recorded) as JsonObject },
+      });
     }
   }
   return outcomes;
@@ -252,13 +285,14 @@ export interface EncodedError {
   readonly streamId?: string | undefined;
   readonly expectedVersion?: number | undefined;
   readonly key?: string | undefined;
+  readonly eventId?: string | undefined;
   readonly idempotencyKey?: string | undefined;
   readonly stack?: string | undefined;
 }
 
 export function encodeError(error: unknown): EncodedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const fields = error as Error & Partial<Record<'code' | 'streamId' | 'key' | 'idempotencyKey', unknown>> & {
+  const fields = error as Error & Partial<Record<'code' | 'streamId' | 'key' | 'eventId' | 'idempotencyKey', unknown>> & {
     expectedVersion?: unknown;
   };
   const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
@@ -269,6 +303,7 @@ export function encodeError(error: unknown): EncodedError {
     streamId: text(fields.streamId),
     expectedVersion: typeof fields.expectedVersion === 'number' ? fields.expectedVersion : undefined,
     key: text(fields.key),
+    eventId: text(fields.eventId),
     idempotencyKey: text(fields.idempotencyKey),
     stack: error.stack,
   };
@@ -288,6 +323,8 @@ export function decodeError(encoded: EncodedError): Error {
       return new UniquenessError(key);
     case 'CLAIM_NOT_HELD':
       return new ClaimNotHeldError(key, streamId);
+    case 'DUPLICATE_EVENT_ID':
+      return new DuplicateEventIdError(streamId, encoded.eventId ?? '');
     case 'IDEMPOTENCY_KEY_REUSED':
       return new IdempotencyKeyReusedError(encoded.idempotencyKey ?? '');
     case 'INVALID_ARGUMENT':

@@ -1,7 +1,10 @@
 import Database from 'better-sqlite3';
 
-/** The schema this code writes; a file with a later one was written by newer code and is refused. */
-export const SCHEMA_VERSION = 2;
+/**
+ * The schema this code writes; a file with a later one was written by newer code and is refused. An earlier
+ * file is migrated in place when it is opened. 3 added the UNIQUE (stream_id, event_id) index.
+ */
+export const SCHEMA_VERSION = 3;
 
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -16,6 +19,7 @@ export const SCHEMA = `
     recorded_at    TEXT    NOT NULL,
     UNIQUE (stream_id, version)
   ) STRICT;
+  CREATE UNIQUE INDEX IF NOT EXISTS events_stream_event_id ON events (stream_id, event_id);
   CREATE TABLE IF NOT EXISTS claims (
     key       TEXT PRIMARY KEY,
     stream_id TEXT NOT NULL
@@ -55,14 +59,44 @@ export function openConnection(filename: string, busyTimeoutMs: number): Databas
   }
 }
 
-/** Creates the tables, or checks that the file holds a schema this code knows. */
+/**
+ * Creates the tables, or brings a file of an earlier schema up to this one in place, in one transaction: a
+ * migration that fails leaves the file as it was. Refuses a file of a later schema.
+ */
 export function migrate(db: Database.Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const schemaOf = () => db.pragma('user_version', { simple: true }) as number;
+  const current = schemaOf();
   if (current > SCHEMA_VERSION) {
     throw new Error(`the event store file has schema ${current}; this code knows up to ${SCHEMA_VERSION}`);
   }
+  if (current === SCHEMA_VERSION) return;
   db.transaction(() => {
-    db.exec(SCHEMA);
+    // Another process may have migrated the file since it was read above.
+    if (schemaOf() === SCHEMA_VERSION) return;
+    try {
+      db.exec(SCHEMA);
+    } catch (error) {
+      // A file of schema 2 may hold an event id twice in a stream. Events are never rewritten, so the
+      // index cannot be built: the file is refused, unchanged, with the ids for an operator to decide on.
+      if ((error as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+      throw new Error(
+        `the event store file (schema ${current}) holds event ids twice within a stream, which schema ` +
+          `${SCHEMA_VERSION} forbids; it was left unchanged: ${repeatedEventIds(db)}`,
+        { cause: error },
+      );
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/** Up to 10 event ids that a stream holds more than once, as `<eventId> in <streamId>`. */
+function repeatedEventIds(db: Database.Database): string {
+  return db
+    .prepare<[], { streamId: string; eventId: string }>(
+      `SELECT stream_id AS streamId, event_id AS eventId FROM events
+       GROUP BY stream_id, event_id HAVING COUNT(*) > 1 ORDER BY stream_id, event_id LIMIT 10`,
+    )
+    .all()
+    .map(({ streamId, eventId }) => `${eventId} in ${streamId}`)
+    .join(', ');
 }

@@ -6,6 +6,7 @@ import type {
   EventStore,
   JsonObject,
   NewEvent,
+  OutcomeRecord,
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
@@ -17,6 +18,7 @@ import {
   parsePositionCursor,
   validateAppend,
   validateKey,
+  validateOutcomeRecord,
   validateReadAll,
   validateReadStream,
   validateRecall,
@@ -147,6 +149,20 @@ export function openSqliteEventStore(
       if (seen === undefined) return undefined;
       const record = JSON.parse(seen) as IdempotencyRecord;
       return answerRetry(idempotencyKey, record, request.streamId, request.fingerprint);
+    },
+
+    async recordOutcome(idempotencyKey: string, record: OutcomeRecord): Promise<AppendResult> {
+      open();
+      const outcome = validateOutcomeRecord(idempotencyKey, record);
+      return writer.recordOutcome({
+        kind: 'outcome',
+        idempotencyKey,
+        streamId: record.streamId,
+        fingerprint: record.fingerprint,
+        version: record.version,
+        outcome,
+        now: now(),
+      });
     },
 
     async readSnapshot(streamId: string, schema: string): Promise<Snapshot | undefined> {

@@ -8,6 +8,7 @@ import {
   type AppendRequest,
   type ConnectionConfig,
   type FromWriter,
+  type OutcomeRequest,
   type SnapshotRequest,
   type SweepRequest,
   type ToWriter,
@@ -72,6 +73,8 @@ type Body<R> = Omit<R, 'id'>;
 export interface WriterClient {
   /** Settles with the append's result once its batch committed, or with its own error. */
   append(request: Body<AppendRequest>): Promise<AppendResult>;
+  /** Settles with the answer once its batch committed: the outcome recorded, or the record the key held. */
+  recordOutcome(request: Body<OutcomeRequest>): Promise<AppendResult>;
   write(request: Body<SnapshotRequest> | Body<SweepRequest>): Promise<void>;
   /** Settles once the connection is open; rejects when it could not be opened. */
   readonly ready: Promise<WriterSettings>;
@@ -281,6 +284,7 @@ export function startWriter(config: ConnectionConfig, hooks: WriterHooks = {}): 
   let closed: Promise<void> | undefined;
   return {
     append: (request) => submit(request) as Promise<AppendResult>,
+    recordOutcome: (request) => submit(request) as Promise<AppendResult>,
     write: async (request) => {
       await submit(request);
     },

@@ -15,14 +15,16 @@
  */
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { ClaimNotHeldError, ConcurrencyError, UniquenessError } from '../errors.js';
+import { ClaimNotHeldError, ConcurrencyError, DuplicateEventIdError, UniquenessError } from '../errors.js';
 import {
   IDEMPOTENCY_TTL_SECONDS,
   answerRetry,
   idempotencyRecord,
+  outcomeIdempotencyRecord,
+  recordedResult,
   type IdempotencyRecord,
 } from '../idempotency.js';
-import type { AppendResult } from '../types.js';
+import type { AppendResult, JsonObject } from '../types.js';
 import {
   decodeRequests,
   encodeError,
@@ -31,6 +33,7 @@ import {
   type EncodedError,
   type FromWriter,
   type Outcome,
+  type OutcomeRequest,
   type ToWriter,
   type WriteRequest,
 } from './protocol.js';
@@ -144,6 +147,8 @@ function prepare(db: Database.Database) {
     lastEvent: db.prepare<[string], { version: number; eventId: string }>(
       'SELECT version, event_id AS eventId FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1',
     ),
+    // A lookup in the UNIQUE (stream_id, event_id) index, which also refuses any insert it would miss.
+    eventIdHeld: db.prepare<[string, string], number>('SELECT 1 FROM events WHERE stream_id = ? AND event_id = ?').pluck(),
     claimHolder: db.prepare<[string], string>('SELECT stream_id FROM claims WHERE key = ?').pluck(),
     claim: db.prepare<[string, string]>('INSERT OR REPLACE INTO claims (key, stream_id) VALUES (?, ?)'),
     unclaim: db.prepare<[string]>('DELETE FROM claims WHERE key = ?'),
@@ -163,18 +168,30 @@ function prepare(db: Database.Database) {
   };
 }
 
+/** The record the key holds at `now`, or undefined when it holds none or only an expired one. */
+function liveRecord(statements: Statements, key: string, now: number): IdempotencyRecord | undefined {
+  const seen = statements.idempotency.get(key, now);
+  return seen === undefined ? undefined : (JSON.parse(seen) as IdempotencyRecord);
+}
+
+function remember(statements: Statements, key: string, record: IdempotencyRecord, now: number): void {
+  statements.remember.run(key, JSON.stringify(record), now + IDEMPOTENCY_TTL_SECONDS * 1000);
+}
+
 function append(statements: Statements, request: AppendRequest): AppendResult {
   const { streamId, expectedVersion, events, idempotencyKey, idempotencyFingerprint, now } = request;
   if (idempotencyKey !== undefined) {
-    const seen = statements.idempotency.get(idempotencyKey, now);
-    if (seen !== undefined) {
-      return answerRetry(idempotencyKey, JSON.parse(seen) as IdempotencyRecord, streamId, idempotencyFingerprint);
-    }
+    const seen = liveRecord(statements, idempotencyKey, now);
+    if (seen !== undefined) return answerRetry(idempotencyKey, seen, streamId, idempotencyFingerprint);
   }
   const last = statements.lastEvent.get(streamId);
   const { expectedEventId } = request;
   if ((last?.version ?? 0) !== expectedVersion || (expectedEventId !== undefined && last?.eventId !== expectedEventId)) {
     throw new ConcurrencyError(streamId, expectedVersion);
+  }
+  if (expectedVersion > 0) {
+    const repeated = events.eventIds.find((eventId) => statements.eventIdHeld.get(streamId, eventId) !== undefined);
+    if (repeated !== undefined) throw new DuplicateEventIdError(streamId, repeated);
   }
   for (const key of request.claims) {
     const holder = statements.claimHolder.get(key);
@@ -203,19 +220,28 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
     duplicate: false,
   };
   if (idempotencyKey !== undefined) {
-    statements.remember.run(
-      idempotencyKey,
-      JSON.stringify(idempotencyRecord(result, idempotencyFingerprint)),
-      now + IDEMPOTENCY_TTL_SECONDS * 1000,
-    );
+    remember(statements, idempotencyKey, idempotencyRecord(result, idempotencyFingerprint), now);
   }
   return result;
+}
+
+/** Keeps an outcome under its key, unless the key holds a live record already: then answers from that. */
+function recordOutcome(statements: Statements, request: OutcomeRequest): AppendResult {
+  const { idempotencyKey, streamId, fingerprint, now } = request;
+  const seen = liveRecord(statements, idempotencyKey, now);
+  if (seen !== undefined) return answerRetry(idempotencyKey, seen, streamId, fingerprint);
+  const outcome = JSON.parse(request.outcome) as JsonObject;
+  const record = outcomeIdempotencyRecord({ streamId, fingerprint, version: request.version, outcome });
+  remember(statements, idempotencyKey, record, now);
+  return recordedResult(record, false);
 }
 
 function execute(statements: Statements, request: WriteRequest): AppendResult | undefined {
   switch (request.kind) {
     case 'append':
       return append(statements, request);
+    case 'outcome':
+      return recordOutcome(statements, request);
     case 'snapshot':
       statements.writeSnapshot.run(request.streamId, request.schema, request.version, request.state);
       return undefined;
@@ -238,6 +264,8 @@ function size(request: WriteRequest): number {
       for (let i = 0; i < data.length; i++) chars += data[i]!.length + metadata[i]!.length;
       return chars;
     }
+    case 'outcome':
+      return request.outcome.length;
     case 'snapshot':
       return request.state.length;
     case 'sweep':

@@ -3,11 +3,13 @@ import type { t as tapRoot } from 'tap';
 import {
   isClaimNotHeldError,
   isConcurrencyError,
+  isDuplicateEventIdError,
   isIdempotencyKeyReusedError,
   isInvalidArgumentError,
   isUniquenessError,
 } from '../errors.js';
-import type { AppendOptions, EventStore, NewEvent, Snapshot, StoredEvent } from '../types.js';
+import { IDEMPOTENCY_TTL_SECONDS } from '../idempotency.js';
+import type { AppendOptions, AppendResult, EventStore, NewEvent, OutcomeRecord, Snapshot, StoredEvent } from '../types.js';
 import { testEvent, testEvents, uniqueStreamId } from './fixtures.js';
 
 type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
@@ -15,10 +17,18 @@ type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
 export interface EventStoreFactory {
   /** Shown in the name of every test, e.g. `sqlite`. */
   readonly name: string;
-  /** A store over empty storage of its own. The suite closes every store it creates. */
-  create(): Promise<EventStore>;
+  /**
+   * A store over empty storage of its own, reading the clock from `now` (milliseconds since the epoch) when
+   * given. The suite closes every store it creates.
+   */
+  create(options?: { readonly now?: () => number }): Promise<EventStore>;
   /** Whether stored events carry a global, gap-free `position` that a reader can follow. */
   readonly globalPosition: boolean;
+  /**
+   * Which earlier events of the stream an append's event ids are checked against: all of them, or only the
+   * event at `expectedVersion` (DynamoDB: see docs/event-store.md).
+   */
+  readonly eventIdsUniqueWithin: 'stream' | 'last-event';
   /** Runs of the model-based property test. @default 40 */
   readonly propertyRuns?: number;
 }
@@ -298,6 +308,190 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     const eventIds = results.map((r) => r.eventIds.join());
     t.equal(new Set(eventIds).size, 1, 'every caller got the same result');
     t.same((await store.readStream(streamId)).map((e) => e.eventId).join(), eventIds[0]);
+  });
+
+  await scenario('records an outcome that wrote nothing, and answers every retry of it from the record', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const idempotencyKey = uniqueStreamId('request');
+    const record: OutcomeRecord = { streamId, fingerprint: 'sha256:aaa', version: 0, outcome: { status: 409, code: 'X' } };
+    const recorded = await store.recordOutcome(idempotencyKey, record);
+    t.strictSame(
+      recorded,
+      { streamId, firstVersion: 1, lastVersion: 0, eventIds: [], duplicate: false, outcome: record.outcome },
+      'the answer is an empty range at the recorded version, with the outcome',
+    );
+    const retried = { ...recorded, duplicate: true };
+    const request = { streamId, fingerprint: 'sha256:aaa' };
+    t.strictSame(await store.recallAppend(idempotencyKey, request), retried, 'recallAppend answers from it');
+    const options: AppendOptions = { expectedVersion: 0, idempotencyKey, idempotencyFingerprint: 'sha256:aaa' };
+    t.strictSame(await store.append(streamId, testEvents(1), options), retried, 'and so does an append');
+    t.same(await store.readStream(streamId), [], 'which writes nothing');
+    t.strictSame(
+      await store.recordOutcome(idempotencyKey, { ...record, version: 3, outcome: { status: 200 } }),
+      retried,
+      'the first record of a key wins',
+    );
+
+    const reused: Array<[string, () => Promise<unknown>]> = [
+      ['recording another fingerprint', () => store.recordOutcome(idempotencyKey, { ...record, fingerprint: 'sha256:bbb' })],
+      ['recording without a fingerprint', () => store.recordOutcome(idempotencyKey, { streamId, version: 0, outcome: {} })],
+      ['recording another stream', () => store.recordOutcome(idempotencyKey, { ...record, streamId: uniqueStreamId() })],
+      ['recalling another fingerprint', () => store.recallAppend(idempotencyKey, { streamId, fingerprint: 'sha256:bbb' })],
+      ['appending another fingerprint', () => store.append(streamId, testEvents(1), { ...options, idempotencyFingerprint: 'sha256:bbb' })],
+      ['appending to another stream', () => store.append(uniqueStreamId(), testEvents(1), options)],
+    ];
+    for (const [what, call] of reused) {
+      t.ok(isIdempotencyKeyReusedError(await rejection(call())), `${what} with the key is refused`);
+    }
+
+    // A key an append used first answers an outcome as a retry of that append.
+    const appendKey = uniqueStreamId('request');
+    const appended = await store.append(streamId, testEvents(2), { expectedVersion: 0, idempotencyKey: appendKey });
+    t.strictSame(
+      await store.recordOutcome(appendKey, { streamId, version: 2, outcome: { status: 200 } }),
+      { ...appended, duplicate: true },
+      "recording under an append's key answers the append, and records nothing",
+    );
+    t.strictSame(await store.recallAppend(appendKey, { streamId }), { ...appended, duplicate: true });
+  });
+
+  await scenario('answers a retry of a no-op from its record, not by undoing a later change', async (t, store) => {
+    // The defect of issue 9: a no-op under key K, then another change, then a retry of K that wrote.
+    const streamId = uniqueStreamId();
+    await store.append(streamId, [testEvent('Named', { name: 'Alice' })], { expectedVersion: 0 });
+    const noOp = uniqueStreamId('request');
+    const keyed = { idempotencyKey: noOp, idempotencyFingerprint: 'name=Alice' } as const;
+    await store.recordOutcome(noOp, { streamId, fingerprint: keyed.idempotencyFingerprint, version: 1, outcome: { unchanged: true } });
+    await store.append(streamId, [testEvent('Named', { name: 'Bob' })], { expectedVersion: 1 });
+    const retry = await store.append(streamId, [testEvent('Named', { name: 'Alice' })], { expectedVersion: 2, ...keyed });
+    t.match(retry, { duplicate: true, lastVersion: 1, eventIds: [], outcome: { unchanged: true } });
+    t.same(
+      (await store.readStream(streamId)).map((e) => e.data['name']),
+      ['Alice', 'Bob'],
+      'the retry wrote nothing: Bob stays',
+    );
+  });
+
+  await scenario('of appends and outcomes racing on one key, exactly one is recorded and answers all', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const idempotencyKey = uniqueStreamId('request');
+    const fingerprint = 'sha256:race';
+    const calls: Array<() => Promise<AppendResult>> = [];
+    for (let i = 0; i < 10; i++) {
+      calls.push(() => store.append(streamId, testEvents(1), { expectedVersion: 0, idempotencyKey, idempotencyFingerprint: fingerprint }));
+      calls.push(() => store.recordOutcome(idempotencyKey, { streamId, fingerprint, version: 0, outcome: { caller: i } }));
+    }
+    const results = await Promise.all(calls.map((call) => call()));
+    const winners = results.filter((result) => !result.duplicate);
+    t.equal(winners.length, 1, 'exactly one call recorded');
+    const winner = winners[0]!;
+    t.ok(
+      results.every((result) => JSON.stringify({ ...result, duplicate: false }) === JSON.stringify(winner)),
+      'every other call was answered from the winner',
+    );
+    const stored = (await store.readStream(streamId)).map((e) => e.eventId);
+    t.same(stored, winner.eventIds, winner.outcome === undefined ? 'an append won: its event alone' : 'an outcome won: no event');
+  });
+
+  await scenario('refuses an event id the stream already holds', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const [first, last] = testEvents(2);
+    await store.append(streamId, [first!, last!], { expectedVersion: 0 });
+    const again = { ...testEvent(), eventId: last!.eventId };
+    const repeat = await rejection(store.append(streamId, [testEvent(), again], { expectedVersion: 2 }));
+    t.ok(isDuplicateEventIdError(repeat), "the last event's id again is refused");
+    t.match(repeat, { code: 'DUPLICATE_EVENT_ID', streamId, eventId: last!.eventId });
+    const keyed = await rejection(store.append(streamId, [again], { expectedVersion: 2, idempotencyKey: uniqueStreamId() }));
+    t.ok(isDuplicateEventIdError(keyed), 'with an idempotency key too');
+
+    const older = { ...testEvent(), eventId: first!.eventId };
+    const earlier = await store.append(streamId, [older], { expectedVersion: 2 }).catch((error: unknown) => error);
+    if (factory.eventIdsUniqueWithin === 'stream') {
+      t.ok(isDuplicateEventIdError(earlier), "an earlier event's id again is refused");
+      t.same((await store.readStream(streamId)).map((e) => e.eventId), [first!.eventId, last!.eventId], 'nothing was written');
+    } else {
+      t.match(earlier, { lastVersion: 3 }, 'an id of an event before the last is not checked here (documented)');
+    }
+
+    const elsewhere = await store.append(uniqueStreamId(), [{ ...testEvent(), eventId: last!.eventId }], { expectedVersion: 0 });
+    t.equal(elsewhere.lastVersion, 1, 'another stream may hold the same id: ids are unique within a stream');
+  });
+
+  await scenario('decides an append that breaks several rules by the documented precedence', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const other = uniqueStreamId('other');
+    const [held, heldToo] = [`email:${uniqueStreamId()}`, `email:${uniqueStreamId()}`];
+    const [free, notHeld, notHeldToo] = [`k:${uniqueStreamId()}`, `k:${uniqueStreamId()}`, `k:${uniqueStreamId()}`];
+    await store.append(other, testEvents(1), { expectedVersion: 0, claims: [held, heldToo] });
+    const usedKey = uniqueStreamId('request');
+    const original = await store.append(streamId, testEvents(2), { expectedVersion: 0, idempotencyKey: usedKey, idempotencyFingerprint: 'f' });
+    const lastId = original.eventIds[1]!;
+    const repeatLast = () => [testEvent(), { ...testEvent(), eventId: lastId }];
+    // Every rule but the input's at once: a held key, a stale version, a repeated id, a taken claim, a release not held.
+    const broken: AppendOptions = { expectedVersion: 1, claims: [free, held], releases: [notHeld], idempotencyKey: usedKey, idempotencyFingerprint: 'f' };
+
+    const invalidEvent = testEvent();
+    t.ok(isInvalidArgumentError(await rejection(store.append(streamId, [invalidEvent, invalidEvent], broken))), '1. invalid input first');
+    t.match(await store.append(streamId, repeatLast(), broken), { ...original, duplicate: true }, "2. then the key's record");
+    t.ok(
+      isIdempotencyKeyReusedError(await rejection(store.append(streamId, repeatLast(), { ...broken, idempotencyFingerprint: 'g' }))),
+      '2. or the key reused',
+    );
+    const unkeyed: AppendOptions = { expectedVersion: 1, claims: [free, held, heldToo], releases: [notHeld, notHeldToo] };
+    for (const expectedVersion of [1, 3]) {
+      const stale = await rejection(store.append(streamId, repeatLast(), { ...unkeyed, expectedVersion }));
+      t.ok(isConcurrencyError(stale), `3. then the version (expected ${expectedVersion})`);
+    }
+    const current = { ...unkeyed, expectedVersion: 2 };
+    const duplicate = await rejection(store.append(streamId, repeatLast(), current));
+    t.match(duplicate, { code: 'DUPLICATE_EVENT_ID', eventId: lastId }, '4. then a repeated event id');
+    t.match(await rejection(store.append(streamId, testEvents(1), current)), { code: 'UNIQUENESS_VIOLATION', key: held }, '5. then the first taken claim');
+    t.match(
+      await rejection(store.append(streamId, testEvents(1), { ...current, claims: [free] })),
+      { code: 'CLAIM_NOT_HELD', key: notHeld },
+      '6. then the first release not held',
+    );
+    t.equal((await store.readStream(streamId)).length, 2, 'nothing was written');
+    t.equal(await store.lookupClaim(free), undefined, 'no claim was taken');
+    t.equal(await store.lookupClaim(held), other);
+  });
+
+  await scenario('rejects invalid outcome records with INVALID_ARGUMENT and records nothing', async (t, store) => {
+    const streamId = uniqueStreamId();
+    const good: OutcomeRecord = { streamId, version: 0, outcome: {} };
+    const invalid: Array<[string, string, unknown]> = [
+      ['an empty key', '', good],
+      ['no record', 'k', undefined],
+      ['an empty stream id', 'k', { ...good, streamId: '' }],
+      ['an empty fingerprint', 'k', { ...good, fingerprint: '' }],
+      ['a negative version', 'k', { ...good, version: -1 }],
+      ['a fractional version', 'k', { ...good, version: 0.5 }],
+      ['an array as outcome', 'k', { ...good, outcome: [] }],
+      ['no outcome', 'k', { streamId, version: 0 }],
+      ['a Date in the outcome', 'k', { ...good, outcome: { at: new Date() } }],
+      ['an outcome over 64 KB', 'k', { ...good, outcome: { s: 'x'.repeat(65 * 1024) } }],
+    ];
+    for (const [what, key, record] of invalid) {
+      t.ok(isInvalidArgumentError(await rejection(store.recordOutcome(key, record as OutcomeRecord))), `${what} is refused`);
+    }
+    t.equal(await store.recallAppend('k', { streamId }), undefined, 'nothing was recorded');
+  });
+
+  await t.test(`${factory.name}: remembers an outcome for the key's lifetime, then forgets it`, async (t) => {
+    // Whole seconds, like DynamoDB's epoch-second expiry.
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const store = await factory.create({ now: () => clock });
+    t.teardown(() => store.close());
+    const streamId = uniqueStreamId();
+    const idempotencyKey = uniqueStreamId('request');
+    await store.recordOutcome(idempotencyKey, { streamId, version: 0, outcome: { unchanged: true } });
+    clock += IDEMPOTENCY_TTL_SECONDS * 1000 - 1;
+    t.match(await store.recallAppend(idempotencyKey, { streamId }), { duplicate: true, outcome: { unchanged: true } }, 'kept just before the end');
+    clock += 1;
+    t.equal(await store.recallAppend(idempotencyKey, { streamId }), undefined, 'forgotten at the end of its lifetime');
+    const fresh = await store.append(streamId, testEvents(1), { expectedVersion: 0, idempotencyKey });
+    t.match(fresh, { duplicate: false, lastVersion: 1 }, 'the key is free again');
+    t.equal(fresh.outcome, undefined);
   });
 
   await scenario('reads a stream longer than one storage page', async (t, store) => {
