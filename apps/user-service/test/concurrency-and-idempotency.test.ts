@@ -436,3 +436,35 @@ async function readModelMatchesStore(t: Tap, svc: TestService): Promise<void> {
 function byJson(a: object, b: object): number {
   return JSON.stringify(a).localeCompare(JSON.stringify(b));
 }
+
+t.test('every outcome of a key is kept: a no-op or a refusal retried later writes nothing (issue 9, defect 4)', async (t) => {
+  const svc = await buildService(t, env);
+  const user = await svc.signUp();
+  const url = `/users/${user.id}`;
+  await svc.request({ method: 'PATCH', url, headers: user.auth, payload: { name: 'Alice' } });
+  const k = { ...user.auth, 'idempotency-key': `noop-${unique()}` };
+
+  const first = await svc.request({ method: 'PATCH', url, headers: k, payload: { name: 'Alice' } });
+  t.equal(first.statusCode, 200, 'a no-op: Alice is Alice already');
+  const bob = await svc.request({ method: 'PATCH', url, headers: user.auth, payload: { name: 'Bob' } });
+  t.equal(bob.json().name, 'Bob', 'another request sets Bob');
+  const before = (await svc.stream(user.id)).length;
+  const retry = await svc.request({ method: 'PATCH', url, headers: k, payload: { name: 'Alice' } });
+  t.strictSame([retry.statusCode, retry.json()], [200, first.json()], 'the retry answers the original no-op');
+  t.equal((await svc.stream(user.id)).length, before, 'and writes nothing');
+  t.equal((await svc.request({ method: 'GET', url, headers: user.auth })).json().name, 'Bob', 'Bob stays');
+
+  const stale = { ...user.auth, 'if-match': '"1"', 'idempotency-key': `stale-${unique()}` };
+  const refused = await svc.request({ method: 'PATCH', url, headers: stale, payload: { surname: 'Stale' } });
+  t.equal(refused.statusCode, 412);
+  const refusedAgain = await svc.request({ method: 'PATCH', url, headers: stale, payload: { surname: 'Stale' } });
+  t.strictSame([refusedAgain.statusCode, refusedAgain.json().code, refusedAgain.json().detail], [412, refused.json().code, refused.json().detail], 'a refusal is answered again, word for word');
+  t.equal((await svc.stream(user.id)).length, before, 'nothing written');
+  const other = await svc.request({ method: 'PATCH', url, headers: stale, payload: { surname: 'Other' } });
+  assertProblem(t, other, 422, 'IDEMPOTENCY_KEY_REUSED', 'the key of a refusal with another body');
+
+  const wrong = { ...user.auth, 'idempotency-key': `pw-${unique()}` };
+  const body = { currentPassword: 'not-the-password', newPassword: 'a new password' };
+  assertProblem(t, await svc.request({ method: 'PUT', url: `${url}/password`, headers: wrong, payload: body }), 401, 'INVALID_CREDENTIALS');
+  assertProblem(t, await svc.request({ method: 'PUT', url: `${url}/password`, headers: wrong, payload: body }), 401, 'INVALID_CREDENTIALS', 'the retry hears the same refusal');
+});

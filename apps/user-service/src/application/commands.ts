@@ -1,15 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decide, isActive, uniqueKeyChanges, type UserCommand, type UserState } from '@user-service/user-domain';
+import {
+  UserDomainError,
+  decide,
+  isActive,
+  isUserDomainError,
+  uniqueKeyChanges,
+  type UserCommand,
+  type UserErrorCode,
+  type UserState,
+} from '@user-service/user-domain';
 import {
   isConcurrencyError,
   isIdempotencyKeyReusedError,
   isUniquenessError,
   type AppendResult,
   type EventStore,
+  type JsonObject,
   type NewEvent,
   type StoredEvent,
 } from '@user-service/event-store';
-import { ApplicationError } from './errors.js';
+import { ApplicationError, isApplicationError, type ApplicationErrorCode } from './errors.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { foldAll, foldOnto, type LoadedUser, type UserStates } from './user-states.js';
 
@@ -42,7 +52,7 @@ export interface CommandOutcome {
 }
 
 export interface CommandRunnerDeps {
-  readonly eventStore: Pick<EventStore, 'append' | 'recallAppend' | 'readStream'>;
+  readonly eventStore: Pick<EventStore, 'append' | 'recallAppend' | 'recordOutcome' | 'readStream'>;
   readonly states: UserStates;
   readonly newEventId: () => string;
   /** Decisions allowed when other processes write first and no `If-Match` pins the version. @default 10 */
@@ -89,6 +99,8 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
   const backoff = deps.backoff ?? jitteredBackoff();
   const pipeline = deps.pipeline ?? false;
   const queue = createKeyedQueue();
+  /** Refusals thrown from an outcome record: already recorded, so not recorded again. */
+  const answeredFromRecord = new WeakSet<object>();
   const inFlight = new Map<string, InFlight>();
 
   /**
@@ -114,6 +126,11 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
    * later one folds the prefix, which reads the stream up to that version.
    */
   async function replay(userId: string, result: AppendResult, committed?: LoadedUser): Promise<CommandOutcome> {
+    const refusal = refusalIn(result);
+    if (refusal !== undefined) {
+      answeredFromRecord.add(refusal);
+      throw refusal;
+    }
     const loaded =
       committed?.version === result.lastVersion
         ? committed
@@ -144,12 +161,14 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
     context: CommandContext,
     attempt: number,
+    decidedOn: { version: number },
   ): Promise<Finish> {
     const { idempotency } = context;
     // A precondition, and a second attempt, are decided on what is committed, not on what is in flight.
     if (context.expectedVersion !== undefined || context.mustExist || attempt > 1) await drain(userId);
     const ahead = inFlight.get(userId);
     const base = ahead?.loaded ?? (await current(userId, context, attempt));
+    decidedOn.version = base.version;
     /**
      * An outcome decided on a state still in flight stands only if that state commits. With an idempotency
      * key it never stands: the command in flight may be this request's original, whose record the next
@@ -243,25 +262,69 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
     };
   }
 
+  async function attempts(
+    userId: string,
+    makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
+    context: CommandContext,
+    decidedOn: { version: number },
+  ): Promise<CommandOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      // The wait before a new attempt holds the user's place in the queue: commands of this process that
+      // came later stay behind it, so they are still decided in arrival order.
+      const finish = await queue.run(userId, async () => {
+        if (attempt > 1) await backoff(attempt - 1);
+        return decideAndAppend(userId, makeCommand, context, attempt, decidedOn);
+      });
+      const outcome = await finish();
+      if (outcome !== DECIDE_AGAIN) return outcome;
+      if (attempt >= maxAttempts) {
+        throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again');
+      }
+    }
+  }
+
+  /** Records, under the key, an outcome that wrote nothing; answers the key's first record if it had one. */
+  async function remember(
+    userId: string,
+    idempotency: NonNullable<CommandContext['idempotency']>,
+    version: number,
+    outcome: JsonObject,
+  ): Promise<AppendResult> {
+    try {
+      return await deps.eventStore.recordOutcome(idempotency.key, {
+        streamId: userId,
+        fingerprint: idempotency.fingerprint,
+        version,
+        outcome,
+      });
+    } catch (error) {
+      if (isIdempotencyKeyReusedError(error)) throw keyReused(error);
+      throw error;
+    }
+  }
+
   return {
     async run(
       userId: string,
       makeCommand: (state: UserState) => UserCommand | Promise<UserCommand>,
       context: CommandContext,
     ): Promise<CommandOutcome> {
-      for (let attempt = 1; ; attempt++) {
-        // The wait before a new attempt holds the user's place in the queue: commands of this process that
-        // came later stay behind it, so they are still decided in arrival order.
-        const finish = await queue.run(userId, async () => {
-          if (attempt > 1) await backoff(attempt - 1);
-          return decideAndAppend(userId, makeCommand, context, attempt);
-        });
-        const outcome = await finish();
-        if (outcome !== DECIDE_AGAIN) return outcome;
-        if (attempt >= maxAttempts) {
-          throw new ApplicationError('WRITE_CONTENTION', 'too many concurrent changes; try again');
-        }
+      const decidedOn = { version: 0 };
+      let outcome: CommandOutcome;
+      try {
+        outcome = await attempts(userId, makeCommand, context, decidedOn);
+      } catch (error) {
+        const refusal = context.idempotency && !answeredFromRecord.has(error as object) ? recordedRefusal(error) : undefined;
+        if (refusal === undefined) throw error;
+        // A refusal is an outcome too: a retry with the key hears it again, and never decides anew.
+        return replay(userId, await remember(userId, context.idempotency!, decidedOn.version, refusal));
       }
+      if (context.idempotency === undefined || outcome.replayed || outcome.recorded.length > 0) return outcome;
+      // So is a command that changed nothing: a retry of it later must not write what it did not.
+      const kept = await remember(userId, context.idempotency, outcome.loaded.version, { kind: 'unchanged' });
+      return kept.outcome?.['kind'] === 'unchanged' && kept.lastVersion === outcome.loaded.version
+        ? outcome
+        : replay(userId, kept);
     },
   };
 }
@@ -298,6 +361,38 @@ async function recall(
     if (isIdempotencyKeyReusedError(error)) throw keyReused(error);
     throw error;
   }
+}
+
+/**
+ * The refusals a retry must hear again: business rules, stale preconditions, wrong credentials or tokens,
+ * taken names. Not contention or a failing store: those are worth trying again.
+ */
+const RECORDED_REFUSALS = new Set<string>([
+  'VERSION_CONFLICT',
+  'INVALID_CREDENTIALS',
+  'INVALID_TOKEN',
+  'EMAIL_TAKEN',
+  'USERNAME_TAKEN',
+  'FORBIDDEN',
+]);
+
+function recordedRefusal(error: unknown): JsonObject | undefined {
+  if (isUserDomainError(error)) return { kind: 'refused', by: 'domain', code: error.code, message: error.message };
+  if (isApplicationError(error) && RECORDED_REFUSALS.has(error.code)) {
+    return { kind: 'refused', by: 'application', code: error.code, message: error.message };
+  }
+  return undefined;
+}
+
+/** The refusal an outcome record holds, as the error the original request threw. */
+function refusalIn(result: AppendResult): Error | undefined {
+  const outcome = result.outcome;
+  if (outcome?.['kind'] !== 'refused') return undefined;
+  const code = String(outcome['code']);
+  const message = String(outcome['message']);
+  return outcome['by'] === 'domain'
+    ? new UserDomainError(code as UserErrorCode, message)
+    : new ApplicationError(code as ApplicationErrorCode, message);
 }
 
 function keyReused(cause: unknown): ApplicationError {

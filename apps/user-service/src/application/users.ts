@@ -10,7 +10,7 @@ import {
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { applyToView, type UserReadModel, type UserView } from '@user-service/user-read-model';
 import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
-import { ApplicationError, isApplicationError } from './errors.js';
+import { ApplicationError } from './errors.js';
 import { hashToken, resetToken } from './mail.js';
 import type { Clock, PasswordHasher, Principal, TokenService } from './ports.js';
 import { createUserStates, type LoadedUser } from './user-states.js';
@@ -130,13 +130,17 @@ export function createUserApplication(deps: UserApplicationDeps) {
   }
 
   /**
-   * Removes the registration that holds `email` if it was never confirmed in time; true when it did. The
-   * decision is made on that user's current state under optimistic concurrency, so a confirmation that lands
-   * first wins and the address stays taken.
+   * Removes the registration that holds `email` if it was never confirmed in time, so that this registration
+   * can take the address. The domain decides on that user's current state under optimistic concurrency, so a
+   * confirmation that lands first wins and the address stays taken. `self` is this registration's own id: a
+   * retry must never remove the user its first attempt created.
    */
-  async function expireSquatter(email: string, correlationId: string): Promise<boolean> {
+  async function expireSquatter(email: string, self: string, correlationId: string): Promise<void> {
     const holder = await deps.eventStore.lookupClaim(emailKey(email));
-    if (holder === undefined) return true; // freed meanwhile: the second attempt takes it, or meets its new holder
+    if (holder === undefined || holder === self) return;
+    const { state } = await states.load(holder);
+    const deadline = isActive(state) ? Date.parse(state.registeredAt) + deps.emailConfirmationTtlSeconds * 1000 : Infinity;
+    if (!isActive(state) || state.everConfirmed || deps.clock.now().getTime() < deadline) return;
     try {
       const outcome = await runner.run(
         holder,
@@ -144,10 +148,9 @@ export function createUserApplication(deps: UserApplicationDeps) {
         { correlationId, actor: 'system:registration-expiry' },
       );
       await committed(outcome);
-      return true;
     } catch (error) {
-      if (isUserDomainError(error)) return false;
-      throw error;
+      // Confirmed or removed meanwhile: the registration then meets the address as it is.
+      if (!isUserDomainError(error)) throw error;
     }
   }
 
@@ -192,14 +195,8 @@ export function createUserApplication(deps: UserApplicationDeps) {
           }),
           { ...caller, actor: caller.actor ?? userId },
         );
-      let outcome: CommandOutcome;
-      try {
-        outcome = await attempt();
-      } catch (error) {
-        if (!isApplicationError(error) || error.code !== 'EMAIL_TAKEN') throw error;
-        if (!(await expireSquatter(input.email, caller.correlationId))) throw error;
-        outcome = await attempt();
-      }
+      await expireSquatter(input.email, userId, caller.correlationId);
+      const outcome = await attempt();
       return committed(outcome);
     },
 
