@@ -51,18 +51,20 @@ export function loadRelayConfig(env: Env): RelayConfig {
 export function loadLocalRunnerConfig(env: Env, cwd: string): LocalRunnerConfig {
   const read = new EnvReader(env);
   read.required('CHECKPOINT_FILE');
+  const relay = readRelay(read);
+  const dynamoDbEndpoint = read.required('DYNAMODB_ENDPOINT', checks.httpUrl);
   const snsEndpoint = read.required('SNS_ENDPOINT', checks.httpUrl);
   const config: LocalRunnerConfig = {
-    ...readRelay(read),
-    parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl),
-    dynamoDbEndpoint: read.required('DYNAMODB_ENDPOINT', checks.httpUrl),
+    ...relay,
+    dynamoDbEndpoint,
     snsEndpoint,
-    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl) ?? snsEndpoint,
     tableName: read.required('EVENT_STORE_TABLE', checks.tableName),
     checkpointFile: read.path('CHECKPOINT_FILE', '', cwd),
     region: read.string('AWS_REGION', 'us-east-1'),
     // The default matches local-aws's client settings, so the runner sees the tables the tooling made.
     accessKeyId: read.string('LOCAL_ACCESS_KEY_ID', 'local'),
+    parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl),
+    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl) ?? snsEndpoint,
   };
   read.done();
   return config;
