@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { ProjectorConfig, StoreLocation } from './config.js';
 import { createMessageProjector, type MessageProjector } from './core.js';
+import { createProjectorMetrics } from './metrics.js';
 
 /** The wired projector of one process or Lambda execution environment. */
 export interface ProjectorRuntime {
@@ -55,6 +56,7 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
   const core = createMessageProjector({
     projector: createProjector({ readModel, eventStore, logger }),
     log: log.child({ component: 'messages' }),
+    metrics: createProjectorMetrics(),
   });
   log.info({ readModel: config.readModel.kind, eventStore: config.eventStore.kind }, 'projector composed');
 
