@@ -28,8 +28,8 @@ export interface RelayOptions {
   readonly topicArn: string;
   /** Where records that can never become a message go, with their whole payload. */
   readonly parking: ParkingLot;
-  /** Gets `RecordsPublished`, `RecordsParked` and `PublishFailures` once per batch. */
-  readonly metrics: Metrics;
+  /** Gets `RecordsPublished`, `RecordsParked` and `PublishFailures` once per batch. @default none */
+  readonly metrics?: Metrics;
   /** Where the relay logs ids and counts (never event data). */
   readonly log: Logger;
 }
@@ -153,7 +153,7 @@ export function createRelay(options: RelayOptions): Relay {
       // Every record from here on in the batch is delivered again; everything before it is done.
       const retryFrom = stopAt === undefined ? undefined : Math.min(...order.slice(stopAt));
 
-      publishRelayMetrics(metrics, counts);
+      if (metrics !== undefined) publishRelayMetrics(metrics, counts);
       const summary = { records: records.length, ...counts, retryFrom };
       if (retryFrom === undefined) {
         log.info(summary, 'stream batch relayed');
