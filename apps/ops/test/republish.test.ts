@@ -22,6 +22,7 @@ import { messageGroupId, parseCloudEvent, type ReceivedUserEvent } from '@user-s
 import { dynamoDbClientConfig, ensureTopology, localClientConfig, startDynamoDbLocal, startSnsSqs } from '@user-service/local-aws';
 import t from 'tap';
 import { ConfigError, loadRepublishConfig, republish, type RepublishFilters, type RepublishOptions } from '../src/republish.js';
+import { messageGroupId as replayGroupId } from '../src/replay.js';
 import { openEventStore } from '../src/stores.js';
 import { act, runCli, seedUsers, stepTime } from './fixtures.js';
 
@@ -383,4 +384,10 @@ t.test('the configuration: every problem named at once; defaults', async (t) => 
       checkpointFile: '/srv/cp.json',
     },
   );
+});
+
+t.test('pnpm replay groups as the relay and pnpm republish do, ids SQS refuses included', async (t) => {
+  for (const id of ['ann', 'ann smith', 'añn', 'x'.repeat(200), '5d1e7f4a-0b8e-4c53-9a55-3b2b8e1f0c9d']) {
+    t.equal(replayGroupId(id), messageGroupId(id), JSON.stringify(id.slice(0, 12)));
+  }
 });

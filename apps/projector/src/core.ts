@@ -1,9 +1,7 @@
 import type { JsonObject } from '@user-service/event-store';
 import { parseCloudEvent, type ReceivedUserEvent } from '@user-service/integration-events';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Projector } from '@user-service/user-read-model';
 import type { Logger } from 'pino';
-import { publishBatchMetrics } from './metrics.js';
 
 /** One queue message as either host receives it: the worker from `ReceiveMessage`, Lambda from its event. */
 export interface QueueMessage {
@@ -68,8 +66,8 @@ export interface MessageProjectorOptions {
   readonly projector: Projector;
   /** Gets one line per batch and one per failed message; never a message body. */
   readonly log: Logger;
-  /** Gets one EMF line of counts per batch (see `PROJECTOR_METRICS`). @default none */
-  readonly metrics?: Metrics;
+  /** Called with the counts of every non-empty batch, after its log line: where metrics are emitted. @default none */
+  readonly onBatch?: (stats: BatchStats) => void;
   /** Milliseconds since the epoch, for the lag. @default Date.now */
   readonly now?: () => number;
 }
@@ -151,7 +149,7 @@ export function createMessageProjector(options: MessageProjectorOptions): Messag
       const stats: BatchStats = { messages: messages.length, applied, duplicates, gapFilled, failed, invalid, heldBack, lagMs };
       if (messages.length > 0) {
         log.info(stats, 'projected a batch of messages');
-        if (options.metrics !== undefined) publishBatchMetrics(options.metrics, stats);
+        options.onBatch?.(stats);
       }
 
       return {

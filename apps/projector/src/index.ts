@@ -22,7 +22,6 @@ export {
   PROJECTOR_METRICS,
   createProjectorMetrics,
   publishBatchMetrics,
-  type BatchCounts,
 } from './metrics.js';
 export { FullBatchFailureError, createSqsHandler, type SqsBatchHandler } from './sqs-handler.js';
 export { createWorker, type Worker, type WorkerOptions } from './worker.js';

@@ -1,4 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BatchStats } from './core.js';
 
 /** The CloudWatch namespace every user-service metric is in; infra alarms on it. */
 export const METRICS_NAMESPACE = 'UserService';
@@ -19,24 +20,13 @@ export const PROJECTOR_METRICS = {
   lag: 'ProjectionLagMs',
 } as const;
 
-/** What a batch did, as the metrics count it (the core's `BatchStats`). */
-export interface BatchCounts {
-  readonly applied: number;
-  readonly duplicates: number;
-  readonly gapFilled: number;
-  readonly failed: number;
-  readonly invalid: number;
-  readonly heldBack: number;
-  readonly lagMs: number | null;
-}
-
 /** A consumer's Powertools Metrics (EMF on stdout, which CloudWatch turns into metrics). */
 export function createProjectorMetrics(consumer: string = PROJECTOR_CONSUMER): Metrics {
   return new Metrics({ namespace: METRICS_NAMESPACE, serviceName: consumer });
 }
 
 /** Adds one batch's counts, zeros included (an alarm needs data points), and flushes them as one EMF line. */
-export function publishBatchMetrics(metrics: Metrics, stats: BatchCounts): void {
+export function publishBatchMetrics(metrics: Metrics, stats: BatchStats): void {
   metrics.addMetric(PROJECTOR_METRICS.processed, MetricUnit.Count, stats.applied);
   metrics.addMetric(PROJECTOR_METRICS.failed, MetricUnit.Count, stats.failed + stats.invalid + stats.heldBack);
   metrics.addMetric(PROJECTOR_METRICS.duplicates, MetricUnit.Count, stats.duplicates);

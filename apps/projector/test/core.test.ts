@@ -8,7 +8,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import t from 'tap';
 import { ConfigError, loadProjectorConfig, loadWorkerConfig } from '../src/config.js';
 import { createMessageProjector, type QueueMessage } from '../src/core.js';
-import { METRICS_NAMESPACE, PROJECTOR_CONSUMER, createProjectorMetrics } from '../src/metrics.js';
+import { METRICS_NAMESPACE, PROJECTOR_CONSUMER, createProjectorMetrics, publishBatchMetrics } from '../src/metrics.js';
 import { createSqsHandler } from '../src/sqs-handler.js';
 import { capturedLogger, converged, poisonBodies, seedUsers } from './fixtures.js';
 
@@ -359,7 +359,7 @@ t.test('each batch emits the consumer metrics as one EMF line, lag only for live
   const core = createMessageProjector({
     projector: createProjector({ readModel: createMemoryUserReadModel(), eventStore }),
     log: capturedLogger().log,
-    metrics,
+    onBatch: (stats) => publishBatchMetrics(metrics, stats),
     now: () => Date.parse(v3!.metadata.occurredAt) + 250,
   });
   // v1 and v3 delivered (v2 is filled from the store), v1 twice, and a message that is no event at all.
