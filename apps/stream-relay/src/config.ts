@@ -6,13 +6,16 @@ export { ConfigError, LOG_LEVELS, type LogLevel };
 export interface RelayConfig {
   /** The SNS FIFO topic the events are published to. */
   readonly topicArn: string;
-  /** `PARKING_QUEUE_URL`: the SQS queue for records that can never be published. */
-  readonly parkingQueueUrl: string;
+  /**
+   * `PARKING_QUEUE_URL`: the SQS queue for records that can never be published. Until it is set, such a
+   * record is retried like a transient failure instead, holding back its shard (logged at every cold start).
+   */
+  readonly parkingQueueUrl: string | undefined;
   readonly logLevel: LogLevel;
 }
 
 /** The local runner's configuration: the relay's, plus where the local stand-ins listen. */
-export interface LocalRunnerConfig extends Omit<RelayConfig, 'parkingQueueUrl'> {
+export interface LocalRunnerConfig extends RelayConfig {
   /** `PARKING_QUEUE_URL`; when absent, the runner makes the queue `relay-parking` on the SQS emulator. */
   readonly parkingQueueUrl: string | undefined;
   /** `SQS_ENDPOINT`, for the parking queue: by default the SNS emulator's, which serves SQS too. */
@@ -34,12 +37,12 @@ export interface LocalRunnerConfig extends Omit<RelayConfig, 'parkingQueueUrl'> 
 const FIFO_TOPIC_ARN = /^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,251}\.fifo$/;
 
 /**
- * Reads `TOPIC_ARN` and `PARKING_QUEUE_URL` (both required) and `LOG_LEVEL`, reporting every bad variable at
- * once, each by its name.
+ * Reads `TOPIC_ARN` (required), `PARKING_QUEUE_URL` and `LOG_LEVEL`, reporting every bad variable at once,
+ * each by its name.
  */
 export function loadRelayConfig(env: Env): RelayConfig {
   const read = new EnvReader(env);
-  const config = { ...readRelay(read), parkingQueueUrl: read.required('PARKING_QUEUE_URL', checks.queueUrl) };
+  const config = { ...readRelay(read), parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl) };
   read.done();
   return config;
 }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { loadRelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createRelayMetrics } from './metrics.js';
-import { createSqsParkingLot } from './parking.js';
+import { createSqsParkingLot, unconfiguredParkingLot } from './parking.js';
 import { createRelay } from './relay.js';
 
 // Cold start: a bad configuration fails the init phase with a message that names the variable, before any
@@ -13,10 +13,16 @@ import { createRelay } from './relay.js';
 const config = loadRelayConfig(process.env);
 // Synchronous writes: buffered lines could be lost when Lambda freezes the sandbox between invocations.
 const log = createLogger(config.logLevel, pino.destination({ dest: 1, sync: true }));
+if (config.parkingQueueUrl === undefined) {
+  log.error('PARKING_QUEUE_URL is not set: a record that cannot be published will hold back its shard');
+}
 const relay = createRelay({
   sns: new SNSClient({}),
   topicArn: config.topicArn,
-  parking: createSqsParkingLot({ sqs: new SQSClient({}), queueUrl: config.parkingQueueUrl }),
+  parking:
+    config.parkingQueueUrl === undefined
+      ? unconfiguredParkingLot
+      : createSqsParkingLot({ sqs: new SQSClient({}), queueUrl: config.parkingQueueUrl }),
   metrics: createRelayMetrics(),
   log,
 });

@@ -4,6 +4,7 @@ export { createLogger } from './logger.js';
 export { METRICS_NAMESPACE, RELAY_METRICS, RELAY_SERVICE, createRelayMetrics, type RelayCounts } from './metrics.js';
 export {
   createSqsParkingLot,
+  unconfiguredParkingLot,
   type ParkReason,
   type ParkedRecord,
   type ParkingLot,

@@ -77,3 +77,16 @@ export function createSqsParkingLot({ sqs, queueUrl }: SqsParkingLotOptions): Pa
     },
   };
 }
+
+/**
+ * The parking lot of a relay that has no parking queue: it parks nothing, so each unpublishable record is
+ * retried like a transient failure and holds back its shard until a queue is configured. Every refusal is
+ * logged as an error naming `PARKING_QUEUE_URL`.
+ */
+export const unconfiguredParkingLot: ParkingLot = {
+  async park(record, { reason, streamId }, log) {
+    const sequenceNumber = record.dynamodb?.SequenceNumber;
+    log.error({ streamId, sequenceNumber, reason }, 'no parking queue (PARKING_QUEUE_URL): the record is retried and holds back its shard');
+    return false;
+  },
+};

@@ -6,7 +6,7 @@ import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { ensureTopology, localClientConfig, startSnsSqs } from '@user-service/local-aws';
 import type { DynamoDBRecord } from 'aws-lambda';
 import t, { type Test } from 'tap';
-import { createSqsParkingLot } from '../src/parking.js';
+import { createSqsParkingLot, unconfiguredParkingLot } from '../src/parking.js';
 import { createRelay } from '../src/relay.js';
 import {
   CapturedMetrics,
@@ -320,6 +320,10 @@ t.test('a record that cannot be parked is retried from, as a transient failure',
   t.same(observed.calls.flat().map((e) => e.MessageDeduplicationId), [ann[0]!.eventId], 'nothing after it went out');
   t.match(logs.entries().find((e) => e['msg'] === 'could not park a stream record; it will be retried'), { level: 50, streamId: 'ann' });
   t.same(metrics.totals(), { RecordsPublished: 1, RecordsParked: 0, PublishFailures: 1 });
+
+  const unconfigured = createRelay({ sns, topicArn, parking: unconfiguredParkingLot, log: logs.log });
+  t.same((await unconfigured.handle({ Records: records.slice(1) })).batchItemFailures, failuresOf([records[1]]));
+  t.match(logs.entries().find((e) => String(e['msg']).startsWith('no parking queue (PARKING_QUEUE_URL)')), { level: 50, streamId: 'ann' });
 });
 
 t.test('a PublishBatch call that throws stops the batch at its first record', async (t) => {
