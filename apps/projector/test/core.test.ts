@@ -408,3 +408,30 @@ t.test('a Lambda batch in which every record failed throws, so that the errors a
   delete (noGroup.attributes as { MessageGroupId?: string }).MessageGroupId;
   await t.rejects(handler({ Records: [noGroup] }), { name: 'FullBatchFailureError' });
 });
+
+t.test("a batch holding many events of each user costs one read-model read and one write per user", async (t) => {
+  const eventStore = createMemoryEventStore();
+  const histories = await seedUsers(eventStore, { users: 3, seed: 13, prefix: 'fold' });
+  const inner = createMemoryUserReadModel();
+  const reads: Array<readonly string[]> = [];
+  const writes: number[] = [];
+  const readModel: typeof inner = Object.assign(Object.create(inner) as typeof inner, {
+    getMany: (ids: readonly string[]) => {
+      reads.push(ids);
+      return inner.getMany(ids);
+    },
+    putMany: (batch: Parameters<typeof inner.putMany>[0], checkpoint?: Parameters<typeof inner.putMany>[1]) => {
+      writes.push(batch.length);
+      return inner.putMany(batch, checkpoint);
+    },
+  });
+  const core = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log: capturedLogger().log });
+  const messages: QueueMessage[] = [];
+  for (const { streamId } of histories) messages.push(...(await eventStore.readStream(streamId)).map((e) => message(e, { groupId: streamId })));
+  t.ok(messages.length >= 6, `${messages.length} events of 3 users`);
+  const result = await core.applyMessages(messages);
+  t.equal(result.stats.applied, messages.length);
+  t.strictSame(reads.map((ids) => [...ids].sort()), [histories.map((h) => h.streamId).sort()], 'one read of the three views');
+  t.strictSame(writes, [3], 'one conditional write per user, in one call');
+  t.ok(await converged(inner, eventStore, histories));
+});
