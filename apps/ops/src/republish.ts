@@ -4,12 +4,12 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { ConfigError, EnvReader, checks, type Env } from '@user-service/env-config';
-import { LIMITS, type EventStore, type StoredEvent } from '@user-service/event-store';
+import { LIMITS, type StoredEvent } from '@user-service/event-store';
 import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import type { DynamoDbStorage, SqliteStorage } from './config.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
-import { deduplicationId, type EventTotalEstimator } from './replay.js';
+import { deduplicationId, type ReplayOptions, type ReplayResult } from './replay.js';
 
 export type RepublishErrorCode =
   /** An unfinished run with other filters or another topic holds the checkpoint file. */
@@ -56,46 +56,24 @@ export interface RepublishCheckpoint {
   readonly updatedAt: string;
 }
 
-export interface RepublishOptions {
-  readonly eventStore: Pick<EventStore, 'readAll' | 'readStream'>;
+/**
+ * The options `pnpm replay` has too (the store, the checkpoint, the stop signal, progress, paging, resend
+ * backoff, run ids and the clock), with the topic and the window in place of the consumer and its filters.
+ */
+export interface RepublishOptions
+  extends Pick<
+    ReplayOptions,
+    'eventStore' | 'checkpointFile' | 'restart' | 'signal' | 'progress' | 'estimateTotal' | 'pageSize' | 'retry' | 'newRunId' | 'now'
+  > {
   /** The caller owns it. */
   readonly sns: Pick<SNSClient, 'send'>;
   /** The SNS FIFO topic every consumer queue is subscribed to. */
   readonly topicArn: string;
   readonly filters: RepublishFilters;
-  readonly checkpointFile: string;
-  /** Start a new run even if the checkpoint holds an unfinished one. @default false */
-  readonly restart?: boolean;
-  /** Stops the run after the page in hand has been published and checkpointed. */
-  readonly signal?: AbortSignal;
-  /** @default silent */
-  readonly progress?: ProgressReporter;
-  /** For the ETA. @default no ETA */
-  readonly estimateTotal?: EventTotalEstimator;
-  /** Events read, published and checkpointed at a time. @default 100 */
-  readonly pageSize?: number;
-  /**
-   * Resends of entries SNS reports as failed but not as the sender's fault: the pause starts at `initialMs`
-   * and doubles up to `maxMs`; after `maxAttempts` calls the run stops with `PUBLISH_FAILED`.
-   * @default { initialMs: 100, maxMs: 10000, maxAttempts: 10 }
-   */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly maxAttempts?: number };
-  /** @default 12 random hex digits */
-  readonly newRunId?: () => string;
-  /** @default Date.now */
-  readonly now?: () => number;
 }
 
-export interface RepublishResult {
-  readonly runId: string;
-  /** `stopped`: the signal fired; the checkpoint lets the same command resume. */
-  readonly status: 'completed' | 'stopped';
-  /** This run carried on from an unfinished run's checkpoint. */
-  readonly resumed: boolean;
-  /** Totals of the run, including what an earlier, resumed part of it did. */
-  readonly scanned: number;
-  readonly sent: number;
-}
+/** What a run did, as `pnpm replay` reports it; `stopped` means the same command resumes. */
+export type RepublishResult = ReplayResult;
 
 /** SNS's limit for one `PublishBatch`. */
 const MAX_BATCH = 10;
