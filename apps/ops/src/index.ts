@@ -48,3 +48,15 @@ export {
   type OpenedEventStore,
   type OpenedSlots,
 } from './stores.js';
+export {
+  REPUBLISH_USAGE,
+  RepublishError,
+  loadRepublishConfig,
+  republish,
+  type RepublishCheckpoint,
+  type RepublishConfig,
+  type RepublishErrorCode,
+  type RepublishFilters,
+  type RepublishOptions,
+  type RepublishResult,
+} from './republish.js';

@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type { ProjectorConfig, StoreLocation } from './config.js';
 import { createMessageProjector, type MessageProjector } from './core.js';
+import { createProjectorMetrics, publishBatchMetrics } from './metrics.js';
 
 /** The wired projector of one process or Lambda execution environment. */
 export interface ProjectorRuntime {
@@ -52,9 +53,11 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
     warn: (obj, msg) => projectorLog.warn(obj, msg),
     error() {},
   };
+  const metrics = createProjectorMetrics();
   const core = createMessageProjector({
     projector: createProjector({ readModel, eventStore, logger }),
     log: log.child({ component: 'messages' }),
+    onBatch: (stats) => publishBatchMetrics(metrics, stats),
   });
   log.info({ readModel: config.readModel.kind, eventStore: config.eventStore.kind }, 'projector composed');
 

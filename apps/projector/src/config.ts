@@ -35,6 +35,8 @@ export interface WorkerConfig extends ProjectorConfig {
   readonly sqsEndpoint: string | undefined;
   /** `WAIT_TIME_SECONDS`: how long one receive long-polls, 0 to 20. */
   readonly waitTimeSeconds: number;
+  /** `WORKER_CONCURRENCY`: receive loops at once, 1 to 10, each projecting other message groups. */
+  readonly concurrency: number;
 }
 
 /** Parses the Lambda handler's configuration once, at cold start; throws a {@link ConfigError}. */
@@ -53,6 +55,7 @@ export function loadWorkerConfig(env: Env, cwd: string = process.cwd()): WorkerC
     queueUrl: read.required('QUEUE_URL', checks.queueUrl),
     sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
     waitTimeSeconds: read.integer('WAIT_TIME_SECONDS', 20, 0, 20),
+    concurrency: read.integer('WORKER_CONCURRENCY', 4, 1, 10),
   };
   read.done();
   return config;

@@ -10,6 +10,11 @@ export interface QueueMessage {
   readonly body: string;
   /** SQS's `ApproximateReceiveCount`, when the host has it; only logged. */
   readonly receiveCount?: number;
+  /**
+   * The FIFO message group (SQS's `MessageGroupId`), when the host has it: once a message of a group fails,
+   * every later one of that group in the batch fails too, as FIFO order requires.
+   */
+  readonly groupId?: string;
 }
 
 /** What one batch did, as counted in its log line. */
@@ -26,6 +31,8 @@ export interface BatchStats {
   readonly failed: number;
   /** Messages that are not user events at all (not JSON, not a CloudEvent 1.0, malformed). */
   readonly invalid: number;
+  /** Messages failed only because an earlier message of their group in the batch failed. */
+  readonly heldBack: number;
   /**
    * The projection lag: how long after its command was decided the oldest event of the batch was
    * projected, in milliseconds. `null` when the batch held no live event (only replayed or invalid ones),
@@ -59,6 +66,8 @@ export interface MessageProjectorOptions {
   readonly projector: Projector;
   /** Gets one line per batch and one per failed message; never a message body. */
   readonly log: Logger;
+  /** Called with the counts of every non-empty batch, after its log line: where metrics are emitted. @default none */
+  readonly onBatch?: (stats: BatchStats) => void;
   /** Milliseconds since the epoch, for the lag. @default Date.now */
   readonly now?: () => number;
 }
@@ -74,6 +83,7 @@ type TaggedEvent = ReceivedUserEvent & {
  * Creates the message projector: it parses each body as a user CloudEvent, hands every parsed event to
  * {@link Projector.applyBatch} in one call, and maps the outcome back to message ids. A body that cannot be
  * parsed is failed rather than deleted, so that it ends up in the dead-letter queue for a person to look at.
+ * Every later message of a failed message's FIFO group fails with it, the standard FIFO contract.
  */
 export function createMessageProjector(options: MessageProjectorOptions): MessageProjector {
   const { projector, log } = options;
@@ -83,17 +93,26 @@ export function createMessageProjector(options: MessageProjectorOptions): Messag
     async applyMessages(messages) {
       const failedIds = new Set<string>();
       const events: TaggedEvent[] = [];
-      for (const { messageId, body, receiveCount } of messages) {
+      // Groups with an invalid message so far: their later messages are not projected at all.
+      const brokenGroups = new Set<string>();
+      let heldBack = 0;
+      for (const { messageId, body, receiveCount, groupId } of messages) {
+        if (groupId !== undefined && brokenGroups.has(groupId)) {
+          failedIds.add(messageId);
+          heldBack++;
+          continue;
+        }
         try {
           // JSON.parse only ever yields JSON values, so the received data is a JsonObject indeed.
           const event = parseCloudEvent(body) as ReceivedUserEvent & { readonly data: JsonObject };
           events.push({ ...event, messageId, receiveCount });
         } catch (err) {
           failedIds.add(messageId);
+          if (groupId !== undefined) brokenGroups.add(groupId);
           log.error({ messageId, receiveCount, err }, 'the message is not a user event; left for the dead-letter queue');
         }
       }
-      const invalid = failedIds.size;
+      const invalid = failedIds.size - heldBack;
 
       let applied = 0;
       let duplicates = 0;
@@ -120,12 +139,18 @@ export function createMessageProjector(options: MessageProjectorOptions): Messag
         }
       }
 
+      heldBack += failLaterOfFailedGroups(messages, failedIds);
+      if (heldBack > 0) log.warn({ heldBack }, 'messages after a failed one of their group left for redelivery too');
+
       const at = now();
       const live = events.filter((event) => !event.replayed);
       const lagMs =
         live.length === 0 ? null : Math.max(...live.map((event) => at - Date.parse(event.metadata.occurredAt)));
-      const stats: BatchStats = { messages: messages.length, applied, duplicates, gapFilled, failed, invalid, lagMs };
-      if (messages.length > 0) log.info(stats, 'projected a batch of messages');
+      const stats: BatchStats = { messages: messages.length, applied, duplicates, gapFilled, failed, invalid, heldBack, lagMs };
+      if (messages.length > 0) {
+        log.info(stats, 'projected a batch of messages');
+        options.onBatch?.(stats);
+      }
 
       return {
         acknowledged: messages.filter((m) => !failedIds.has(m.messageId)).map((m) => m.messageId),
@@ -134,4 +159,24 @@ export function createMessageProjector(options: MessageProjectorOptions): Messag
       };
     },
   };
+}
+
+/**
+ * The FIFO contract: a message after a failed one of its group must not be deleted ahead of it. The
+ * projector already fails a user's later versions; this also covers a later message that holds an earlier
+ * version (a redelivery or a replay interleaved), which was written and is harmlessly a duplicate next time.
+ * Answers how many more messages it failed.
+ */
+function failLaterOfFailedGroups(messages: readonly QueueMessage[], failedIds: Set<string>): number {
+  const failedGroups = new Set<string>();
+  let added = 0;
+  for (const { messageId, groupId } of messages) {
+    if (groupId === undefined) continue;
+    if (failedIds.has(messageId)) failedGroups.add(groupId);
+    else if (failedGroups.has(groupId)) {
+      failedIds.add(messageId);
+      added++;
+    }
+  }
+  return added;
 }

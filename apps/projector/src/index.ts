@@ -16,5 +16,12 @@ export {
   type QueueMessage,
 } from './core.js';
 export { createLogger, type LogLevel } from './logger.js';
-export { createSqsHandler, type SqsBatchHandler } from './sqs-handler.js';
+export {
+  METRICS_NAMESPACE,
+  PROJECTOR_CONSUMER,
+  PROJECTOR_METRICS,
+  createProjectorMetrics,
+  publishBatchMetrics,
+} from './metrics.js';
+export { FullBatchFailureError, createSqsHandler, type SqsBatchHandler } from './sqs-handler.js';
 export { createWorker, type Worker, type WorkerOptions } from './worker.js';

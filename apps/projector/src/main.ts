@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       core: runtime.core,
       log: log.child({ component: 'worker' }),
       waitTimeSeconds: config.waitTimeSeconds,
+      concurrency: config.concurrency,
     });
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping after the batch in hand');

@@ -4,16 +4,25 @@ import type { MessageProjector } from './core.js';
 /** A Lambda handler for an SQS event source that has `ReportBatchItemFailures` turned on. */
 export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
+/** Thrown when no record of a batch could be projected, so that Lambda counts an error. */
+export class FullBatchFailureError extends Error {
+  override readonly name = 'FullBatchFailureError';
+  readonly code = 'FULL_BATCH_FAILURE';
+}
+
 /**
  * Adapts the shared {@link MessageProjector} to Lambda: the records of an SQS event go in, and the failed
  * ones come back as `batchItemFailures`, so that Lambda deletes every other record and only the failed ones
  * are delivered again (and, after `maxReceiveCount` receives, moved to the dead-letter queue).
  *
- * Records after a failed one in the same message group (one user) are not failed by position, as the usual
- * FIFO advice has it; the projector decides. It folds a user's events of a batch in version order, so it
- * fails the ones after the failed event (they cannot be applied without it) and writes the ones before.
- * Redelivered without it, for instance once it has gone to the dead-letter queue, a later event fills that
- * version from the event store.
+ * FIFO: each record carries its `MessageGroupId`, and the core fails every record after a failed one of its
+ * group, so that none is deleted ahead of it. (Powertools' `SqsFifoPartialProcessor` with
+ * `skipGroupOnErrors` states the same contract, but calls a handler per record, one after the other, which
+ * would undo the core's folding of a user's events into one read and one write; the worker needs the same
+ * rule outside Lambda, so the core owns it.)
+ *
+ * A batch in which every record failed throws instead, as Powertools' batch processors do: the whole batch
+ * is retried either way, and the throw makes the function's `Errors` metric and alarm see it.
  */
 export function createSqsHandler(core: MessageProjector): SqsBatchHandler {
   return async (event) => {
@@ -22,8 +31,12 @@ export function createSqsHandler(core: MessageProjector): SqsBatchHandler {
         messageId: record.messageId,
         body: record.body,
         receiveCount: Number(record.attributes.ApproximateReceiveCount),
+        ...(record.attributes.MessageGroupId === undefined ? {} : { groupId: record.attributes.MessageGroupId }),
       })),
     );
+    if (failed.length > 0 && failed.length === event.Records.length) {
+      throw new FullBatchFailureError(`all ${failed.length} records of the batch failed; see the log for each`);
+    }
     return { batchItemFailures: failed.map((messageId) => ({ itemIdentifier: messageId })) };
   };
 }

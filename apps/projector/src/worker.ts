@@ -20,6 +20,11 @@ export interface WorkerOptions {
   /** How long one `ReceiveMessage` long-polls, 0 to 20 seconds. @default 20 */
   readonly waitTimeSeconds?: number;
   /**
+   * How many receive loops run at once. SQS FIFO never hands a group's messages to a second receiver while
+   * some are in flight, so each user's events stay in order however many loops run. @default 4
+   */
+  readonly concurrency?: number;
+  /**
    * The pause after a failed iteration: `initialMs`, doubled after each further failure up to `maxMs`, and
    * back to `initialMs` after a success. @default { initialMs: 200, maxMs: 20000 }
    */
@@ -39,7 +44,8 @@ export interface Worker {
 
 /**
  * The long-polling queue consumer: receive up to 10 messages, project them with the shared
- * {@link MessageProjector}, delete the acknowledged ones, and loop. At least once: whatever is not deleted
+ * {@link MessageProjector}, delete the acknowledged ones, and loop; `concurrency` loops at once, so that
+ * several message groups are projected at a time. At least once: whatever is not deleted
  * (a failed message, a crash before the delete, a failed delete) is received again after the visibility
  * timeout, and the projector's version gate turns the repeat into a harmless duplicate.
  */
@@ -47,6 +53,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const { sqs, queueUrl, core, log } = options;
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const { initialMs, maxMs } = options.backoff ?? { initialMs: 200, maxMs: 20_000 };
+  const concurrency = Math.max(1, options.concurrency ?? 4);
   // Aborts only what holds no messages: the long poll and the pause after a failure.
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
@@ -57,7 +64,7 @@ export function createWorker(options: WorkerOptions): Worker {
         QueueUrl: queueUrl,
         MaxNumberOfMessages: MAX_BATCH,
         WaitTimeSeconds: waitTimeSeconds,
-        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'MessageGroupId'],
       }),
       { abortSignal: stopping.signal },
     );
@@ -88,7 +95,6 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function loop(): Promise<void> {
-    log.info({ queueUrl, waitTimeSeconds }, 'projector worker started');
     let failures = 0;
     while (!stopping.signal.aborted) {
       try {
@@ -102,12 +108,17 @@ export function createWorker(options: WorkerOptions): Worker {
         await sleep(retryInMs, undefined, { signal: stopping.signal }).catch(() => undefined);
       }
     }
+  }
+
+  async function run(): Promise<void> {
+    log.info({ queueUrl, waitTimeSeconds, concurrency }, 'projector worker started');
+    await Promise.all(Array.from({ length: concurrency }, loop));
     log.info({ queueUrl }, 'projector worker stopped');
   }
 
   return {
     start() {
-      running ??= loop();
+      running ??= run();
       return running;
     },
     stop() {
@@ -124,6 +135,7 @@ function toQueueMessage(message: Message): QueueMessage {
     messageId: message.MessageId!,
     body: message.Body ?? '',
     ...(Number.isSafeInteger(receiveCount) ? { receiveCount } : {}),
+    ...(message.Attributes?.MessageGroupId === undefined ? {} : { groupId: message.Attributes.MessageGroupId }),
   };
 }
 

@@ -3,10 +3,12 @@ import { createMemoryEventStore } from '@user-service/event-store/memory';
 import { toCloudEvent } from '@user-service/integration-events';
 import { applyToView, createProjector } from '@user-service/user-read-model';
 import { createMemoryUserReadModel } from '@user-service/user-read-model/memory';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import t from 'tap';
 import { ConfigError, loadProjectorConfig, loadWorkerConfig } from '../src/config.js';
 import { createMessageProjector, type QueueMessage } from '../src/core.js';
+import { METRICS_NAMESPACE, PROJECTOR_CONSUMER, createProjectorMetrics, publishBatchMetrics } from '../src/metrics.js';
 import { createSqsHandler } from '../src/sqs-handler.js';
 import { capturedLogger, converged, poisonBodies, seedUsers } from './fixtures.js';
 
@@ -58,6 +60,7 @@ t.test('acknowledges applied, duplicate and gap-filled events, and fails only wh
     gapFilled: latest.reduce((sum, e) => sum + e.version - 2, 0),
     failed: 1,
     invalid: 3,
+    heldBack: 0,
     lagMs: result.stats.lagMs,
   });
   t.ok(result.stats.gapFilled > 0, 'the scenario does fill gaps');
@@ -136,7 +139,7 @@ t.test('measures the lag on live events only, and logs nothing for an empty batc
   t.strictSame(await core.applyMessages([]), {
     acknowledged: [],
     failed: [],
-    stats: { messages: 0, applied: 0, duplicates: 0, gapFilled: 0, failed: 0, invalid: 0, lagMs: null },
+    stats: { messages: 0, applied: 0, duplicates: 0, gapFilled: 0, failed: 0, invalid: 0, heldBack: 0, lagMs: null },
   });
   t.equal(lines.length, count, 'an empty batch is not news');
 });
@@ -166,7 +169,7 @@ t.test('fails the whole batch, and never throws, when the projector itself throw
 });
 
 /** An SQS record as Lambda hands it over. */
-function record(messageId: string, body: string, receiveCount = 1): SQSRecord {
+function record(messageId: string, body: string, receiveCount = 1, groupId = `group-${messageId}`): SQSRecord {
   return {
     messageId,
     receiptHandle: `handle-${messageId}`,
@@ -176,7 +179,7 @@ function record(messageId: string, body: string, receiveCount = 1): SQSRecord {
       SentTimestamp: String(Date.now()),
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: String(Date.now()),
-      MessageGroupId: 'group',
+      MessageGroupId: groupId,
       MessageDeduplicationId: messageId,
     },
     messageAttributes: {},
@@ -220,6 +223,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
     queueUrl: 'http://127.0.0.1:4566/000000000000/user-projector.fifo',
     sqsEndpoint: undefined,
     waitTimeSeconds: 20,
+    concurrency: 4,
   });
   t.strictSame(
     loadWorkerConfig({
@@ -232,6 +236,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       DYNAMODB_ENDPOINT: 'http://localhost:8000',
       LOG_LEVEL: 'debug',
       WAIT_TIME_SECONDS: ' 0 ',
+      WORKER_CONCURRENCY: '10',
       DATA_DIR: '/ignored',
     }),
     {
@@ -243,6 +248,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/user-projector.fifo',
       sqsEndpoint: 'http://localhost:4566',
       waitTimeSeconds: 0,
+      concurrency: 10,
     },
   );
   t.strictSame(loadProjectorConfig({ DATA_DIR: '/var/lib/projector', EVENT_STORE: 'dynamodb', EVENT_STORE_TABLE: 'events' }), {
@@ -291,4 +297,141 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
     'READ_MODEL_TABLE="a b" must be a DynamoDB table name',
   ]);
   t.throws(() => loadProjectorConfig({ LOG_LEVEL: 'x' }), { message: /^invalid configuration:\n {2}- LOG_LEVEL/ });
+});
+
+/** The real Powertools Metrics of a consumer, each flush kept as its EMF document instead of printed. */
+class CapturedMetrics extends Metrics {
+  readonly flushed: Array<Record<string, unknown>> = [];
+
+  constructor() {
+    super({ namespace: METRICS_NAMESPACE, serviceName: PROJECTOR_CONSUMER });
+  }
+
+  override publishStoredMetrics(): this {
+    this.flushed.push(this.serializeMetrics() as unknown as Record<string, unknown>);
+    this.clearMetrics();
+    return this;
+  }
+}
+
+t.test('FIFO: after a failed message of a group, its later messages in the batch fail too; other groups go on', async (t) => {
+  const { streams, readModel } = await setup(2);
+  const [ann, bob] = [...streams.keys()];
+  const [annEvents, bobEvents] = [...streams.values()];
+  const group = (streamId: string) => ({ groupId: `g-${streamId}` });
+  const annFirst = message(annEvents![0]!, group(ann!));
+  const poison: QueueMessage = { messageId: 'poison', body: '{', ...group(ann!) };
+  // ann's later messages: one that is new, and a redelivery of the version before the poison.
+  const annLater = message(annEvents![1]!, group(ann!));
+  const annAgain = message(annEvents![0]!, { ...group(ann!), messageId: 'again' });
+  const bobAll = bobEvents!.map((e) => message(e, group(bob!)));
+  const result = await createSqsHandler(createMessageProjector({
+    projector: createProjector({ readModel, eventStore: createMemoryEventStore() }),
+    log: capturedLogger().log,
+  }))({
+    Records: [annFirst, poison, ...bobAll, annLater, annAgain].map((m) => record(m.messageId, m.body, 1, m.groupId)),
+  });
+  t.strictSame(
+    result.batchItemFailures.map((f) => f.itemIdentifier),
+    ['poison', annLater.messageId, 'again'],
+    "the poison and every later message of ann's group, in batch order",
+  );
+  t.strictSame(await readModel.get(ann!), applyToView(undefined, annEvents![0]!), 'ann holds only what came before the poison');
+  t.ok(await readModel.get(bob!), "bob's group went on");
+
+  // A failure the projector reports (an unknown event type) holds back a later redelivery of an earlier version.
+  const { core, lines, streams: cyStreams } = await setup(1);
+  const [cyEvents] = [...cyStreams.values()];
+  const unknown = message(cyEvents![1]!, { groupId: 'g' });
+  const teleported = { ...unknown, body: JSON.stringify({ ...JSON.parse(unknown.body), type: 'UserTeleported', dataschema: 'urn:user-service:events:UserTeleported:v1' }) };
+  const earlier = message(cyEvents![0]!, { groupId: 'g' });
+  const outcome = await core.applyMessages([teleported, earlier]);
+  t.strictSame(outcome.failed, [teleported.messageId, earlier.messageId]);
+  t.match(outcome.stats, { failed: 1, heldBack: 1, applied: 1 });
+  t.match(lines.find((l) => l['msg'] === 'messages after a failed one of their group left for redelivery too'), { level: 40, heldBack: 1 });
+});
+
+t.test('each batch emits the consumer metrics as one EMF line, lag only for live events', async (t) => {
+  const eventStore = createMemoryEventStore();
+  const [history] = await seedUsers(eventStore, { users: 1, seed: 5, prefix: 'metric' });
+  const [v1, v2, v3] = await eventStore.readStream(history!.streamId);
+  const metrics = new CapturedMetrics();
+  const core = createMessageProjector({
+    projector: createProjector({ readModel: createMemoryUserReadModel(), eventStore }),
+    log: capturedLogger().log,
+    onBatch: (stats) => publishBatchMetrics(metrics, stats),
+    now: () => Date.parse(v3!.metadata.occurredAt) + 250,
+  });
+  // v1 and v3 delivered (v2 is filled from the store), v1 twice, and a message that is no event at all.
+  const live = [v1!, v1!, v3!].map((e, i) => ({ messageId: `live-${i}`, body: JSON.stringify(toCloudEvent(e)) }));
+  await core.applyMessages([...live, { messageId: 'junk', body: 'junk' }]);
+  await core.applyMessages([{ messageId: 'replayed', body: JSON.stringify(toCloudEvent(v2!, { replayed: true })) }]);
+  await core.applyMessages([]);
+  t.equal(metrics.flushed.length, 2, 'one line per non-empty batch');
+  t.match(metrics.flushed[0], {
+    _aws: {
+      CloudWatchMetrics: [
+        {
+          Namespace: 'UserService',
+          Dimensions: [['service']],
+          Metrics: [
+            { Name: 'EventsProcessed', Unit: 'Count' },
+            { Name: 'EventsFailed', Unit: 'Count' },
+            { Name: 'DuplicatesDropped', Unit: 'Count' },
+            { Name: 'GapsFilled', Unit: 'Count' },
+            { Name: 'ProjectionLagMs', Unit: 'Milliseconds' },
+          ],
+        },
+      ],
+    },
+    service: 'projector',
+    EventsProcessed: 2,
+    EventsFailed: 1,
+    DuplicatesDropped: 1,
+    GapsFilled: 1,
+    ProjectionLagMs: Date.parse(v3!.metadata.occurredAt) + 250 - Date.parse(v1!.metadata.occurredAt),
+  });
+  t.match(metrics.flushed[1], { EventsProcessed: 0, DuplicatesDropped: 1, EventsFailed: 0 });
+  t.notOk('ProjectionLagMs' in metrics.flushed[1]!, 'a replayed batch has no lag data point');
+  t.match(createProjectorMetrics().serializeMetrics(), { _aws: { CloudWatchMetrics: [{ Namespace: 'UserService' }] }, service: 'projector' });
+});
+
+t.test('a Lambda batch in which every record failed throws, so that the errors alarm sees it', async (t) => {
+  const { core } = await setup(1);
+  const handler = createSqsHandler(core);
+  await t.rejects(handler({ Records: [record('a', 'junk'), record('b', '{')] }), {
+    name: 'FullBatchFailureError',
+    code: 'FULL_BATCH_FAILURE',
+    message: 'all 2 records of the batch failed; see the log for each',
+  });
+  const noGroup = record('c', 'junk');
+  delete (noGroup.attributes as { MessageGroupId?: string }).MessageGroupId;
+  await t.rejects(handler({ Records: [noGroup] }), { name: 'FullBatchFailureError' });
+});
+
+t.test("a batch holding many events of each user costs one read-model read and one write per user", async (t) => {
+  const eventStore = createMemoryEventStore();
+  const histories = await seedUsers(eventStore, { users: 3, seed: 13, prefix: 'fold' });
+  const inner = createMemoryUserReadModel();
+  const reads: Array<readonly string[]> = [];
+  const writes: number[] = [];
+  const readModel: typeof inner = Object.assign(Object.create(inner) as typeof inner, {
+    getMany: (ids: readonly string[]) => {
+      reads.push(ids);
+      return inner.getMany(ids);
+    },
+    putMany: (batch: Parameters<typeof inner.putMany>[0], checkpoint?: Parameters<typeof inner.putMany>[1]) => {
+      writes.push(batch.length);
+      return inner.putMany(batch, checkpoint);
+    },
+  });
+  const core = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log: capturedLogger().log });
+  const messages: QueueMessage[] = [];
+  for (const { streamId } of histories) messages.push(...(await eventStore.readStream(streamId)).map((e) => message(e, { groupId: streamId })));
+  t.ok(messages.length >= 6, `${messages.length} events of 3 users`);
+  const result = await core.applyMessages(messages);
+  t.equal(result.stats.applied, messages.length);
+  t.strictSame(reads.map((ids) => [...ids].sort()), [histories.map((h) => h.streamId).sort()], 'one read of the three views');
+  t.strictSame(writes, [3], 'one conditional write per user, in one call');
+  t.ok(await converged(inner, eventStore, histories));
 });

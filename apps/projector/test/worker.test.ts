@@ -214,6 +214,8 @@ t.test('converges despite duplicates, reordering, a crash before the delete and 
     queueUrl,
     log: crashLog.log,
     waitTimeSeconds: 1,
+    // One loop: the crash must take the only batch in hand, whose result the test keeps.
+    concurrency: 1,
     core: {
       async applyMessages(messages) {
         const result = await realCore.applyMessages(messages);
@@ -383,7 +385,15 @@ t.test('a failing iteration is logged and retried with backoff, and a failed del
       return sqs.send(command as never, options as never);
     }) as SQSClient['send'],
   };
-  const worker = createWorker({ sqs: flaky, queueUrl, core: recorder.core, log, waitTimeSeconds: 1, backoff: { initialMs: 10, maxMs: 40 } });
+  const worker = createWorker({
+    sqs: flaky,
+    queueUrl,
+    core: recorder.core,
+    log,
+    waitTimeSeconds: 1,
+    backoff: { initialMs: 10, maxMs: 40 },
+    concurrency: 1,
+  });
   const running = worker.start();
   await sendAll(queueUrl, (await eventStore.readAll({ limit: 1000 })).events.map((e) => messageOf(e)));
 
@@ -424,6 +434,7 @@ t.test('a message without attributes or body is still handled, and start() is id
     sqs: bare,
     queueUrl: 'http://127.0.0.1:1/000000000000/bare.fifo',
     log,
+    concurrency: 1,
     core: {
       async applyMessages(messages) {
         seen.push(messages);
@@ -439,8 +450,58 @@ t.test('a message without attributes or body is still handled, and start() is id
   t.equal(sent.length, 1, 'nothing acknowledged, so nothing deleted');
   t.match(lines.find((l) => l['messageId'] === 'bare'), { level: 50, err: { type: 'InvalidMessageError' } });
 
-  const never = createWorker({ sqs: bare, queueUrl: 'http://127.0.0.1:1/000000000000/bare.fifo', log, core });
+  const never = createWorker({ sqs: bare, queueUrl: 'http://127.0.0.1:1/000000000000/bare.fifo', log, core, concurrency: 1 });
   await never.stop();
   await never.start();
   t.equal(sent.length, 1, 'a worker stopped before it started never polls');
+});
+
+t.test('several loops project different message groups at once, and each group stays in order', async (t) => {
+  const topology = await ensureTopology({ sns, sqs }, { topicName: 'parallel.fifo', consumers: ['parallel'] });
+  const { queueUrl } = topology.consumers['parallel']!;
+  const eventStore = createMemoryEventStore();
+  // More groups than one receive takes, so that a second loop finds groups the first does not hold.
+  const histories = await seedUsers(eventStore, { users: 14, seed: 11, prefix: 'par' });
+  const sends: OutgoingMessage[] = [];
+  for (const { streamId } of histories) sends.push(...(await eventStore.readStream(streamId)).map((e) => messageOf(e)));
+  await sendAll(queueUrl, sends);
+
+  const readModel = createMemoryUserReadModel();
+  const { log, lines } = capturedLogger();
+  const inner = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log });
+  // The first batch waits until a second one is in flight: only concurrent loops get past it.
+  const second = deferred<void>();
+  let inFlight = 0;
+  let batches = 0;
+  const applied: Array<{ streamId: string; version: number }> = [];
+  const core: MessageProjector = {
+    async applyMessages(messages) {
+      inFlight++;
+      if (++batches === 1) await second.promise;
+      else if (inFlight >= 2) second.resolve();
+      const result = await inner.applyMessages(messages);
+      for (const m of messages) {
+        if (result.acknowledged.includes(m.messageId)) {
+          const { subject, streamversion } = JSON.parse(m.body) as { subject: string; streamversion: number };
+          applied.push({ streamId: subject, version: streamversion });
+        }
+      }
+      inFlight--;
+      return result;
+    },
+  };
+  const worker = createWorker({ sqs, queueUrl, core, log, waitTimeSeconds: 1, concurrency: 3 });
+  const running = worker.start();
+  await waitFor('the read model to converge', () => converged(readModel, eventStore, histories), 30_000);
+  await waitFor('the queue to empty', () => isEmpty(queueUrl), 30_000);
+  await worker.stop();
+  await running;
+
+  await assertConverged(t, readModel, eventStore, histories);
+  t.ok(batches >= 2, 'a second batch ran while the first was in flight');
+  for (const { streamId } of histories) {
+    const versions = applied.filter((a) => a.streamId === streamId).map((a) => a.version);
+    t.strictSame(versions, [...versions].sort((a, b) => a - b), `${streamId}: acknowledged in version order`);
+  }
+  t.match(lines.find((l) => l['msg'] === 'projector worker started'), { concurrency: 3 });
 });

@@ -6,11 +6,20 @@ export { ConfigError, LOG_LEVELS, type LogLevel };
 export interface RelayConfig {
   /** The SNS FIFO topic the events are published to. */
   readonly topicArn: string;
+  /**
+   * `PARKING_QUEUE_URL`: the SQS queue for records that can never be published. Until it is set, such a
+   * record is retried like a transient failure instead, holding back its shard (logged at every cold start).
+   */
+  readonly parkingQueueUrl: string | undefined;
   readonly logLevel: LogLevel;
 }
 
 /** The local runner's configuration: the relay's, plus where the local stand-ins listen. */
 export interface LocalRunnerConfig extends RelayConfig {
+  /** `PARKING_QUEUE_URL`; when absent, the runner makes the queue `relay-parking` on the SQS emulator. */
+  readonly parkingQueueUrl: string | undefined;
+  /** `SQS_ENDPOINT`, for the parking queue: by default the SNS emulator's, which serves SQS too. */
+  readonly sqsEndpoint: string;
   /** DynamoDB Local, which also serves the streams API. */
   readonly dynamoDbEndpoint: string;
   /** The SNS emulator. */
@@ -27,36 +36,44 @@ export interface LocalRunnerConfig extends RelayConfig {
 // FIFO is required: the relay sets MessageGroupId, which a standard topic rejects.
 const FIFO_TOPIC_ARN = /^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,251}\.fifo$/;
 
-/** Reads `TOPIC_ARN` (required) and `LOG_LEVEL`, reporting every bad variable at once, each by its name. */
+/**
+ * Reads `TOPIC_ARN` (required), `PARKING_QUEUE_URL` and `LOG_LEVEL`, reporting every bad variable at once,
+ * each by its name.
+ */
 export function loadRelayConfig(env: Env): RelayConfig {
   const read = new EnvReader(env);
-  const config = readRelay(read);
+  const config = { ...readRelay(read), parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl) };
   read.done();
   return config;
 }
 
 /**
  * Reads the relay's variables plus `DYNAMODB_ENDPOINT`, `SNS_ENDPOINT`, `EVENT_STORE_TABLE` and
- * `CHECKPOINT_FILE` (all required), `AWS_REGION` and `LOCAL_ACCESS_KEY_ID`.
+ * `CHECKPOINT_FILE` (all required), `PARKING_QUEUE_URL`, `SQS_ENDPOINT`, `AWS_REGION` and `LOCAL_ACCESS_KEY_ID`.
  */
 export function loadLocalRunnerConfig(env: Env, cwd: string): LocalRunnerConfig {
   const read = new EnvReader(env);
   read.required('CHECKPOINT_FILE');
+  const relay = readRelay(read);
+  const dynamoDbEndpoint = read.required('DYNAMODB_ENDPOINT', checks.httpUrl);
+  const snsEndpoint = read.required('SNS_ENDPOINT', checks.httpUrl);
   const config: LocalRunnerConfig = {
-    ...readRelay(read),
-    dynamoDbEndpoint: read.required('DYNAMODB_ENDPOINT', checks.httpUrl),
-    snsEndpoint: read.required('SNS_ENDPOINT', checks.httpUrl),
+    ...relay,
+    dynamoDbEndpoint,
+    snsEndpoint,
     tableName: read.required('EVENT_STORE_TABLE', checks.tableName),
     checkpointFile: read.path('CHECKPOINT_FILE', '', cwd),
     region: read.string('AWS_REGION', 'us-east-1'),
     // The default matches local-aws's client settings, so the runner sees the tables the tooling made.
     accessKeyId: read.string('LOCAL_ACCESS_KEY_ID', 'local'),
+    parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl),
+    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl) ?? snsEndpoint,
   };
   read.done();
   return config;
 }
 
-function readRelay(read: EnvReader): RelayConfig {
+function readRelay(read: EnvReader): Omit<RelayConfig, 'parkingQueueUrl'> {
   return {
     topicArn: read.required('TOPIC_ARN', (value) =>
       FIFO_TOPIC_ARN.test(value) ? undefined : 'must be the ARN of an SNS FIFO topic',

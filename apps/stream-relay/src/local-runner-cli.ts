@@ -2,10 +2,16 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ConfigError, loadLocalRunnerConfig } from './config.js';
 import { startLocalRunner } from './local-runner.js';
 import { createLogger } from './logger.js';
+import { createRelayMetrics } from './metrics.js';
+import { createSqsParkingLot } from './parking.js';
 import { createRelay } from './relay.js';
+
+/** The parking queue the runner makes on the emulator when `PARKING_QUEUE_URL` names none. */
+const LOCAL_PARKING_QUEUE = 'relay-parking';
 
 /** Each flag stands in for the environment variable of the same meaning, and wins over it. */
 const FLAGS = {
@@ -14,6 +20,7 @@ const FLAGS = {
   table: 'EVENT_STORE_TABLE',
   'topic-arn': 'TOPIC_ARN',
   'checkpoint-file': 'CHECKPOINT_FILE',
+  'parking-queue-url': 'PARKING_QUEUE_URL',
   'log-level': 'LOG_LEVEL',
 } as const;
 
@@ -55,7 +62,12 @@ async function main(): Promise<void> {
   const dynamoDb = new DynamoDBClient({ ...local, endpoint: config.dynamoDbEndpoint });
   const streams = new DynamoDBStreamsClient({ ...local, endpoint: config.dynamoDbEndpoint });
   const sns = new SNSClient({ ...local, endpoint: config.snsEndpoint });
-  const relay = createRelay({ sns, topicArn: config.topicArn, log });
+  const sqs = new SQSClient({ ...local, endpoint: config.sqsEndpoint });
+  const parkingQueueUrl =
+    config.parkingQueueUrl ?? (await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_PARKING_QUEUE }))).QueueUrl!;
+  log.info({ parkingQueueUrl }, 'unpublishable records are parked here');
+  const parking = createSqsParkingLot({ sqs, queueUrl: parkingQueueUrl });
+  const relay = createRelay({ sns, topicArn: config.topicArn, parking, metrics: createRelayMetrics(), log });
   const runner = startLocalRunner({
     dynamoDb,
     streams,
@@ -87,7 +99,7 @@ async function main(): Promise<void> {
     log.fatal({ err }, 'local runner failed');
     process.exit(1);
   } finally {
-    for (const client of [dynamoDb, streams, sns]) client.destroy();
+    for (const client of [dynamoDb, streams, sns, sqs]) client.destroy();
   }
 }
 

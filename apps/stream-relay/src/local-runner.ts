@@ -65,7 +65,7 @@ interface Shard {
  * The local stand-in for Lambda's event source mapping on DynamoDB Local: it polls every shard of the
  * table's stream, hands each batch, in Lambda's shape, to `handle`, and honours the partial batch response
  * as Lambda does: it acknowledges the records before the first reported failure and retries from that one,
- * with backoff. Unlike Lambda it retries without limit, since there is no on-failure destination locally.
+ * with backoff, without a count limit, as the deployed mapping does (`MaximumRetryAttempts: -1`).
  *
  * The acknowledged position of each shard is kept in a checkpoint file, so that a restart resumes right
  * after the last acknowledged record: nothing is skipped, and at most the batch in hand when a crash

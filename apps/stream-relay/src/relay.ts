@@ -1,6 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type BatchResultErrorEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { StoredEvent } from '@user-service/event-store';
 import { eventFromItem } from '@user-service/event-store/dynamodb';
 import {
@@ -9,9 +10,11 @@ import {
   KEY_PREFIXES,
   PARTITION_KEY,
 } from '@user-service/event-store/dynamodb/schema';
-import { toCloudEvent } from '@user-service/integration-events';
+import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
+import { publishRelayMetrics } from './metrics.js';
+import type { ParkingLot } from './parking.js';
 
 /** SNS refuses a `PublishBatch` of more entries (the local emulator does not, so the relay counts). */
 export const MAX_BATCH_ENTRIES = 10;
@@ -23,15 +26,20 @@ export interface RelayOptions {
   readonly sns: Pick<SNSClient, 'send'>;
   /** The SNS FIFO topic every event is published to. */
   readonly topicArn: string;
+  /** Where records that can never become a message go, with their whole payload. */
+  readonly parking: ParkingLot;
+  /** Gets `RecordsPublished`, `RecordsParked` and `PublishFailures` once per batch. @default none */
+  readonly metrics?: Metrics;
   /** Where the relay logs ids and counts (never event data). */
   readonly log: Logger;
 }
 
 export interface Relay {
   /**
-   * Publishes the events a batch of DynamoDB stream records inserted, and answers which records failed, for
-   * an event source mapping with `ReportBatchItemFailures`. It never throws for a bad record; it throws only
-   * when it cannot name a failed record (no sequence number), so that Lambda retries the whole batch.
+   * Publishes the events a batch of DynamoDB stream records inserted, parks the records that can never be
+   * published, and answers the first record that must be retried, for an event source mapping with
+   * `ReportBatchItemFailures`. It throws only when it cannot name that record (no sequence number), so that
+   * Lambda retries the whole batch.
    * @param log a logger for this batch only, such as a child carrying the Lambda request id.
    * @default log the relay's logger
    */
@@ -40,6 +48,8 @@ export interface Relay {
 
 /** A record that holds an event ready to publish. */
 interface Pending {
+  /** Its position in the publishing order. */
+  readonly position: number;
   /** The record's position in the batch. */
   readonly index: number;
   readonly event: StoredEvent;
@@ -55,132 +65,120 @@ type Reading =
 
 const SKIP: Reading = { kind: 'skip' };
 
+/** What became of one chunk: the publishing position of the first entry that must be retried, if any. */
+interface ChunkOutcome {
+  readonly published: number;
+  readonly parked: number;
+  readonly failures: number;
+  readonly retryFrom: number | undefined;
+}
+
 /**
- * The stream relay: a thin Lambda body between the event-store table's stream and the SNS FIFO topic.
+ * The stream relay: a thin Lambda body between the event-store table's stream and the SNS FIFO topic. It
+ * never drops an event:
  *
- * Delivery is at least once, never at most once. Lambda's `ReportBatchItemFailures` checkpoints just
- * before the LOWEST reported sequence number and then re-delivers every record from there on, including
- * records this call did publish. So a record that was not certainly published is always reported (a
- * duplicate is harmless: SNS FIFO drops one with the same deduplication id within five minutes, and
- * consumers drop duplicates by event id and version), while a record left unreported counts as done and
- * is never seen again.
+ * - A transient failure (SNS or KMS throttling, a network fault, SNS unavailable) is retried until it
+ *   succeeds: the relay stops at the first record it could not publish and reports that record alone.
+ *   Lambda then checkpoints just before it and delivers it and every later record again, however often
+ *   (the mapping is configured with unlimited retries, bounded by the stream's retention), so the later
+ *   records are never published ahead of it within its message group.
+ * - A record that can never become a message (an image that does not decode, missing fields, an entry SNS
+ *   refuses as the sender's fault) is parked with its whole stream record in the parking queue, and the
+ *   batch goes on: it would otherwise block its shard for good. Should parking itself fail, the record is
+ *   retried like a transient failure.
+ * - An event of a schema newer than this code is published as stored (see `toCloudEvent`).
  *
- * Order is per user: events are published sorted by stream and version with the user id as the message
- * group. Once a record of a stream fails, later records of that stream in the batch are not published,
- * since they would overtake it; they are reported as failed too, and other streams go on. One case escapes
- * the relay: when SNS refuses an entry of a `PublishBatch` call but accepts a later version of the same user
- * in that call, the later one is already out. It is reported all the same, and consumers, who apply a
- * user's events in `streamversion` order, see the gap and wait for the missing version (docs/events.md).
+ * Delivery is at least once: a record before the reported one is done, anything from it on is published
+ * again, and SNS FIFO (deduplication by event id for five minutes) and the consumers (by event id and
+ * version) drop the repeats. Within a `PublishBatch` call SNS may refuse an entry yet accept a later one of
+ * the same user; that one is published again after the retry, and consumers, who apply a user's events in
+ * `streamversion` order, see the gap and fill it (docs/events.md).
  */
 export function createRelay(options: RelayOptions): Relay {
-  const { sns, topicArn } = options;
+  const { sns, topicArn, parking, metrics } = options;
 
   return {
     async handle(input: DynamoDBStreamEvent, log: Logger = options.log): Promise<DynamoDBBatchResponse> {
       const records = input.Records;
-      const failed = new Set<number>();
-      const pending: Pending[] = [];
-      // For each stream, the batch index after which its records must wait for a retry.
-      const holdAfter = new Map<string, number>();
-      // A failed record whose stream is unknown could belong to any stream: everything after it waits.
-      let holdAllAfter = Infinity;
-      let skipped = 0;
-      const hold = (streamId: string, index: number): void => {
-        holdAfter.set(streamId, Math.min(index, holdAfter.get(streamId) ?? Infinity));
+      const counts = { published: 0, parked: 0, failures: 0, skipped: 0, publishCalls: 0 };
+      const add = (outcome: Omit<ChunkOutcome, 'retryFrom'>): void => {
+        counts.published += outcome.published;
+        counts.parked += outcome.parked;
+        counts.failures += outcome.failures;
       };
-      const held = (p: Pending): boolean =>
-        p.index > Math.min(holdAllAfter, holdAfter.get(p.event.streamId) ?? Infinity);
+      const readings = records.map(read);
+      const order = publishingOrder(readings);
+      let chunk: Pending[] = [];
+      let chunkBytes = 0;
+      /** The position in `order` of the first record that is not certainly done, once there is one. */
+      let stopAt: number | undefined;
 
-      records.forEach((record, index) => {
-        const reading = read(record);
-        if (reading.kind === 'skip') {
-          skipped++;
-        } else if (reading.kind === 'event') {
+      const flush = async (): Promise<void> => {
+        if (chunk.length === 0) return;
+        counts.publishCalls++;
+        const outcome = await publish(records, chunk, log);
+        add(outcome);
+        stopAt = outcome.retryFrom;
+        chunk = [];
+        chunkBytes = 0;
+      };
+
+      for (let position = 0; position < order.length && stopAt === undefined; position++) {
+        const index = order[position]!;
+        const reading = readings[index]!;
+        if (reading.kind === 'event') {
           const bytes = Buffer.byteLength(reading.message);
-          pending.push({ index, event: reading.event, message: reading.message, bytes });
-        } else {
-          failed.add(index);
-          const { streamId } = reading;
-          if (streamId === undefined) holdAllAfter = Math.min(holdAllAfter, index);
-          else hold(streamId, index);
-          // The error alone, without its cause: a JSON parser's message quotes the text it choked on.
-          const err = new Error(reading.error.message);
-          err.name = reading.error.name;
-          if (reading.error.stack !== undefined) err.stack = reading.error.stack;
-          log.error(
-            { err, streamId, sequenceNumber: record.dynamodb?.SequenceNumber },
-            'stream record holds an unreadable event',
-          );
-        }
-      });
-
-      pending.sort((a, b) =>
-        a.event.streamId === b.event.streamId
-          ? a.event.version - b.event.version
-          : a.event.streamId < b.event.streamId
-            ? -1
-            : 1,
-      );
-
-      let published = 0;
-      let calls = 0;
-      const refuse = (p: Pending, message: string): void => {
-        failed.add(p.index);
-        log.warn(ids(p.event), message);
-      };
-
-      let next = 0;
-      while (next < pending.length) {
-        const chunk: Pending[] = [];
-        let bytes = 0;
-        for (; next < pending.length && chunk.length < MAX_BATCH_ENTRIES; next++) {
-          const candidate = pending[next]!;
-          if (held(candidate)) {
-            refuse(candidate, 'event held back behind a failed record of its stream');
-            continue;
+          if (chunk.length === MAX_BATCH_ENTRIES || (chunk.length > 0 && chunkBytes + bytes > MAX_BATCH_BYTES)) {
+            await flush();
+            if (stopAt !== undefined) break;
           }
-          if (chunk.length > 0 && bytes + candidate.bytes > MAX_BATCH_BYTES) break;
-          chunk.push(candidate);
-          bytes += candidate.bytes;
-        }
-        // Only held records were left.
-        if (chunk.length === 0) break;
-
-        calls++;
-        const accepted = await publish(chunk, log);
-        // In version order, so that a failure holds back the later versions of its stream in the same call.
-        for (const p of chunk) {
-          if (!accepted.has(p.index)) {
-            refuse(p, 'event not published');
-            // Publishing later events of this stream now would let them overtake this one.
-            hold(p.event.streamId, -1);
-          } else if (held(p)) {
-            // Already out, ahead of an earlier version that failed: report it, so that it follows again.
-            refuse(p, 'event published ahead of a failed earlier version; reported for a retry');
+          chunk.push({ position, index, event: reading.event, message: reading.message, bytes });
+          chunkBytes += bytes;
+        } else if (reading.kind === 'unreadable') {
+          // What comes before it is published first, so that a failure there stops the batch before this park.
+          await flush();
+          if (stopAt !== undefined) break;
+          const record = records[index]!;
+          logUnreadable(log, record, reading);
+          if (await parking.park(record, { reason: 'unreadable', error: reading.error, streamId: reading.streamId }, log)) {
+            counts.parked++;
           } else {
-            published++;
-            log.debug(ids(p.event), 'event published');
+            counts.failures++;
+            stopAt = position;
           }
         }
       }
+      if (stopAt === undefined) await flush();
+      counts.skipped = readings.filter((r) => r.kind === 'skip').length;
+      // Every record from here on in the batch is delivered again; everything before it is done.
+      const retryFrom = stopAt === undefined ? undefined : Math.min(...order.slice(stopAt));
 
-      const batchItemFailures = [...failed]
-        .sort((a, b) => a - b)
-        .map((index) => ({ itemIdentifier: records[index]?.dynamodb?.SequenceNumber ?? '' }));
-      const counts = { records: records.length, published, skipped, failed: failed.size, publishCalls: calls };
-      if (batchItemFailures.some((failure) => failure.itemIdentifier === '')) {
+      if (metrics !== undefined) publishRelayMetrics(metrics, counts);
+      const summary = { records: records.length, ...counts, retryFrom };
+      if (retryFrom === undefined) {
+        log.info(summary, 'stream batch relayed');
+        return { batchItemFailures: [] };
+      }
+      const itemIdentifier = records[retryFrom]?.dynamodb?.SequenceNumber;
+      if (itemIdentifier === undefined || itemIdentifier === '') {
         // Lambda would read an empty identifier as a failure of the whole batch; say so plainly instead.
-        log.error(counts, 'a failed stream record has no sequence number');
+        log.error(summary, 'a failed stream record has no sequence number');
         throw new Error('a failed stream record has no sequence number; the whole batch must be retried');
       }
-      log[failed.size > 0 ? 'warn' : 'info'](counts, 'stream batch relayed');
-      return { batchItemFailures };
+      log.warn({ ...summary, sequenceNumber: itemIdentifier }, 'stream batch relayed in part; retrying from the first failed record');
+      return { batchItemFailures: [{ itemIdentifier }] };
     },
   };
 
-  /** Publishes one batch, and answers the batch indexes SNS accepted; anything else counts as failed. */
-  async function publish(chunk: readonly Pending[], log: Logger): Promise<Set<number>> {
+  /**
+   * Publishes one chunk. Entries SNS refuses as the sender's fault (they would fail forever) are parked;
+   * any other failure makes the first such entry the point to retry from, and nothing after it in the
+   * chunk counts as done, whatever SNS answered for it.
+   */
+  async function publish(records: readonly DynamoDBRecord[], chunk: readonly Pending[], log: Logger): Promise<ChunkOutcome> {
     const byEntryId = new Map(chunk.map((p) => [`r${p.index}`, p]));
+    let accepted: Set<number>;
+    const refused = new Map<number, BatchResultErrorEntry>();
     try {
       const output = await sns.send(
         new PublishBatchCommand({
@@ -188,31 +186,94 @@ export function createRelay(options: RelayOptions): Relay {
           PublishBatchRequestEntries: [...byEntryId].map(([Id, p]) => ({
             Id,
             Message: p.message,
-            MessageGroupId: p.event.streamId,
+            MessageGroupId: messageGroupId(p.event.streamId),
             MessageDeduplicationId: p.event.eventId,
           })),
         }),
       );
-      const accepted = new Set<number>();
-      for (const entry of output.Successful ?? []) {
-        const p = byEntryId.get(String(entry.Id));
-        if (p !== undefined) accepted.add(p.index);
-      }
+      accepted = new Set((output.Successful ?? []).flatMap((entry) => byEntryId.get(String(entry.Id))?.index ?? []));
       for (const entry of output.Failed ?? []) {
         const p = byEntryId.get(String(entry.Id));
         if (p === undefined) continue;
         accepted.delete(p.index);
+        refused.set(p.index, entry);
         log.error(
           { ...ids(p.event), code: entry.Code, senderFault: entry.SenderFault, reason: entry.Message },
           'SNS refused an event',
         );
       }
-      return accepted;
     } catch (err) {
       log.error({ err, eventIds: chunk.map((p) => p.event.eventId) }, 'PublishBatch failed');
-      return new Set();
+      return { published: 0, parked: 0, failures: chunk.length, retryFrom: chunk[0]!.position };
     }
+
+    // Whatever SNS accepted is out, even past the point of retry (it will be published again, a duplicate).
+    const published = accepted.size;
+    let parked = 0;
+    for (const [position, p] of chunk.entries()) {
+      if (accepted.has(p.index)) {
+        log.debug(ids(p.event), 'event published');
+        continue;
+      }
+      const entry = refused.get(p.index);
+      if (entry !== undefined && isPermanent(entry)) {
+        const reason = { reason: 'refused' as const, error: refusal(entry), streamId: p.event.streamId };
+        if (await parking.park(records[p.index]!, reason, log)) {
+          parked++;
+          continue;
+        }
+      }
+      // Also an entry SNS reported neither as published nor as failed: not certainly out, so retried.
+      const failures = chunk.slice(position).filter((q) => !accepted.has(q.index)).length;
+      return { published, parked, failures, retryFrom: p.position };
+    }
+    return { published, parked, failures: 0, retryFrom: undefined };
   }
+}
+
+/**
+ * The batch indexes of the records to publish or park, in the order to handle them: the batch's order, but
+ * with each user's events in version order over the places the user's records hold (a transaction's records
+ * may arrive in any order). Skipped records have no place.
+ */
+function publishingOrder(readings: readonly Reading[]): number[] {
+  const places = readings.flatMap((reading, index) => (reading.kind === 'skip' ? [] : [index]));
+  const byStream = new Map<string, number[]>();
+  for (const index of places) {
+    const reading = readings[index]!;
+    if (reading.kind === 'event') byStream.set(reading.event.streamId, [...(byStream.get(reading.event.streamId) ?? []), index]);
+  }
+  const version = (index: number) => (readings[index] as Extract<Reading, { kind: 'event' }>).event.version;
+  const next = new Map([...byStream].map(([streamId, indexes]) => [streamId, [...indexes].sort((a, b) => version(a) - version(b))]));
+  return places.map((index) => {
+    const reading = readings[index]!;
+    return reading.kind === 'event' ? next.get(reading.event.streamId)!.shift()! : index;
+  });
+}
+
+/**
+ * A refusal that a retry cannot change: the sender's fault (a malformed or oversized entry), unless it is a
+ * throttle or a KMS fault, which clear up by themselves or once an operator fixes the key.
+ */
+function isPermanent(entry: BatchResultErrorEntry): boolean {
+  return entry.SenderFault === true && !/throttl|kms|internal|unavailable|timeout/i.test(entry.Code ?? '');
+}
+
+function refusal(entry: BatchResultErrorEntry): Error {
+  const error = new Error(`SNS refused the event: ${[entry.Code, entry.Message].filter(Boolean).join(' ')}`);
+  error.name = 'PublishRefused';
+  return error;
+}
+
+function logUnreadable(log: Logger, record: DynamoDBRecord, reading: Extract<Reading, { kind: 'unreadable' }>): void {
+  // The error alone, without its cause: a JSON parser's message quotes the text it choked on.
+  const err = new Error(reading.error.message);
+  err.name = reading.error.name;
+  if (reading.error.stack !== undefined) err.stack = reading.error.stack;
+  log.error(
+    { err, streamId: reading.streamId, sequenceNumber: record.dynamodb?.SequenceNumber },
+    'stream record holds an unreadable event; parking it',
+  );
 }
 
 /** What a stream record holds: an event to publish, something else to skip, or an event it cannot read. */
@@ -222,7 +283,7 @@ function read(record: DynamoDBRecord): Reading {
   if (record.eventName !== 'INSERT') return SKIP;
   const image = record.dynamodb?.NewImage;
   const keyStreamId = streamIdOfKey(record);
-  // Either mark makes the record an event to publish: should the two disagree, a failure beats a silent skip.
+  // Either mark makes the record an event to publish: should the two disagree, a park beats a silent skip.
   if (keyStreamId === undefined && image?.[ITEM_TYPE_ATTRIBUTE]?.S !== ITEM_TYPES.event) return SKIP;
   const streamId = keyStreamId ?? image?.['streamId']?.S;
   try {

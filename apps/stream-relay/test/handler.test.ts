@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { toCloudEvent } from '@user-service/integration-events';
 import { ensureTopology, localClientConfig, startSnsSqs } from '@user-service/local-aws';
 import t from 'tap';
@@ -16,6 +16,7 @@ t.setTimeout(60_000);
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:user-events.fifo';
+const PARKING = 'https://sqs.us-east-1.amazonaws.com/123456789012/relay-parking';
 
 const emulator = await startSnsSqs();
 const sns = new SNSClient(localClientConfig(emulator.endpoint));
@@ -37,14 +38,22 @@ function problemsOf(load: () => unknown): readonly string[] {
 }
 
 t.test('the relay configuration: TOPIC_ARN is required and must name a FIFO topic', async (t) => {
-  t.same(loadRelayConfig({ TOPIC_ARN: ` ${TOPIC} ` }), { topicArn: TOPIC, logLevel: 'info' }, 'defaults, trimmed');
-  t.same(loadRelayConfig({ TOPIC_ARN: TOPIC, LOG_LEVEL: 'debug' }).logLevel, 'debug');
-  t.same(problemsOf(() => loadRelayConfig({})), ['TOPIC_ARN is required']);
   t.same(
-    problemsOf(() => loadRelayConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:user-events', LOG_LEVEL: 'loud' })),
+    loadRelayConfig({ TOPIC_ARN: ` ${TOPIC} `, PARKING_QUEUE_URL: PARKING }),
+    { topicArn: TOPIC, parkingQueueUrl: PARKING, logLevel: 'info' },
+    'defaults, trimmed',
+  );
+  t.same(loadRelayConfig({ TOPIC_ARN: TOPIC, PARKING_QUEUE_URL: PARKING, LOG_LEVEL: 'debug' }).logLevel, 'debug');
+  t.same(problemsOf(() => loadRelayConfig({})), ['TOPIC_ARN is required']);
+  t.same(loadRelayConfig({ TOPIC_ARN: TOPIC }).parkingQueueUrl, undefined, 'no parking queue yet');
+  t.same(
+    problemsOf(() =>
+      loadRelayConfig({ TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:user-events', LOG_LEVEL: 'loud', PARKING_QUEUE_URL: 'parking' }),
+    ),
     [
       'TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:user-events" must be the ARN of an SNS FIFO topic',
       'LOG_LEVEL="loud" must be one of fatal, error, warn, info, debug, trace, silent',
+      'PARKING_QUEUE_URL="parking" must be an http(s) queue URL',
     ],
     'every bad variable is named, at once',
   );
@@ -63,6 +72,8 @@ t.test('the local runner configuration', async (t) => {
     logLevel: 'info',
     dynamoDbEndpoint: 'http://127.0.0.1:8000',
     snsEndpoint: 'http://127.0.0.1:4566',
+    sqsEndpoint: 'http://127.0.0.1:4566',
+    parkingQueueUrl: undefined,
     tableName: 'events',
     checkpointFile: '/srv/state/checkpoint.json',
     region: 'us-east-1',
@@ -128,8 +139,11 @@ t.test('the bundle: one ESM file without the SQLite or HTTP stacks, whose handle
 
   const topology = await ensureTopology({ sns, sqs }, { topicName: 'bundle.fifo', consumers: ['bundle-projector'] });
   const [event] = userHistory('ann', 1);
+  const { QueueUrl: parkingQueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'bundle-parking' }));
   const lambdaEnv = {
     TOPIC_ARN: topology.topicArn,
+    PARKING_QUEUE_URL: parkingQueueUrl!,
+    AWS_ENDPOINT_URL_SQS: emulator.endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -141,8 +155,25 @@ t.test('the bundle: one ESM file without the SQLite or HTTP stacks, whose handle
   t.match(invoked.stdout, /^ANSWER \{"batchItemFailures":\[\]\}$/m, 'and answers a partial batch response');
   const logLine = JSON.parse(invoked.stdout.split('\n').find((line) => line.includes('stream batch relayed')) ?? '{}');
   t.match(logLine, { requestId: 'request-1', service: 'stream-relay', published: 1 }, 'logs carry the request id');
+  const emf = JSON.parse(invoked.stdout.split('\n').find((line) => line.includes('"_aws"')) ?? '{}');
+  t.match(
+    emf,
+    {
+      _aws: { CloudWatchMetrics: [{ Namespace: 'UserService', Dimensions: [['service']] }] },
+      service: 'stream-relay',
+      RecordsPublished: 1,
+      RecordsParked: 0,
+      PublishFailures: 0,
+    },
+    'the metrics go out as one EMF line per batch',
+  );
   const [message] = await drain(sqs, topology.consumers['bundle-projector']!.queueUrl, 1);
   t.same(JSON.parse(message!.body), toCloudEvent(event!), 'the event arrives as its CloudEvent');
+
+  const { PARKING_QUEUE_URL: _unset, ...withoutParking } = lambdaEnv;
+  const unparked = await run(['--input-type=module', '-e', INVOKE, file, '{"Records":[]}'], withoutParking);
+  t.equal(unparked.code, 0, 'without a parking queue the relay still starts');
+  t.match(unparked.stdout, /"level":50,.*"msg":"PARKING_QUEUE_URL is not set: a record that cannot be published will hold back its shard"/);
 
   const { TOPIC_ARN: _omitted, ...withoutTopic } = lambdaEnv;
   const unconfigured = await run(['--input-type=module', '-e', INVOKE, file, '{"Records":[]}'], withoutTopic);
@@ -155,6 +186,9 @@ t.test('the handler module, in this process: configured once, then relaying', as
   // This test process stands in for a Lambda sandbox; its environment is the function's configuration.
   Object.assign(process.env, {
     TOPIC_ARN: topology.topicArn,
+    PARKING_QUEUE_URL: `${emulator.endpoint}/000000000000/inproc-parking`,
+    // EMF lines on this process's stdout would interleave with tap's; the bundle test reads them instead.
+    POWERTOOLS_METRICS_DISABLED: 'true',
     LOG_LEVEL: 'silent',
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'local',

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { StoredEvent } from '@user-service/event-store';
 import {
@@ -17,6 +19,8 @@ import {
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { createLogger } from '../src/logger.js';
+import { METRICS_NAMESPACE, RELAY_METRICS, RELAY_SERVICE } from '../src/metrics.js';
+import { createSqsParkingLot, type ParkedRecord } from '../src/parking.js';
 
 export const PASSWORD_HASH = 'scrypt$16384$8$1$c2FsdA$bXVzdC1uZXZlci1sZWF2ZS10aGUtc2VydmljZQ';
 export const TOKEN_HASH = 'e'.repeat(64);
@@ -229,6 +233,8 @@ export interface PublishObservation {
   readonly calls: PublishEntry[][];
   /** Event ids whose entries are refused (reported Failed, never sent) while in the set. */
   readonly refuse: Set<string>;
+  /** Event ids whose entries are refused as the sender's fault, with this error code. */
+  readonly refuseAsSender: Map<string, string>;
   /** Event ids that make the whole call throw while in the set. */
   readonly explode: Set<string>;
   /** Event ids whose entries are taken out and reported neither as successful nor as failed. */
@@ -236,12 +242,12 @@ export interface PublishObservation {
 }
 
 /**
- * Watches the client's PublishBatch calls, and injects faults: entries named in `refuse` are taken out of
- * the request and reported as Failed, those in `vanish` are taken out and not reported at all, and a call
+ * Watches the client's PublishBatch calls, and injects faults: entries named in `refuse` (or in
+ * `refuseAsSender`, with its code) are taken out of the request and reported as Failed, those in `vanish` are taken out and not reported at all, and a call
  * holding an id from `explode` throws without being sent.
  */
 export function observePublishBatch(sns: SNSClient): PublishObservation {
-  const observation: PublishObservation = { calls: [], refuse: new Set(), explode: new Set(), vanish: new Set() };
+  const observation: PublishObservation = { calls: [], refuse: new Set(), refuseAsSender: new Map(), explode: new Set(), vanish: new Set() };
   sns.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'PublishBatchCommand') return next(args);
@@ -250,12 +256,16 @@ export function observePublishBatch(sns: SNSClient): PublishObservation {
       if (entries.some((e) => observation.explode.has(e.MessageDeduplicationId))) {
         throw Object.assign(new Error('injected: the service is unavailable'), { name: 'InternalErrorException' });
       }
-      const refused = entries.filter((e) => observation.refuse.has(e.MessageDeduplicationId));
+      const id = (e: PublishEntry) => e.MessageDeduplicationId;
       const sent = entries.filter(
-        (e) => !observation.refuse.has(e.MessageDeduplicationId) && !observation.vanish.has(e.MessageDeduplicationId),
+        (e) => !observation.refuse.has(id(e)) && !observation.refuseAsSender.has(id(e)) && !observation.vanish.has(id(e)),
       );
       observation.calls.push(entries);
-      const failed = refused.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }));
+      const failed = entries.flatMap((e) => {
+        if (observation.refuse.has(id(e))) return [{ Id: e.Id, Code: 'InternalError', SenderFault: false, Message: 'injected' }];
+        const code = observation.refuseAsSender.get(id(e));
+        return code === undefined ? [] : [{ Id: e.Id, Code: code, SenderFault: true, Message: 'injected' }];
+      });
       if (sent.length === 0) return { output: { Successful: [], Failed: failed, $metadata: {} }, response: {} };
       const result = await next({ ...args, input: { ...input, PublishBatchRequestEntries: sent } });
       const output = result.output as { Failed?: unknown[] };
@@ -281,4 +291,91 @@ export function capturedLogger(): { log: Logger; lines: string[]; entries: () =>
     lines,
     entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
   };
+}
+
+/**
+ * The relay's real Powertools Metrics, with each flush captured as its EMF document instead of printed,
+ * so that tests read what CloudWatch would.
+ */
+export class CapturedMetrics extends Metrics {
+  readonly flushed: Array<Record<string, unknown>> = [];
+
+  constructor() {
+    super({ namespace: METRICS_NAMESPACE, serviceName: RELAY_SERVICE });
+  }
+
+  override publishStoredMetrics(): this {
+    this.flushed.push(this.serializeMetrics() as unknown as Record<string, unknown>);
+    this.clearMetrics();
+    return this;
+  }
+
+  /** Each metric's values summed over every flush. */
+  totals(): Record<string, number> {
+    const totals: Record<string, number> = {};
+    for (const emf of this.flushed) {
+      for (const name of Object.values(RELAY_METRICS)) totals[name] = (totals[name] ?? 0) + Number(emf[name] ?? 0);
+    }
+    return totals;
+  }
+}
+
+/** A standard queue on the emulator for parked records, and a reader of what it holds. */
+export async function parkingQueue(sqs: SQSClient, name: string) {
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  const queueUrl = QueueUrl!;
+  return {
+    queueUrl,
+    parking: createSqsParkingLot({ sqs, queueUrl }),
+    /** Receives (and deletes) `count` parked records, then checks that no more are waiting. */
+    async take(count: number): Promise<ParkedRecord[]> {
+      const received = await drain(sqs, queueUrl, count);
+      return received.map((m) => JSON.parse(m.body) as ParkedRecord);
+    },
+  };
+}
+
+/** A TCP proxy whose outage is real: while down, its port refuses connections and open ones are cut. */
+export interface OutageProxy {
+  /** `http://127.0.0.1:<port>`, the same port throughout. */
+  readonly endpoint: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Starts a proxy in front of `target` (an `http://host:port` endpoint), up. */
+export async function startOutageProxy(target: string): Promise<OutageProxy> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  let server: Server | undefined;
+  let listenPort = 0;
+  const up = () =>
+    new Promise<void>((resolve, reject) => {
+      const listening = createServer((client) => {
+        const upstream = connect(Number(port), hostname);
+        track(client);
+        track(upstream);
+        client.pipe(upstream).pipe(client);
+      });
+      listening.once('error', reject);
+      listening.listen(listenPort, '127.0.0.1', () => {
+        listenPort = (listening.address() as AddressInfo).port;
+        server = listening;
+        resolve();
+      });
+    });
+  const down = async () => {
+    const closing = server;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    if (closing !== undefined) await new Promise<void>((resolve) => closing.close(() => resolve()));
+  };
+  await up();
+  return { endpoint: `http://127.0.0.1:${listenPort}`, up, down, close: down };
 }

@@ -5,7 +5,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -24,7 +25,18 @@ import { build } from 'esbuild';
 import t, { type Test } from 'tap';
 import { startLocalRunner, type LocalRunner } from '../src/local-runner.js';
 import { createRelay } from '../src/relay.js';
-import { byGroup, capturedLogger, drain, eventually, observePublishBatch, userHistory } from './helpers.js';
+import {
+  CapturedMetrics,
+  byGroup,
+  capturedLogger,
+  drain,
+  eventItem,
+  eventually,
+  observePublishBatch,
+  parkingQueue,
+  startOutageProxy,
+  userHistory,
+} from './helpers.js';
 
 // DynamoDB Local takes a few seconds to start on a busy machine.
 t.setTimeout(120_000);
@@ -42,27 +54,31 @@ t.teardown(async () => {
  * A fresh event store (its own DynamoDB Local database, by access key), topic and projector queue, and a
  * factory for local runners over them that share one checkpoint file.
  */
-async function world(t: Test, options: { createTable?: boolean } = {}) {
+async function world(t: Test, options: { createTable?: boolean; snsEndpoint?: string } = {}) {
   const accessKeyId = `t${randomUUID().replaceAll('-', '')}`;
   const client = new DynamoDBClient(dynamoDbClientConfig(dynamoDb.endpoint, accessKeyId));
   const streams = new DynamoDBStreamsClient(dynamoDbClientConfig(dynamoDb.endpoint, accessKeyId));
-  const sns = new SNSClient(localClientConfig(emulator.endpoint));
   const sqs = new SQSClient(localClientConfig(emulator.endpoint));
+  // One attempt per call: each relay attempt then meets the outage once, as a throttled Lambda would.
+  const sns = new SNSClient({ ...localClientConfig(options.snsEndpoint ?? emulator.endpoint), maxAttempts: 1 });
+  const admin = new SNSClient(localClientConfig(emulator.endpoint));
   const dir = await mkdtemp(join(tmpdir(), 'stream-relay-'));
   const runners: LocalRunner[] = [];
   t.teardown(async () => {
     await Promise.allSettled(runners.map((runner) => runner.stop()));
-    for (const c of [client, streams, sns, sqs]) c.destroy();
+    for (const c of [client, streams, sns, sqs, admin]) c.destroy();
     await rm(dir, { recursive: true, force: true });
   });
   if (options.createTable !== false) await ensureEventStoreTable(client, TABLE);
   const store = createDynamoDbEventStore({ client, tableName: TABLE });
   const name = `r${randomUUID().slice(0, 8)}`;
-  const topology = await ensureTopology({ sns, sqs }, { topicName: `${name}.fifo`, consumers: [name] });
+  const topology = await ensureTopology({ sns: admin, sqs }, { topicName: `${name}.fifo`, consumers: [name] });
   const queueUrl = topology.consumers[name]!.queueUrl;
   const observed = observePublishBatch(sns);
   const logs = capturedLogger();
-  const relay = createRelay({ sns, topicArn: topology.topicArn, log: logs.log });
+  const parked = await parkingQueue(sqs, `${name}-parking`);
+  const metrics = new CapturedMetrics();
+  const relay = createRelay({ sns, topicArn: topology.topicArn, parking: parked.parking, metrics, log: logs.log });
   const checkpointFile = join(dir, 'state', 'checkpoint.json');
   /** Every batch a runner delivered, and what the relay answered. */
   const deliveries: Array<{ event: DynamoDBStreamEvent; response?: DynamoDBBatchResponse }> = [];
@@ -76,6 +92,7 @@ async function world(t: Test, options: { createTable?: boolean } = {}) {
       log: logs.log,
       idleMs: 20,
       retryBaseMs: 20,
+      retryMaxMs: 200,
       handle: async (event) => {
         const delivery: (typeof deliveries)[number] = { event };
         deliveries.push(delivery);
@@ -87,7 +104,7 @@ async function world(t: Test, options: { createTable?: boolean } = {}) {
     runners.push(runner);
     return runner;
   };
-  return { accessKeyId, client, store, sqs, queueUrl, topicArn: topology.topicArn, observed, logs, checkpointFile, deliveries, start };
+  return { accessKeyId, client, store, sqs, queueUrl, topicArn: topology.topicArn, observed, logs, parked, metrics, checkpointFile, deliveries, start };
 }
 
 const newEvents = (history: readonly StoredEvent[]): NewEvent[] =>
@@ -155,6 +172,72 @@ t.test('every appended event reaches the queue as its CloudEvent, in order per u
   const laterGroups = byGroup(later);
   t.same(laterGroups.get('ann'), (await w.store.readStream('ann', { fromVersion: 5 })).map((e) => toCloudEvent(e)));
   t.same(laterGroups.get('dan'), (await w.store.readStream('dan')).map((e) => toCloudEvent(e)));
+});
+
+t.test('an SNS outage longer than ten relay attempts loses nothing once SNS is back', async (t) => {
+  // The relay reaches SNS through a proxy: taking it down makes every publish meet a refused connection.
+  const proxy = await startOutageProxy(emulator.endpoint);
+  t.teardown(() => proxy.close());
+  const w = await world(t, { snsEndpoint: proxy.endpoint });
+  const ann = userHistory('ann', 4);
+  const bob = userHistory('bob', 2);
+  await proxy.down();
+  await register(w.store, 'ann', ann);
+  await register(w.store, 'bob', bob);
+  await w.store.append('ann', newEvents(ann.slice(1)), { expectedVersion: 1 });
+  await w.store.append('bob', newEvents(bob.slice(1)), { expectedVersion: 1 });
+
+  w.start();
+  const attempts = 12;
+  await eventually(
+    () => (w.deliveries.filter((d) => (d.response?.batchItemFailures.length ?? 0) > 0).length >= attempts ? true : undefined),
+    `${attempts} failed relay attempts`,
+    60_000,
+  );
+  const failed = w.deliveries.filter((d) => d.response !== undefined);
+  t.ok(failed.length >= attempts, `more than the mapping's 10 retries went by: ${failed.length}`);
+  t.ok(
+    failed.every((d) => d.response!.batchItemFailures.length === 1),
+    'each attempt reports one record: the first it could not publish',
+  );
+  t.same(await w.parked.take(0), [], 'nothing was parked: an outage is transient');
+
+  await proxy.up();
+  const received = await drain(w.sqs, w.queueUrl, 6, 30_000);
+  const groups = byGroup(received);
+  t.same(groups.get('ann'), (await w.store.readStream('ann')).map((e) => toCloudEvent(e)), "all of ann's events, in order");
+  t.same(groups.get('bob'), (await w.store.readStream('bob')).map((e) => toCloudEvent(e)), "all of bob's events, in order");
+  t.ok((w.metrics.totals()['PublishFailures'] ?? 0) >= attempts, 'every failed attempt counted in PublishFailures');
+  t.equal(w.metrics.totals()['RecordsPublished'], 6);
+});
+
+t.test('an undecodable record is parked with its payload while later records flow', async (t) => {
+  const w = await world(t);
+  const ann = userHistory('ann', 3);
+  const [zed] = userHistory('zed', 1);
+  const bob = userHistory('bob', 2);
+  await register(w.store, 'ann', ann);
+  // Written past the store: an event item whose data is not JSON, as a bug or a manual edit might leave.
+  const corrupt = { ...eventItem(zed!), data: '{"email":' };
+  await w.client.send(new PutItemCommand({ TableName: TABLE, Item: marshall(corrupt) }));
+  await w.store.append('ann', newEvents(ann.slice(1)), { expectedVersion: 1 });
+  await register(w.store, 'bob', bob);
+  await w.store.append('bob', newEvents(bob.slice(1)), { expectedVersion: 1 });
+
+  w.start();
+  const received = await drain(w.sqs, w.queueUrl, 5);
+  const groups = byGroup(received);
+  t.same(groups.get('ann'), (await w.store.readStream('ann')).map((e) => toCloudEvent(e)), "ann's events, the later ones included");
+  t.same(groups.get('bob'), (await w.store.readStream('bob')).map((e) => toCloudEvent(e)), "bob's events, written after it");
+  const [parked] = await w.parked.take(1);
+  t.match(parked, { parkedBy: 'stream-relay', reason: 'unreadable', streamId: 'zed', error: { message: /./ } });
+  t.same(parked!.record.dynamodb?.NewImage?.['data'], { S: '{"email":' }, 'the payload is parked whole, as stored');
+  t.equal(parked!.record.dynamodb?.NewImage?.['eventId']?.S, zed!.eventId);
+  t.ok(
+    w.deliveries.every((d) => d.response?.batchItemFailures.length === 0),
+    'no delivery was held back or retried for it',
+  );
+  t.equal(w.metrics.totals()['RecordsParked'], 1);
 });
 
 t.test('snapshots written through the store pass the relay unpublished, and the checkpoint moves past them', async (t) => {

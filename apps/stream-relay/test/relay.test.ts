@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { StoredEvent } from '@user-service/event-store';
-import { toCloudEvent } from '@user-service/integration-events';
+import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { ensureTopology, localClientConfig, startSnsSqs } from '@user-service/local-aws';
 import type { DynamoDBRecord } from 'aws-lambda';
 import t, { type Test } from 'tap';
+import { createSqsParkingLot, unconfiguredParkingLot } from '../src/parking.js';
 import { createRelay } from '../src/relay.js';
 import {
+  CapturedMetrics,
   PASSWORD_HASH,
   TOKEN_HASH,
   byGroup,
@@ -18,6 +20,7 @@ import {
   idempotencyItem,
   insertEvent,
   observePublishBatch,
+  parkingQueue,
   snapshotItem,
   streamRecord,
   userHistory,
@@ -39,8 +42,11 @@ async function setup(t: Test) {
   const queueUrl = topology.consumers[`${name}-projector`]!.queueUrl;
   const observed = observePublishBatch(sns);
   const logs = capturedLogger();
-  const relay = createRelay({ sns, topicArn: topology.topicArn, log: logs.log });
-  return { sqs, queueUrl, observed, logs, relay };
+  const parked = await parkingQueue(sqs, `${name}-parking`);
+  const metrics = new CapturedMetrics();
+  const { topicArn } = topology;
+  const relay = createRelay({ sns, topicArn, parking: parked.parking, metrics, log: logs.log });
+  return { sns, topicArn, sqs, queueUrl, observed, logs, relay, parked, metrics };
 }
 
 const seq = (record: DynamoDBRecord | undefined) => record?.dynamodb?.SequenceNumber;
@@ -84,8 +90,8 @@ t.test('only inserted events are published, each as its CloudEvent, in order per
   t.same(response, { batchItemFailures: [] }, 'nothing failed');
   t.same(
     observed.calls.flat().map((e) => e.MessageDeduplicationId),
-    [...ann, ...bob].map((e) => e.eventId),
-    'exactly the five inserted events were published, sorted by user and version',
+    [ann1, bob1, ann2, ann3, bob2].map((e) => e!.eventId),
+    "exactly the five inserted events were published, each user's in version order over the user's places",
   );
 
   const received = await drain(sqs, queueUrl, 5);
@@ -101,7 +107,7 @@ t.test('only inserted events are published, each as its CloudEvent, in order per
 
   t.match(
     logs.entries().find((e) => e['msg'] === 'stream batch relayed'),
-    { level: 30, records: 11, published: 5, skipped: 6, failed: 0, publishCalls: 1 },
+    { level: 30, records: 11, published: 5, skipped: 6, parked: 0, failures: 0, publishCalls: 1 },
     'the batch is logged with its counts',
   );
   t.match(
@@ -141,11 +147,11 @@ t.test('snapshot items are skipped, inserted or replaced: never published, never
   assertNoSecrets(t, received.map((m) => m.body), 'published message');
   t.match(
     logs.entries().find((e) => e['msg'] === 'stream batch relayed'),
-    { level: 30, records: 6, published: 2, skipped: 4, failed: 0 },
+    { level: 30, records: 6, published: 2, skipped: 4, parked: 0, failures: 0 },
     'the four snapshot records are counted as skipped',
   );
   t.notOk(
-    logs.entries().some((e) => e['msg'] === 'stream record holds an unreadable event'),
+    logs.entries().some((e) => e['msg'] === 'stream record holds an unreadable event; parking it'),
     'none is logged as an unreadable event',
   );
   assertNoSecrets(t, logs.lines, 'log line');
@@ -184,11 +190,10 @@ t.test('a batch is also split so that its messages stay within 256 KiB', async (
   await drain(sqs, queueUrl, 4);
 });
 
-t.test('an unreadable record fails, with the later records of its stream; other streams go on', async (t) => {
-  const { sqs, queueUrl, observed, logs, relay } = await setup(t);
+t.test('an unreadable record is parked with its whole payload, and every other record flows', async (t) => {
+  const { sqs, queueUrl, observed, logs, relay, parked, metrics } = await setup(t);
   const [ann1, ann2, ann3] = userHistory('ann', 3);
   const [bob1, bob2] = userHistory('bob', 2);
-  const [eve1] = userHistory('eve', 1);
   // Built in batch order, so that sequence numbers grow along the batch as they do on a shard.
   const records = [
     insertEvent(ann1!),
@@ -196,130 +201,176 @@ t.test('an unreadable record fails, with the later records of its stream; other 
     // ann's second event holds data that is not JSON, and quotes a secret the logs must not repeat.
     streamRecord('INSERT', { ...eventItem(ann2!), data: `{"passwordHash":"${PASSWORD_HASH}"` }),
     insertEvent(ann3!),
-    streamRecord('INSERT', eventItem({ ...eve1!, type: 'UserTeleported' })),
+    // A key in the event partitions without an image, and an item there that is not an event.
+    streamRecord('INSERT', eventItem(bob2!), { newImage: null }),
+    streamRecord('INSERT', { pk: 'mystery', sk: 1, itemType: 'event' }),
     insertEvent(bob2!),
   ];
-  const [, , corrupt, , unknownType] = records;
 
   const response = await relay.handle({ Records: records });
-  t.same(
-    response.batchItemFailures,
-    failuresOf([corrupt, records[3], unknownType]),
-    "the corrupt record, ann's later event, and the event of a type nobody knows are reported",
-  );
+  t.same(response, { batchItemFailures: [] }, 'nothing is left to retry: the unreadable records are parked');
   t.same(
     observed.calls.flat().map((e) => e.MessageDeduplicationId),
-    [ann1!.eventId, bob1!.eventId, bob2!.eventId],
-    "ann's earlier event and all of bob's were published",
+    [ann1!.eventId, bob1!.eventId, ann3!.eventId, bob2!.eventId],
+    'every readable event was published, later ones of ann included',
   );
-  await drain(sqs, queueUrl, 3);
-  const errors = logs.entries().filter((e) => e['msg'] === 'stream record holds an unreadable event');
-  t.match(errors, [{ level: 50, streamId: 'ann', err: { message: /not JSON/ } }, { streamId: 'eve' }]);
+  await drain(sqs, queueUrl, 4);
+  const parkedRecords = await parked.take(3);
+  t.same(parkedRecords.map((p) => p.record), [records[2], records[4], records[5]], 'each parked with its whole stream record');
+  t.match(parkedRecords, [
+    { parkedBy: 'stream-relay', reason: 'unreadable', streamId: 'ann', sequenceNumber: seq(records[2]), error: { message: /JSON/ } },
+    { reason: 'unreadable', streamId: 'bob', error: { message: /no new image/ } },
+    { reason: 'unreadable', streamId: null },
+  ]);
+  t.match(logs.entries().filter((e) => e['msg'] === 'stream record holds an unreadable event; parking it'), [
+    { level: 50, streamId: 'ann', err: { message: /JSON/ } },
+    { streamId: 'bob' },
+    {},
+  ]);
+  t.same(metrics.totals(), { RecordsPublished: 4, RecordsParked: 3, PublishFailures: 0 });
   assertNoSecrets(t, logs.lines, 'log line');
 });
 
-t.test('a failed record whose stream is unknown holds back every record after it', async (t) => {
-  const { observed, relay } = await setup(t);
-  const [bob1] = userHistory('bob', 1);
-  const ann = userHistory('ann', 10);
-  const records = [
-    ...ann.map(insertEvent),
-    streamRecord('INSERT', { pk: 'mystery', sk: 1, itemType: 'event' }),
-    insertEvent(bob1!),
-  ];
-  const response = await relay.handle({ Records: records });
-  t.same(response.batchItemFailures, failuresOf(records.slice(10)));
-  t.same(observed.calls.flat().map((e) => e.MessageDeduplicationId), ann.map((e) => e.eventId));
+t.test('an event of a schema newer than the relay is published as stored, less secret-named fields', async (t) => {
+  const { sqs, queueUrl, relay, parked } = await setup(t);
+  const [ann1, ann2] = userHistory('ann', 2);
+  const newer = { ...ann2!, schemaVersion: 9, data: { changes: { name: 'Ann' }, recoveryTokenHash: TOKEN_HASH } };
+  const teleported = { ...ann1!, eventId: randomUUID(), streamId: 'eve', type: 'UserTeleported', data: { to: 'Mars' } };
+  const response = await relay.handle({ Records: [insertEvent(ann1!), insertEvent(newer), insertEvent(teleported)] });
+  t.same(response.batchItemFailures, []);
+  const received = byGroup(await drain(sqs, queueUrl, 3));
+  t.match(received.get('ann')?.[1], { dataschema: 'urn:user-service:events:UserProfileUpdated:v9', data: { changes: { name: 'Ann' } } });
+  t.notOk(JSON.stringify(received.get('ann')).includes(TOKEN_HASH), 'no secret-named field goes out');
+  t.match(received.get('eve'), [{ type: 'UserTeleported', dataschema: 'urn:user-service:events:UserTeleported:v1', data: { to: 'Mars' } }]);
+  await parked.take(0);
 });
 
-t.test('an item in a stream partition that is not an event, or has no image, fails rather than vanish', async (t) => {
-  const { relay } = await setup(t);
-  const [ann1] = userHistory('ann', 1);
-  const strange = streamRecord('INSERT', { ...eventItem(ann1!), itemType: 'claim' });
-  const keysOnly = streamRecord('INSERT', eventItem(ann1!), { newImage: null });
-  const response = await relay.handle({ Records: [strange, keysOnly] });
-  t.same(response.batchItemFailures, failuresOf([strange, keysOnly]));
+t.test('the events of a user whose id SQS refuses share the group every other path gives them', async (t) => {
+  const { sqs, queueUrl, relay } = await setup(t);
+  const history = userHistory('ann smith ñ', 2);
+  await relay.handle({ Records: history.map(insertEvent) });
+  const received = await drain(sqs, queueUrl, 2);
+  t.same(received.map((m) => m.groupId), [messageGroupId('ann smith ñ'), messageGroupId('ann smith ñ')]);
+  t.not(received[0]!.groupId, 'ann smith ñ');
 });
 
-t.test('entries SNS refuses fail with their stream successors, published or not; a retry delivers all', async (t) => {
-  const { sqs, queueUrl, observed, logs, relay } = await setup(t);
+t.test('an entry SNS refuses for now stops the batch there, and reports that record alone; a retry delivers all', async (t) => {
+  const { sqs, queueUrl, observed, logs, relay, metrics } = await setup(t);
   const ann = userHistory('ann', 12);
   const bob = userHistory('bob', 3);
   const records = [...ann, ...bob].map(insertEvent);
-  // First call: ann 1–10; second call: ann 11–12 and bob 1–3.
+  // First call: ann 1–10; nothing after it is sent once ann's 5th is refused.
   observed.refuse.add(ann[4]!.eventId);
 
   const response = await relay.handle({ Records: records });
-  t.same(response.batchItemFailures, failuresOf(records.slice(4, 12)), "ann's 5th event and every later one");
-  t.same(observed.calls.map((call) => call.length), [10, 3], "ann's 11th and 12th were held back, not sent");
-  const published = ann.slice(0, 4).concat(ann.slice(5, 10), bob);
+  t.same(response.batchItemFailures, failuresOf([records[4]]), "ann's 5th record alone: Lambda retries from it on");
+  t.same(observed.calls.map((call) => call.length), [10], 'no further call once one failed');
+  const published = ann.slice(0, 4).concat(ann.slice(5, 10));
   const first = await drain(sqs, queueUrl, published.length);
   t.same(
     new Set(first.map((m) => (JSON.parse(m.body) as { id: string }).id)),
     new Set(published.map((e) => e.eventId)),
-    'events after the refused one in the same call did go out; they are reported so they follow it again',
+    'entries after the refused one in the same call did go out; they are published again after it',
   );
-  t.match(logs.entries().find((e) => e['msg'] === 'SNS refused an event'), {
-    eventId: ann[4]!.eventId,
-    version: 5,
-    code: 'InternalError',
+  t.match(logs.entries().find((e) => e['msg'] === 'SNS refused an event'), { eventId: ann[4]!.eventId, version: 5, code: 'InternalError' });
+  t.match(logs.entries().find((e) => e['msg'] === 'stream batch relayed in part; retrying from the first failed record'), {
+    level: 40,
+    sequenceNumber: seq(records[4]),
   });
+  t.same(metrics.totals(), { RecordsPublished: 9, RecordsParked: 0, PublishFailures: 1 });
 
-  // Lambda retries from the lowest reported sequence number: everything from ann's 5th record on.
   observed.refuse.clear();
   const retry = await relay.handle({ Records: records.slice(4) });
   t.same(retry.batchItemFailures, []);
-  const second = await drain(sqs, queueUrl, 3);
+  const second = byGroup(await drain(sqs, queueUrl, 6));
   t.same(
-    second.map((m) => (JSON.parse(m.body) as { streamversion: number }).streamversion),
-    [5, 11, 12],
+    [...second].map(([group, events]) => `${group}:${events.map((e) => e['streamversion']).join(',')}`).sort(),
+    ['ann:5,11,12', 'bob:1,2,3'],
     'the retry delivers the rest; SNS drops the duplicates by deduplication id',
   );
 });
 
-t.test('a publish failure of one record reports only that record when nothing of its stream follows', async (t) => {
-  const { observed, relay } = await setup(t);
-  const ann = userHistory('ann', 3);
-  const bob = userHistory('bob', 3);
-  // Shuffled across users, as a batch may arrive; the relay orders it per user itself.
-  const records = [bob[2]!, ann[0]!, bob[0]!, ann[2]!, bob[1]!, ann[1]!].map(insertEvent);
-  observed.refuse.add(bob[2]!.eventId);
+t.test('an entry SNS refuses as the sender fault is parked and the batch goes on; a throttle is not', async (t) => {
+  const { sqs, queueUrl, observed, relay, parked, metrics } = await setup(t);
+  const ann = userHistory('ann', 4);
+  const records = ann.map(insertEvent);
+  observed.refuseAsSender.set(ann[1]!.eventId, 'InvalidParameter');
+  observed.refuseAsSender.set(ann[3]!.eventId, 'Throttled');
   const response = await relay.handle({ Records: records });
-  t.same(response.batchItemFailures, failuresOf([records[0]!]), "only bob's last event, which SNS refused");
+  t.same(response.batchItemFailures, failuresOf([records[3]]), 'the throttled entry is retried, the invalid one is not');
+  await drain(sqs, queueUrl, 2);
+  t.match(await parked.take(1), [
+    { reason: 'refused', streamId: 'ann', sequenceNumber: seq(records[1]), error: { message: /InvalidParameter/ }, record: records[1] },
+  ]);
+  t.same(metrics.totals(), { RecordsPublished: 2, RecordsParked: 1, PublishFailures: 1 });
 });
 
-t.test('a PublishBatch call that throws fails its entries and their successors; other streams go on', async (t) => {
+t.test('a record that cannot be parked is retried from, as a transient failure', async (t) => {
+  const { sns, topicArn, observed, metrics } = await setup(t);
+  const logs = capturedLogger();
+  const ann = userHistory('ann', 3);
+  // Nothing listens on port 9: the parking queue is unreachable.
+  const unreachable = new SQSClient({ ...localClientConfig('http://127.0.0.1:9'), maxAttempts: 1 });
+  t.teardown(() => unreachable.destroy());
+  const parking = createSqsParkingLot({ sqs: unreachable, queueUrl: 'http://127.0.0.1:9/000000000000/parking' });
+  const relay = createRelay({ sns, topicArn, parking, metrics, log: logs.log });
+  const records = [insertEvent(ann[0]!), streamRecord('INSERT', { ...eventItem(ann[1]!), data: '{' }), insertEvent(ann[2]!)];
+  const response = await relay.handle({ Records: records });
+  t.same(response.batchItemFailures, failuresOf([records[1]]), 'the record that could not be parked');
+  t.same(observed.calls.flat().map((e) => e.MessageDeduplicationId), [ann[0]!.eventId], 'nothing after it went out');
+  t.match(logs.entries().find((e) => e['msg'] === 'could not park a stream record; it will be retried'), { level: 50, streamId: 'ann' });
+  t.same(metrics.totals(), { RecordsPublished: 1, RecordsParked: 0, PublishFailures: 1 });
+
+  const unconfigured = createRelay({ sns, topicArn, parking: unconfiguredParkingLot, log: logs.log });
+  t.same((await unconfigured.handle({ Records: records.slice(1) })).batchItemFailures, failuresOf([records[1]]));
+  t.match(logs.entries().find((e) => String(e['msg']).startsWith('no parking queue (PARKING_QUEUE_URL)')), { level: 50, streamId: 'ann' });
+});
+
+t.test('a PublishBatch call that throws stops the batch at its first record', async (t) => {
   const { sqs, queueUrl, observed, logs, relay } = await setup(t);
   const ann = userHistory('ann', 12);
-  const bob = userHistory('bob', 2);
-  const records = [...ann, ...bob].map(insertEvent);
+  const bob = userHistory('bob', 10);
+  const records = [...bob, ...ann].map(insertEvent);
   observed.explode.add(ann[0]!.eventId);
 
   const response = await relay.handle({ Records: records });
-  t.same(response.batchItemFailures, failuresOf(records.slice(0, 12)), 'all of ann, none of bob');
-  t.same(observed.calls.flat().map((e) => e.MessageDeduplicationId), bob.map((e) => e.eventId));
-  await drain(sqs, queueUrl, 2);
-  t.match(logs.entries().find((e) => e['msg'] === 'PublishBatch failed'), {
-    level: 50,
-    err: { message: 'injected: the service is unavailable' },
-  });
-  t.match(logs.entries().find((e) => e['msg'] === 'stream batch relayed'), { level: 40, failed: 12, published: 2 });
+  t.same(response.batchItemFailures, failuresOf([records[10]]), "the first record of the failed call; bob's ten before it are done");
+  t.equal(observed.calls.length, 1, 'no call after the failed one');
+  await drain(sqs, queueUrl, 10);
+  t.match(logs.entries().find((e) => e['msg'] === 'PublishBatch failed'), { level: 50, err: { message: 'injected: the service is unavailable' } });
 });
 
-t.test('an entry SNS reports neither as published nor as failed counts as failed', async (t) => {
+t.test('an entry SNS reports neither as published nor as failed is retried', async (t) => {
   const { sqs, queueUrl, observed, relay } = await setup(t);
   const ann = userHistory('ann', 3);
   const records = ann.map(insertEvent);
   observed.vanish.add(ann[1]!.eventId);
   const response = await relay.handle({ Records: records });
-  t.same(response.batchItemFailures, failuresOf(records.slice(1)), 'when in doubt, a record is reported');
+  t.same(response.batchItemFailures, failuresOf([records[1]]), 'when in doubt, a record is retried');
   await drain(sqs, queueUrl, 2);
 });
 
+t.test('a shuffled batch is published in version order per user, and a failure reports the earliest record left', async (t) => {
+  const { observed, relay } = await setup(t);
+  const ann = userHistory('ann', 3);
+  const bob = userHistory('bob', 3);
+  const records = [bob[2]!, ann[0]!, bob[0]!, ann[2]!, bob[1]!, ann[1]!].map(insertEvent);
+  observed.refuse.add(bob[1]!.eventId);
+  const response = await relay.handle({ Records: records });
+  t.same(
+    observed.calls.flat().map((e) => `${e.MessageGroupId}:${JSON.parse(e.Message).streamversion}`),
+    ['bob:1', 'ann:1', 'bob:2', 'ann:2', 'bob:3', 'ann:3'],
+    "each user's events take the user's places in the batch, in version order",
+  );
+  // bob's 3rd event (record 0) is not done either: the retry must start at the batch's first record.
+  t.same(response.batchItemFailures, failuresOf([records[0]]), 'the earliest record of those not done');
+});
+
 t.test('a failed record without a sequence number fails the whole batch', async (t) => {
-  const { relay } = await setup(t);
+  const { relay, observed } = await setup(t);
   const [ann1] = userHistory('ann', 1);
-  const nameless = streamRecord('INSERT', { ...eventItem(ann1!), data: 'not json' }, { sequenceNumber: null });
+  observed.explode.add(ann1!.eventId);
+  const nameless = streamRecord('INSERT', eventItem(ann1!), { sequenceNumber: null });
   await t.rejects(relay.handle({ Records: [nameless] }), /no sequence number/);
   t.same(await relay.handle({ Records: [] }), { batchItemFailures: [] }, 'an empty batch is a success');
 });

@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@user-service/event-store';
-import { publicEventData, upcast } from '@user-service/user-domain';
+import { CURRENT_SCHEMA_VERSION, isUserEventType, publicEventData, upcast } from '@user-service/user-domain';
 
 /** Where the events come from, as the CloudEvents `source` attribute. */
 export const DEFAULT_SOURCE = 'urn:user-service:users';
@@ -27,7 +27,7 @@ export interface UserCloudEvent {
   readonly streamversion: number;
   readonly correlationid: string;
   readonly causationid: string;
-  /** Present and true when the message was re-published from history by `replay`. */
+  /** Present and true when the message was re-published from history by `pnpm replay` or `pnpm republish`. */
   readonly replayed?: boolean;
   readonly data: Record<string, unknown>;
 }
@@ -58,27 +58,67 @@ export function dataSchemaOf(type: string, schemaVersion: number): string {
 /**
  * The integration event for a stored event. The data is upcast to the current schema first and stripped of
  * every secret (password and reset-token hashes), so a message can never carry one.
+ *
+ * An event newer than this code (a type it does not know, or a schema version past its current one, as a
+ * service deployed ahead of the relay writes) is published as stored, in its own schema version: the
+ * publisher never needs to understand it, and consumers upcast. Its data still loses every field whose name
+ * marks a secret ({@link withoutSecretFields}), since which fields are secret is exactly what this code
+ * cannot know. Throws when the event is malformed: a schema version that is not a positive integer, or data
+ * that is not an object.
  */
 export function toCloudEvent(
   event: StoredEvent,
   options: { readonly source?: string; readonly replayed?: boolean } = {},
 ): UserCloudEvent {
-  const current = upcast(event);
+  const known = isNewerThanThisCode(event) ? undefined : upcast(event);
   return {
     specversion: '1.0',
     id: event.eventId,
     source: options.source ?? DEFAULT_SOURCE,
-    type: current.type,
+    type: known?.type ?? event.type,
     subject: event.streamId,
     time: event.metadata.occurredAt,
     datacontenttype: 'application/json',
-    dataschema: dataSchemaOf(current.type, current.schemaVersion),
+    dataschema: dataSchemaOf(known?.type ?? event.type, known?.schemaVersion ?? event.schemaVersion),
     streamversion: event.version,
     correlationid: event.metadata.correlationId,
     causationid: event.metadata.causationId,
     ...(options.replayed ? { replayed: true } : {}),
-    data: publicEventData(current),
+    data: known === undefined ? withoutSecretFields(event.data) : publicEventData(known),
   };
+}
+
+function isNewerThanThisCode({ type, schemaVersion }: StoredEvent): boolean {
+  if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1) return false; // malformed: upcast says why
+  return !isUserEventType(type) || schemaVersion > CURRENT_SCHEMA_VERSION[type];
+}
+
+/**
+ * The names the user service gives to secret fields (`passwordHash`, `tokenHash`, and whatever a later schema
+ * adds): every schema must name a secret so that this matches it, which the package's tests check for the
+ * schemas known here.
+ */
+const SECRET_FIELD = /password|secret|token|hash|credential/i;
+
+/**
+ * `data` without any field, at any depth, whose name marks a secret. The safety net for events this code
+ * cannot upcast; known events go through the domain's exact `publicEventData`.
+ */
+export function withoutSecretFields(data: unknown): Record<string, unknown> {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new InvalidMessageError('the event data is not a JSON object');
+  }
+  return strip(data) as Record<string, unknown>;
+}
+
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([name]) => !SECRET_FIELD.test(name))
+      .map(([name, field]) => [name, strip(field)]),
+  );
 }
 
 /** Reads a message body back into an event, or throws {@link InvalidMessageError} saying what is wrong. */

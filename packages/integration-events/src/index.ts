@@ -4,6 +4,8 @@ export {
   dataSchemaOf,
   parseCloudEvent,
   toCloudEvent,
+  withoutSecretFields,
   type ReceivedUserEvent,
   type UserCloudEvent,
 } from './cloud-event.js';
+export { fifoIdDigest, isFifoSafeId, messageGroupId } from './message-group.js';

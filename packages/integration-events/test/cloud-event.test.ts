@@ -2,7 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { StoredEvent } from '@user-service/event-store';
 import { USER_EVENT_TYPES, decide, fold, type UserCommand, type UserEvent } from '@user-service/user-domain';
 import t from 'tap';
-import { InvalidMessageError, parseCloudEvent, toCloudEvent } from '../src/index.js';
+import {
+  InvalidMessageError,
+  fifoIdDigest,
+  isFifoSafeId,
+  messageGroupId,
+  parseCloudEvent,
+  toCloudEvent,
+  withoutSecretFields,
+} from '../src/index.js';
 
 const docs = readFileSync(new URL('../../../docs/events.md', import.meta.url), 'utf8');
 
@@ -131,4 +139,43 @@ t.test('a malformed message is refused with a reason', async (t) => {
   for (const [what, body] of cases) {
     t.throws(() => parseCloudEvent(body), InvalidMessageError, what);
   }
+});
+
+t.test('an event newer than this code is published as stored, in its own schema version, without secret fields', async (t) => {
+  const [registered, , updated] = historyOfEveryType();
+  const newerVersion = toCloudEvent({
+    ...registered!,
+    schemaVersion: 7,
+    data: { email: 'ann@example.com', passwordHash: PASSWORD_HASH, login: { otpSecret: 's', devices: [{ tokenHash: TOKEN_HASH, name: 'phone' }] } },
+  });
+  t.equal(newerVersion.dataschema, 'urn:user-service:events:UserRegistered:v7', 'labelled with the stored version');
+  t.same(newerVersion.data, { email: 'ann@example.com', login: { devices: [{ name: 'phone' }] } }, 'as stored, less secrets');
+  const newerType = toCloudEvent({ ...updated!, type: 'UserAvatarChanged', data: { url: 'https://x/a.png', uploadToken: 't' } });
+  t.match(newerType, { type: 'UserAvatarChanged', dataschema: 'urn:user-service:events:UserAvatarChanged:v1', data: { url: 'https://x/a.png' } });
+  t.notOk('uploadToken' in newerType.data);
+  t.same(parseCloudEvent(JSON.stringify(newerVersion)).schemaVersion, 7, 'consumers read the version to upcast from');
+
+  t.throws(() => toCloudEvent({ ...registered!, schemaVersion: 0 }), /schema version/, 'a malformed version is refused');
+  t.throws(() => toCloudEvent({ ...updated!, type: 'UserAvatarChanged', data: [] as never }), InvalidMessageError);
+});
+
+t.test('the secret-field rule covers every field the domain keeps secret in the schemas known here', async (t) => {
+  for (const event of historyOfEveryType()) {
+    const hidden = Object.keys(event.data).filter((name) => !(name in toCloudEvent(event).data));
+    t.same(Object.keys(withoutSecretFields(event.data)).filter((name) => hidden.includes(name)), [], `${event.type}: ${hidden.join(', ') || 'none'}`);
+  }
+});
+
+t.test('messageGroupId keeps ids FIFO queues accept and digests the rest, the same on every path', async (t) => {
+  t.equal(messageGroupId('5d1e7f4a-0b8e-4c53-9a55-3b2b8e1f0c9d'), '5d1e7f4a-0b8e-4c53-9a55-3b2b8e1f0c9d');
+  t.equal(messageGroupId('!~'), '!~', 'every printable ASCII character is allowed');
+  for (const refused of ['ann smith', 'añn', 'x'.repeat(129), '']) {
+    const id = messageGroupId(refused);
+    t.match(id, /^[A-Za-z0-9_-]{43}$/, `${JSON.stringify(refused.slice(0, 10))} becomes a digest`);
+    t.ok(isFifoSafeId(id));
+    t.equal(messageGroupId(refused), id, 'deterministically');
+  }
+  t.equal(messageGroupId('x'.repeat(128)), 'x'.repeat(128), '128 characters is the limit, inclusive');
+  t.not(messageGroupId('ann smith'), messageGroupId('ann  smith'), 'distinct ids keep distinct groups');
+  t.equal(fifoIdDigest('a'), fifoIdDigest('a'));
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createDynamoDbEventStore, ensureEventStoreTable } from '@user-service/event-store/dynamodb';
 import { dynamoDbClientConfig, ensureTopology, localClientConfig, startSnsSqs } from '@user-service/local-aws';
 import {
@@ -12,7 +12,13 @@ import {
   createWorker,
   type Worker,
 } from '@user-service/projector';
-import { createLogger as createRelayLogger, createRelay, startLocalRunner, type LocalRunner } from '@user-service/stream-relay';
+import {
+  createLogger as createRelayLogger,
+  createRelay,
+  createSqsParkingLot,
+  startLocalRunner,
+  type LocalRunner,
+} from '@user-service/stream-relay';
 import { createProjector } from '@user-service/user-read-model';
 import { createDynamoDbUserReadModel, ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
 import type { BenchContext, BenchResult, Figure } from '../result.js';
@@ -70,7 +76,10 @@ export const awsRequestsPerEvent: Figure = async (context: BenchContext): Promis
       const topology = await ensureTopology(setup, { consumers: [CONSUMER] });
       const queueUrl = topology.consumers[CONSUMER]!.queueUrl;
 
-      const relay = createRelay({ sns: relaySns, topicArn: topology.topicArn, log: createRelayLogger('silent') });
+      // Through the uncounted setup client: parking is no part of the requests per event.
+      const { QueueUrl: parkingQueueUrl } = await setup.sqs.send(new CreateQueueCommand({ QueueName: 'relay-parking' }));
+      const parking = createSqsParkingLot({ sqs: setup.sqs, queueUrl: parkingQueueUrl! });
+      const relay = createRelay({ sns: relaySns, topicArn: topology.topicArn, parking, log: createRelayLogger('silent') });
       runner = startLocalRunner({
         dynamoDb: relayDynamo,
         streams,
