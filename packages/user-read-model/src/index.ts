@@ -33,6 +33,7 @@ export {
   type Slot,
   type SlotPointer,
   type SlotPointerRecord,
+  type SlotPointerState,
   type SlottedReadModelOptions,
   type SlottedUserReadModel,
 } from './slots.js';

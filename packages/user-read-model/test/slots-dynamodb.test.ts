@@ -41,6 +41,17 @@ t.test('dynamodb pointer: blue until activated, then one item in the given table
   });
   await pointer.activate('blue');
   t.equal(await pointer.active(), 'blue');
+
+  await pointer.setFilling('green');
+  t.strictSame(await pointer.read(), { active: 'blue', filling: 'green' }, 'a fill keeps the active slot');
+  await pointer.activate('green');
+  t.strictSame(await pointer.read(), { active: 'green', filling: 'green' }, 'a switch keeps the fill');
+  await pointer.setFilling(undefined);
+  t.strictSame(await pointer.read(), { active: 'green', filling: undefined });
+
+  const fresh = createDynamoDbSlotPointer({ client, tableName: TABLES.blue, itemId: `control#${randomUUID()}` });
+  await fresh.setFilling('green');
+  t.strictSame(await fresh.read(), { active: 'blue', filling: 'green' }, 'a fill before any switch');
 });
 
 t.test('dynamodb pointer: shares a read-model table without meeting a view or a checkpoint', async (t) => {
@@ -67,10 +78,18 @@ t.test('dynamodb pointer: refuses a non-slot and an item that names none', async
   const itemId = `control#${randomUUID()}`;
   const pointer = createDynamoDbSlotPointer({ client, tableName: TABLES.blue, itemId });
   await t.rejects(pointer.activate('purple' as Slot), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(pointer.setFilling('purple' as Slot), { code: 'INVALID_ARGUMENT' });
   await client.send(
     new PutItemCommand({ TableName: TABLES.blue, Item: { id: { S: itemId }, active: { S: 'purple' } } }),
   );
-  await t.rejects(pointer.active(), /does not name a read-model slot/);
+  await t.rejects(pointer.active(), /does not name a read-model slot as the active one/);
+  await client.send(
+    new PutItemCommand({
+      TableName: TABLES.blue,
+      Item: { id: { S: itemId }, active: { S: 'blue' }, filling: { N: '1' } },
+    }),
+  );
+  await t.rejects(pointer.read(), /as the one being filled/);
 });
 
 t.test('slotted over two tables: a switch moves queries from one table to the other', async (t) => {
