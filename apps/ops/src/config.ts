@@ -81,11 +81,12 @@ Stop it with Ctrl-C: it finishes the page in hand, and the same command resumes 
 ${ENVIRONMENT}
   SQS_ENDPOINT            an SQS endpoint URL, for a local emulator`;
 
-// `pnpm rebuild` is pnpm's own command (it rebuilds native dependencies): the script needs `pnpm run`.
-export const REBUILD_USAGE = `Usage: pnpm run rebuild [--restart] [--page-size <n>] [--checkpoint-name <name>]
+// Not `pnpm rebuild`: that is pnpm's own command (it silently rebuilds native dependencies instead).
+export const REBUILD_USAGE = `Usage: pnpm rebuild-read-model [--restart] [--page-size <n>] [--checkpoint-name <name>]
 
 Fills the idle read-model slot from the event store, then switches queries to it. Stop it with Ctrl-C:
-it stops after the page in hand, and the same command resumes filling where it stopped.
+it stops after the page in hand, and the same command resumes filling where it stopped. One rebuild runs
+at a time: while another holds the rebuild lease, this one (--restart included) is refused with exit code 75.
 
 ${ENVIRONMENT}
   READ_MODEL_TABLE        the blue read-model table (it also holds the slot pointer), with STORAGE=dynamodb
