@@ -29,7 +29,7 @@ import {
 import { createDynamoDbSlotPointer } from '@user-service/user-read-model/slots/dynamodb';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import Database from 'better-sqlite3';
-import type { DynamoDbSlotStorage, DynamoDbStorage, SqliteStorage } from './config.js';
+import type { DynamoDbReadModelStorage, DynamoDbStorage, SqliteStorage } from './config.js';
 import {
   SQLITE_LEASE_FILE,
   createDynamoDbLeaseStore,
@@ -117,7 +117,7 @@ export async function countEvents(eventStore: Pick<EventStore, 'readAll'>, after
  * DynamoDB tables with the pointer item in the blue one.
  */
 export async function openSlots(
-  storage: SqliteStorage | DynamoDbSlotStorage,
+  storage: SqliteStorage | DynamoDbReadModelStorage,
   client?: DynamoDBClient,
 ): Promise<OpenedSlots> {
   if (storage.kind === 'sqlite') {
@@ -161,7 +161,7 @@ export async function openSlots(
   };
 }
 
-function dynamoDbClient(storage: DynamoDbStorage): DynamoDBClient {
+function dynamoDbClient(storage: Pick<DynamoDbStorage, 'endpoint'>): DynamoDBClient {
   // An undefined endpoint is the SDK's default: the regional AWS endpoint.
   return new DynamoDBClient({ endpoint: storage.endpoint });
 }
