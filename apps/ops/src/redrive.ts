@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CancelMessageMoveTaskCommand,
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ListMessageMoveTasksCommand,
   ReceiveMessageCommand,
@@ -36,8 +37,8 @@ export interface DeadLetters {
 
 /**
  * Lists what the consumer's DLQ holds without moving it: counts, and a sample received with a visibility
- * timeout of 0, so that the messages are visible again at once. (A DLQ has no redrive policy of its own, so
- * the receive count this adds moves nothing anywhere.)
+ * timeout of 0 and made visible again at once. (A DLQ has no redrive policy of its own, so the receive count
+ * this adds moves nothing anywhere.)
  */
 export async function inspectDeadLetters(sqs: Pick<SQSClient, 'send'>, queues: ConsumerQueues): Promise<DeadLetters> {
   const depth = await queueDepth(sqs, queues.dlq.url);
@@ -50,6 +51,15 @@ export async function inspectDeadLetters(sqs: Pick<SQSClient, 'send'>, queues: C
       MessageSystemAttributeNames: ['MessageGroupId', 'MessageDeduplicationId', 'SentTimestamp', 'ApproximateReceiveCount'],
     }),
   );
+  if (Messages.length > 0) {
+    // Visible again at once, said explicitly: an emulator may take the receive's 0 as "the queue's default".
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: queues.dlq.url,
+        Entries: Messages.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
   return { count: depth.visible, inFlight: depth.inFlight, sample: Messages.map(sampleOf) };
 }
 
@@ -88,6 +98,11 @@ export interface RedriveResult {
   readonly mode: 'move-task' | 'copy';
   /** Messages moved back into the consumer's queue. */
   readonly moved: number;
+  /**
+   * Copying only: messages that stayed in the DLQ because someone else held them when it was done (a dry
+   * run's sample for an instant, another redrive): the same command moves them once they are visible.
+   */
+  readonly leftInFlight?: number;
 }
 
 export class RedriveError extends Error {
@@ -175,7 +190,12 @@ async function copyBack(options: RedriveOptions): Promise<RedriveResult> {
           MessageAttributeNames: ['All'],
         }),
       );
-      if (Messages.length === 0) return { status: 'completed', mode: 'copy', moved };
+      if (Messages.length === 0) {
+        const left = await queueDepth(sqs, queues.dlq.url);
+        // Visible again since the receive (a timeout ran out): go on; held by another receiver: report it.
+        if (left.visible > 0) continue;
+        return { status: 'completed', mode: 'copy', moved, leftInFlight: left.inFlight };
+      }
       const entries = Messages.map((message, i) => copyEntry(message, String(i), now()));
       const output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.queue.url, Entries: entries }));
       const accepted = (output.Successful ?? []).map((entry) => Messages[Number(entry.Id)] as Message);
