@@ -169,7 +169,7 @@ t.test('a poison message reaches the DLQ, pnpm redrive brings it back, pnpm proj
 
   const moved = await ops('redrive-cli.js', ['--consumer', 'projector']);
   t.equal(moved.code, 0, moved.stderr);
-  t.match(JSON.parse(moved.stdout), { consumer: 'projector', status: 'completed', mode: 'copy', moved: 1, leftInFlight: 0 });
+  t.match(JSON.parse(moved.stdout), { consumer: 'projector', status: 'completed', mode: 'copy', moved: 1, left: 0 });
   t.match(moved.stderr, /redrive projector \(copy\)/, 'with progress');
   await eventually('the projector received it again', async () => rejected() > rejectedBefore);
   // Still poison, so it goes back: the DLQ holds it again, and nothing else was lost or added.

@@ -2,7 +2,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type ConfigError, STATUS_USAGE, loadStatusConfig, wantsHelp } from './config.js';
 import { resolveConsumerQueues } from './queues.js';
-import { cloudWatchMetrics, emulatorMetrics, formatProjectionStatus, projectionStatus } from './status.js';
+import {
+  cloudWatchMetrics,
+  emulatorMetrics,
+  formatProjectionStatus,
+  projectionStatus,
+  type QueueMetrics,
+} from './status.js';
 import { openSlots, type OpenedSlots } from './stores.js';
 
 /**
@@ -28,7 +34,14 @@ async function main(): Promise<void> {
   // Region and credentials come from the SDK's usual sources (AWS_REGION, a profile, a role).
   const sqs = new SQSClient({ endpoint: config.sqsEndpoint });
   // The emulator has no CloudWatch; on AWS the ages and the lag are CloudWatch's.
-  const cloudWatch = config.sqsEndpoint === undefined ? new CloudWatchClient({}) : undefined;
+  let cloudWatch: CloudWatchClient | undefined;
+  let metrics: QueueMetrics;
+  if (config.sqsEndpoint === undefined) {
+    cloudWatch = new CloudWatchClient({});
+    metrics = cloudWatchMetrics(cloudWatch);
+  } else {
+    metrics = emulatorMetrics(config.sqsEndpoint);
+  }
   let opened: OpenedSlots | undefined;
   let exitCode = 0;
   try {
@@ -39,7 +52,7 @@ async function main(): Promise<void> {
     const status = await projectionStatus({
       sqs,
       consumers,
-      metrics: cloudWatch === undefined ? emulatorMetrics(config.sqsEndpoint as string) : cloudWatchMetrics(cloudWatch),
+      metrics,
       pointer: opened.pointer,
       lease: opened.lease,
       slots: opened.slots.models,

@@ -99,10 +99,10 @@ export interface RedriveResult {
   /** Messages moved back into the consumer's queue. */
   readonly moved: number;
   /**
-   * Copying only: messages that stayed in the DLQ because someone else held them when it was done (a dry
-   * run's sample for an instant, another redrive): the same command moves them once they are visible.
+   * Copying only: messages still in the DLQ when it answered empty, because another receiver held them (or,
+   * in a FIFO queue, an earlier message of their group): the same command moves them once they are free.
    */
-  readonly leftInFlight?: number;
+  readonly left?: number;
 }
 
 export class RedriveError extends Error {
@@ -191,10 +191,9 @@ async function copyBack(options: RedriveOptions): Promise<RedriveResult> {
         }),
       );
       if (Messages.length === 0) {
+        // Not waited for: a receiver may hold its messages for as long as their visibility timeout.
         const left = await queueDepth(sqs, queues.dlq.url);
-        // Visible again since the receive (a timeout ran out): go on; held by another receiver: report it.
-        if (left.visible > 0) continue;
-        return { status: 'completed', mode: 'copy', moved, leftInFlight: left.inFlight };
+        return { status: 'completed', mode: 'copy', moved, left: left.visible + left.inFlight };
       }
       const entries = Messages.map((message, i) => copyEntry(message, String(i), now()));
       const output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queues.queue.url, Entries: entries }));

@@ -139,7 +139,7 @@ export async function projectionStatus(options: ProjectionStatusOptions): Promis
   let rebuildPhase: RebuildState['phase'] | null = null;
   if (pointer.filling !== undefined) {
     const text = await options.slots[pointer.filling].getCheckpoint(REBUILD_CHECKPOINTS.state);
-    rebuildPhase = text === undefined ? null : ((JSON.parse(text) as RebuildState).phase ?? null);
+    rebuildPhase = text === undefined ? null : (JSON.parse(text) as RebuildState).phase;
   }
   return {
     consumers,
