@@ -211,8 +211,9 @@ async function copyBack(options: RedriveOptions): Promise<RedriveResult> {
       const failed = output.Failed?.[0];
       if (failed !== undefined) {
         // Left in the DLQ, visible again after its timeout: the same command moves it later.
+        const refused = Messages[Number(failed.Id)]?.MessageId ?? failed.Id;
         throw new RedriveError(
-          `the queue refused message ${Messages[Number(failed.Id)]?.MessageId ?? failed.Id}: ${failed.Code ?? ''} ${failed.Message ?? ''}`.trim(),
+          [`the queue refused message ${refused}:`, failed.Code, failed.Message].filter(Boolean).join(' '),
         );
       }
     }
@@ -233,6 +234,7 @@ function copyEntry(message: Message, id: string, now: number): SendMessageBatchR
   if (original === undefined) return entry;
   // Within the window the original id would make SQS acknowledge the send and drop the message, which is
   // then deleted from the DLQ: lost. A marked id keeps it; the consumer's version gate absorbs a repeat.
-  const recent = now - Number(attributes.SentTimestamp ?? 0) < DEDUPLICATION_WINDOW_MS;
-  return { ...entry, MessageDeduplicationId: recent ? `${original.slice(0, 100)}-redrive-${now}` : original };
+  // An unknown send time (NaN) counts as recent: a marked id is the safe side.
+  const old = now - Number(attributes.SentTimestamp) >= DEDUPLICATION_WINDOW_MS;
+  return { ...entry, MessageDeduplicationId: old ? original : `${original.slice(0, 100)}-redrive-${now}` };
 }

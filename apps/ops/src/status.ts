@@ -56,17 +56,18 @@ export function cloudWatchMetrics(cloudWatch: Pick<CloudWatchClient, 'send'>, no
  * (`GET /_fauxqs/queues/<name>`, which moves nothing), and there is no lag metric.
  */
 export function emulatorMetrics(endpoint: string, now: () => number = Date.now): QueueMetrics {
-  type Inspected = { messages?: Record<string, Array<{ sentTimestamp?: number; message?: { sentTimestamp?: number } }>> };
+  /** Ready and delayed messages as they are, in-flight ones wrapped with their receipt. */
+  type Stored = { readonly sentTimestamp: number } | { readonly message: { readonly sentTimestamp: number } };
+  type Inspected = { readonly messages: Record<string, Stored[]> };
   return {
     source: 'the emulator',
     async oldestMessageAgeSeconds(queue) {
       const response = await fetch(`${endpoint.replace(/\/$/, '')}/_fauxqs/queues/${encodeURIComponent(queue.name)}`);
       if (!response.ok) return undefined;
-      const { messages = {} } = (await response.json()) as Inspected;
+      const { messages } = (await response.json()) as Inspected;
       const sent = Object.values(messages)
         .flat()
-        .map((entry) => entry.sentTimestamp ?? entry.message?.sentTimestamp)
-        .filter((at): at is number => typeof at === 'number');
+        .map((entry) => ('message' in entry ? entry.message.sentTimestamp : entry.sentTimestamp));
       return sent.length === 0 ? 0 : Math.max(0, Math.floor((now() - Math.min(...sent)) / 1000));
     },
     lastLagMs: async () => undefined,

@@ -275,6 +275,15 @@ t.test('without global positions: two full passes, and a failed event stops the 
   t.match(result, { slot: 'green', status: 'completed', events: total * 2 }, 'a first pass, then a second');
   await assertEqualsFold(t, opened.slots.models.green, eventStore, seeded.map((u) => u.streamId), 'green');
 
+  // An empty store, at the default page size.
+  const empty = await setup(t, 0);
+  const { pageSize: _pageSize, ...defaults } = base(empty.opened, empty.store.eventStore);
+  t.match(await rebuild({ ...defaults, followsPositions: false }), {
+    slot: 'green',
+    status: 'completed',
+    events: 0,
+  });
+
   // Stopped in the first pass after two pages, resumed from its scan cursor: the start of the second page,
   // whose last user was held back for the third and so not written yet.
   const stop = new AbortController();
@@ -285,10 +294,10 @@ t.test('without global positions: two full passes, and a failed event stops the 
       signal: stop.signal,
       progress: after(20, () => stop.abort()),
     }),
-    { slot: 'blue', status: 'stopped', events: 20 },
+    { slot: 'green', status: 'stopped', events: 20 },
   );
   t.match(await rebuild({ ...base(opened, eventStore), followsPositions: false }), {
-    slot: 'blue',
+    slot: 'green',
     status: 'completed',
     resumed: true,
     events: total * 2 - 10,

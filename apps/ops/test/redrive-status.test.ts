@@ -223,15 +223,17 @@ t.test('copy: a stop ends it between batches, a refused message stays in the DLQ
   const left = await queueDepth(sqs, queues.dlq.url);
   t.equal(total(left), 3, 'the refused ones are still in the DLQ');
 
+  // A message without system attributes (no group, no deduplication id), refused under an id SQS made up.
   const none = {
     send: async (command: unknown) => {
+      if (command instanceof ReceiveMessageCommand) return { Messages: [{ MessageId: 'bare', ReceiptHandle: 'r', Body: 'b' }] };
       if (!(command instanceof SendMessageBatchCommand)) return sqs.send(command as never);
-      return { Failed: [{ Id: '0', SenderFault: true }], $metadata: {} };
+      t.strictSame(command.input.Entries, [{ Id: '0', MessageBody: 'b', MessageAttributes: undefined, MessageGroupId: undefined }]);
+      return { Failed: [{ Id: '9', SenderFault: true, Code: 'InvalidParameterValue', Message: 'too big' }], $metadata: {} };
     },
   } as unknown as SQSClient;
   const refused = await queuesOf('none');
-  await deadLetter(refused, 1, 'none');
-  await t.rejects(redrive({ sqs: none, queues: refused }), /the queue refused message \S+$/);
+  await t.rejects(redrive({ sqs: none, queues: refused }), /^the queue refused message 9: InvalidParameterValue too big$/);
 
 });
 
@@ -271,7 +273,8 @@ t.test('move task: where SQS has one, it moves the messages and its progress is 
   );
   await t.rejects(redrive({ sqs: withMoveTask([{ Status: 'CANCELLED' }]), queues, pollMs: 1 }), /no reason given/);
   const stop = new AbortController();
-  const stopping = redrive({ sqs: withMoveTask([{ Status: 'RUNNING' }]), queues, pollMs: 1, signal: stop.signal });
+  // At the default pace (a poll every 2 s), stopped before the first poll.
+  const stopping = redrive({ sqs: withMoveTask([{ Status: 'RUNNING' }]), queues, signal: stop.signal });
   setTimeout(() => stop.abort(), 20);
   t.match(await stopping, { status: 'stopped', mode: 'move-task' });
   t.equal(calls.at(-1), 'cancel handle-1', 'a stop cancels the task');
@@ -355,7 +358,9 @@ t.test('status: depths, ages, lag and the read model\'s slots and lease', async 
   const opened = await openSlots({ kind: 'sqlite', dataDir });
   t.teardown(() => opened.close());
   const queues = await queuesOf('status');
-  await deadLetter(queues, 2, 'status');
+  await deadLetter(queues, 3, 'status');
+  // One of them held by a receiver: the emulator lists it among the in-flight ones, still counted in the age.
+  await sqs.send(new ReceiveMessageCommand({ QueueUrl: queues.dlq.url, MaxNumberOfMessages: 1, VisibilityTimeout: 60 }));
   const now = Date.now() + 5000;
   const options = {
     sqs,
@@ -371,7 +376,7 @@ t.test('status: depths, ages, lag and the read model\'s slots and lease', async 
     {
       consumer: 'status',
       queue: { name: 'status.fifo', oldestMessageAgeSeconds: 0 },
-      dlq: { name: 'status-dlq.fifo', visible: 2 },
+      dlq: { name: 'status-dlq.fifo', visible: 2, inFlight: 1 },
       lastLagMs: 0,
       lagSource: 'oldest queued message',
     },
@@ -379,7 +384,7 @@ t.test('status: depths, ages, lag and the read model\'s slots and lease', async 
   t.ok(idle.consumers[0]!.dlq.oldestMessageAgeSeconds! >= 4, 'the DLQ message is seconds old');
   t.strictSame(idle.readModel, { activeSlot: 'blue', fillingSlot: null, rebuildPhase: null, lease: null });
   t.match(formatProjectionStatus(idle), /read model: active slot blue, no rebuild in progress/);
-  t.match(formatProjectionStatus(idle), /dlq   status-dlq\.fifo: 2 waiting, 0 in flight, oldest \d+s/);
+  t.match(formatProjectionStatus(idle), /dlq   status-dlq\.fifo: 2 waiting, 1 in flight, oldest \d+s/);
 
   // A rebuild into green, stopped: the slot says where it stands, no lease is held.
   await opened.pointer.setFilling('green');

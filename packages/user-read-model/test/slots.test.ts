@@ -217,6 +217,31 @@ t.test('slotted: while a fill runs, view writes go to the filled slot first, the
   t.equal(await slots.blue.get(after.id), undefined, 'the old slot is no longer written');
 });
 
+t.test('slotted: a slow write in flight across the switch and the end of the fill lands in the new slot', async (t) => {
+  const slots = memorySlots();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  // Green's writes stall, as a slow network would, until the rebuild has switched and finished.
+  const slowGreen: UserReadModel = {
+    ...slots.green,
+    putMany: async (writes, checkpoint) => {
+      await gate;
+      return slots.green.putMany(writes, checkpoint);
+    },
+  };
+  const pointer = createFileSlotPointer({ filename: newPointerFile() });
+  await pointer.setFilling('green');
+  const readModel = createSlottedReadModel({ slots: { blue: slots.blue, green: slowGreen }, pointer, refreshMs: 0 });
+  const view = testView();
+  const inFlight = readModel.putMany([{ view, expectedVersion: 0 }]);
+  await pointer.activate('green');
+  await pointer.setFilling(undefined);
+  release();
+  t.strictSame(await inFlight, [true]);
+  t.strictSame(await slots.green.get(view.id), view, 'the write decided before the switch reached the new slot');
+  t.strictSame(await readModel.get(view.id), view, 'and queries, which now read it, see it');
+});
+
 t.test('slotted: close closes both slots', async (t) => {
   const slots = memorySlots();
   const readModel = createSlottedReadModel({ slots, pointer: createFileSlotPointer({ filename: newPointerFile() }) });
