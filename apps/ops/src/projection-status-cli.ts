@@ -1,6 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type ConfigError, STATUS_USAGE, loadStatusConfig, wantsHelp } from './config.js';
+import { parseCommandLine } from './cli.js';
+import { STATUS_USAGE, loadStatusConfig } from './config.js';
 import { resolveConsumerQueues } from './queues.js';
 import {
   cloudWatchMetrics,
@@ -17,19 +18,8 @@ import { openSlots, type OpenedSlots } from './stores.js';
  * Exit codes: 0 printed, 1 failed, 78 bad configuration.
  */
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${STATUS_USAGE}\n`);
-    return;
-  }
-  let config;
-  try {
-    config = loadStatusConfig(process.env, argv);
-  } catch (error) {
-    // A ConfigError names every bad variable and flag; the parser throws nothing else.
-    process.stderr.write(`${(error as ConfigError).message}\n\n${STATUS_USAGE}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = parseCommandLine(STATUS_USAGE, loadStatusConfig, process.env, process.argv.slice(2));
+  if (config === undefined) return;
 
   // Region and credentials come from the SDK's usual sources (AWS_REGION, a profile, a role).
   const sqs = new SQSClient({ endpoint: config.sqsEndpoint });

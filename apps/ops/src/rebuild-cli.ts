@@ -1,4 +1,5 @@
-import { type ConfigError, REBUILD_USAGE, loadRebuildConfig, wantsHelp } from './config.js';
+import { parseCommandLine } from './cli.js';
+import { REBUILD_USAGE, loadRebuildConfig } from './config.js';
 import { isLeaseError } from './lease.js';
 import { createProgressReporter } from './progress.js';
 import { rebuild } from './rebuild.js';
@@ -12,19 +13,8 @@ import { openEventStore, openSlots, type OpenedEventStore, type OpenedSlots } fr
  * SIGINT/SIGTERM (the same command resumes).
  */
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${REBUILD_USAGE}\n`);
-    return;
-  }
-  let config;
-  try {
-    config = loadRebuildConfig(process.env, argv);
-  } catch (error) {
-    // A ConfigError names every bad variable and flag; the parser throws nothing else.
-    process.stderr.write(`${(error as ConfigError).message}\n\n${REBUILD_USAGE}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = parseCommandLine(REBUILD_USAGE, loadRebuildConfig, process.env, process.argv.slice(2));
+  if (config === undefined) return;
 
   const stop = stopOnSignals('stopping after the page in hand; run the same command again to resume');
   let store: OpenedEventStore | undefined;

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type ConfigError, REDRIVE_USAGE, loadRedriveConfig, wantsHelp } from './config.js';
+import { parseCommandLine } from './cli.js';
+import { REDRIVE_USAGE, loadRedriveConfig } from './config.js';
 import { createProgressReporter } from './progress.js';
 import { resolveConsumerQueues } from './queues.js';
 import { inspectDeadLetters, redrive } from './redrive.js';
@@ -12,19 +13,8 @@ import { stopOnSignals } from './signals.js';
  * the DLQ; the same command goes on).
  */
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${REDRIVE_USAGE}\n`);
-    return;
-  }
-  let config;
-  try {
-    config = loadRedriveConfig(process.env, argv);
-  } catch (error) {
-    // A ConfigError names every bad variable and flag; the parser throws nothing else.
-    process.stderr.write(`${(error as ConfigError).message}\n\n${REDRIVE_USAGE}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = parseCommandLine(REDRIVE_USAGE, loadRedriveConfig, process.env, process.argv.slice(2));
+  if (config === undefined) return;
 
   const stop = stopOnSignals('stopping after the messages in hand; run the same command again to go on');
   // Region and credentials come from the SDK's usual sources (AWS_REGION, a profile, a role).

@@ -149,12 +149,9 @@ t.test('rebuild into green in two passes; the second adds what the first scan we
   }, 1);
 
   const result = await rebuild({
+    ...rebuildOf(opened),
     eventStore: watched,
-    slots: opened.slots,
     pointer,
-    lease: opened.lease,
-    checkpointName: 'user-views',
-    followsPositions: false,
     pageSize: 15,
     switchDelayMs: 200,
     estimateTotal: store.estimateTotal,
@@ -328,16 +325,7 @@ t.test('under live registrations, every user registered before the switch is in 
       missingAtSwitch = acknowledged.filter((_, i) => views[i] === undefined);
     },
   };
-  const rebuildOptions = () => ({
-    eventStore: watched,
-    slots: opened.slots,
-    pointer,
-    lease: opened.lease,
-    checkpointName: 'user-views',
-    followsPositions: false,
-    pageSize: 4,
-    switchDelayMs: 200,
-  });
+  const rebuildOptions = () => ({ ...rebuildOf(opened), eventStore: watched, pointer, pageSize: 4, switchDelayMs: 200 });
   const result = await rebuild(rebuildOptions());
   await registrations.stop();
 

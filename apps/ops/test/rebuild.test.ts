@@ -294,10 +294,10 @@ t.test('without global positions: two full passes, and a failed event stops the 
       signal: stop.signal,
       progress: after(20, () => stop.abort()),
     }),
-    { slot: 'green', status: 'stopped', events: 20 },
+    { slot: 'blue', status: 'stopped', events: 20 },
   );
   t.match(await rebuild({ ...base(opened, eventStore), followsPositions: false }), {
-    slot: 'green',
+    slot: 'blue',
     status: 'completed',
     resumed: true,
     events: total * 2 - 10,

@@ -27,7 +27,6 @@ export {
   createSlottedReadModel,
   isSlot,
   otherSlot,
-  parseSlotPointerRecord,
   requireSlot,
   type FileSlotPointerOptions,
   type Slot,

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { writeJsonFileAtomically } from '@user-service/json-file';
+import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { ReadModelError } from './errors.js';
 import type { UserReadModel } from './port.js';
 
@@ -92,14 +91,8 @@ export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPoin
   const now = options.now ?? Date.now;
 
   async function readRecord(): Promise<SlotPointerRecord | undefined> {
-    let text: string;
-    try {
-      text = await readFile(filename, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
-    return parseSlotPointerRecord(text, filename);
+    const value = await readJsonFile(filename);
+    return value === undefined ? undefined : slotPointerRecordOf(value, filename);
   }
 
   async function read(): Promise<SlotPointerState> {
@@ -133,14 +126,8 @@ export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPoin
   };
 }
 
-/** The record a stored pointer holds; throws, naming `where`, for anything else. */
-export function parseSlotPointerRecord(text: string, where: string): SlotPointerRecord {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
+/** The record a stored pointer's parsed value holds; throws, naming `where`, for anything else. */
+function slotPointerRecordOf(parsed: unknown, where: string): SlotPointerRecord {
   const record = parsed as Partial<SlotPointerRecord> | null | undefined;
   const active = record?.active;
   if (!isSlot(active)) throw new Error(`${where} does not name a read-model slot (blue or green)`);
