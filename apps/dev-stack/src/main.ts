@@ -3,77 +3,83 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import {
-  ensureTopology,
-  localClientConfig,
-  startDynamoDbLocal,
-  startSnsSqs,
-} from '@user-service/local-aws';
+import type { ConfigError } from '@user-service/env-config';
+import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
+import { ensureTopology, localClientConfig, startDynamoDbLocal, startSnsSqs } from '@user-service/local-aws';
 import { ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
+import { DEV_STACK_USAGE, loadDevStackConfig, type DevStackConfig } from './config.js';
 
 /**
  * `pnpm start:local-aws`: DynamoDB Local and the SNS/SQS emulator, the tables, the topic and the queues, and
  * the three processes of the AWS design — the user service, the stream relay (through its local runner,
  * which feeds the Lambda handler's code) and the projector worker — all on this machine. The services learn
- * only endpoints and names from their environment, exactly as on AWS.
+ * only endpoints and names from their environment, exactly as on AWS. Configured by the environment alone
+ * (see {@link DEV_STACK_USAGE}), so that it runs beside another stack on other ports and another DATA_DIR.
  */
-const { values } = parseArgs({
-  options: {
-    port: { type: 'string', default: '3000' },
-    'dynamodb-port': { type: 'string', default: '8000' },
-    'sns-sqs-port': { type: 'string', default: '4566' },
-    'data-dir': { type: 'string', default: './data/local-aws' },
-    'event-store-table': { type: 'string', default: 'user-events' },
-    'read-model-table': { type: 'string', default: 'user-read-model' },
-    topic: { type: 'string', default: 'user-events.fifo' },
-    consumer: { type: 'string', default: 'user-projector' },
-  },
-});
-
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const dataDir = resolve(values['data-dir']);
 const children: ChildProcess[] = [];
 let stopping = false;
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${DEV_STACK_USAGE}\n`);
+    return;
+  }
+  let config: DevStackConfig;
+  try {
+    config = loadDevStackConfig(process.env, process.cwd());
+  } catch (error) {
+    process.stderr.write(`${(error as ConfigError).message}\n\n${DEV_STACK_USAGE}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const { dataDir, host, port, consumer } = config;
+  const greenTable = `${config.readModelTable}-green`;
   // The emulators keep their state in memory, so the relay's stream checkpoints start afresh with them.
   rmSync(join(dataDir, 'relay-checkpoints.json'), { force: true });
   mkdirSync(dataDir, { recursive: true });
 
-  const dynamodb = await startDynamoDbLocal({ port: Number(values['dynamodb-port']) });
-  const snsSqs = await startSnsSqs({ port: Number(values['sns-sqs-port']) });
+  // 0 lets each pick a free port; the announcement shows which.
+  const dynamodb = await startDynamoDbLocal(config.dynamoDbPort === 0 ? {} : { port: config.dynamoDbPort });
+  const snsSqs = await startSnsSqs({ port: config.snsSqsPort });
   // One access key for every process: DynamoDB Local keeps a database per key.
   const credentials = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: 'us-east-1' };
 
   const ddb = new DynamoDBClient(localClientConfig(dynamodb.endpoint));
-  await ensureEventStoreTable(ddb, values['event-store-table']);
-  // Two read-model tables: queries use one while `pnpm rebuild` fills the other (blue/green).
-  await ensureUserReadModelTable(ddb, values['read-model-table']);
-  await ensureUserReadModelTable(ddb, `${values['read-model-table']}-green`);
+  await ensureEventStoreTable(ddb, config.eventStoreTable);
+  // Two read-model tables: queries use one while `pnpm rebuild-read-model` fills the other (blue/green).
+  await ensureUserReadModelTable(ddb, config.readModelTable);
+  await ensureUserReadModelTable(ddb, greenTable);
   ddb.destroy();
   const sns = new SNSClient(localClientConfig(snsSqs.endpoint));
   const sqs = new SQSClient(localClientConfig(snsSqs.endpoint));
-  const topology = await ensureTopology({ sns, sqs }, { topicName: values.topic, consumers: [values.consumer] });
-  const queues = topology.consumers[values.consumer];
-  if (!queues) throw new Error(`no queue for ${values.consumer}`);
+  const topology = await ensureTopology(
+    { sns, sqs },
+    {
+      topicName: config.topicName,
+      consumers: [consumer],
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      maxReceiveCount: config.maxReceiveCount,
+    },
+  );
+  const queues = topology.consumers[consumer];
+  if (!queues) throw new Error(`no queue for ${consumer}`);
 
   const common = {
     ...credentials,
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
-    EVENT_STORE_TABLE: values['event-store-table'],
-    READ_MODEL_TABLE: values['read-model-table'],
-    READ_MODEL_GREEN_TABLE: `${values['read-model-table']}-green`,
+    EVENT_STORE_TABLE: config.eventStoreTable,
+    READ_MODEL_TABLE: config.readModelTable,
+    READ_MODEL_GREEN_TABLE: greenTable,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   start('user-service', 'apps/user-service/dist/server.js', {
     ...common,
     STORAGE: 'dynamodb',
-    PORT: values.port,
+    HOST: host,
+    PORT: String(port),
     DATA_DIR: dataDir,
   });
   start('stream-relay', 'apps/stream-relay/dist/local-runner-cli.js', {
@@ -91,18 +97,25 @@ async function main(): Promise<void> {
     DATA_DIR: dataDir,
   });
 
-  await waitForHealth(`http://127.0.0.1:${values.port}/health`);
+  // A service bound to every interface still answers on the loopback one.
+  const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const serviceUrl = `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}`;
+  await waitForHealth(`${serviceUrl}/health`);
   process.stdout.write(
     [
       '',
       'Local AWS topology is up:',
-      `  user service        http://127.0.0.1:${values.port} (API docs at /docs)`,
-      `  DynamoDB Local      ${dynamodb.endpoint}  tables ${values['event-store-table']}, ${values['read-model-table']}(-green)`,
+      `  user service        ${serviceUrl} (HOST=${host} PORT=${port}; API docs at /docs)`,
+      `  DynamoDB Local      ${dynamodb.endpoint}  tables ${config.eventStoreTable}, ${config.readModelTable}(-green)`,
       `  SNS/SQS emulator    ${snsSqs.endpoint}`,
       `  topic               ${topology.topicArn}`,
-      `  queue               ${queues.queueUrl}`,
+      `  queue               ${queues.queueUrl} (visibility ${config.visibilityTimeoutSeconds} s, DLQ after ${config.maxReceiveCount} receives)`,
       `  dead-letter queue   ${queues.dlqUrl}`,
       `  data                ${dataDir} (mail outbox, relay checkpoints)`,
+      'Operator commands against this stack need:',
+      `  STORAGE=dynamodb DYNAMODB_ENDPOINT=${dynamodb.endpoint} SQS_ENDPOINT=${snsSqs.endpoint} DATA_DIR=${dataDir} \\`,
+      `  EVENT_STORE_TABLE=${config.eventStoreTable} READ_MODEL_TABLE=${config.readModelTable} \\`,
+      '  AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { localClientConfig } from '@user-service/local-aws';
 import t from 'tap';
 
@@ -20,17 +20,23 @@ const [port, dynamoPort, snsSqsPort] = await freePorts(3);
 const base = `http://127.0.0.1:${port}`;
 const output: string[] = [];
 
-const stack = spawn(
-  process.execPath,
-  [
-    join(root, 'apps/dev-stack/dist/main.js'),
-    `--port=${port}`,
-    `--dynamodb-port=${dynamoPort}`,
-    `--sns-sqs-port=${snsSqsPort}`,
-    `--data-dir=${dataDir}`,
-  ],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } },
-);
+const snsSqsEndpoint = `http://127.0.0.1:${snsSqsPort}`;
+const stack = spawn(process.execPath, [join(root, 'apps/dev-stack/dist/main.js')], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: {
+    ...process.env,
+    LOG_LEVEL: 'info',
+    // Everything on its own ports and folder, as beside another stack; a failed message is retried after
+    // 1 s and dead-lettered after 2 receives, so that the poison test takes seconds.
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DYNAMODB_PORT: String(dynamoPort),
+    SNS_SQS_PORT: String(snsSqsPort),
+    QUEUE_VISIBILITY_TIMEOUT_SECONDS: '1',
+    MAX_RECEIVE_COUNT: '2',
+  },
+});
 for (const stream of [stack.stdout, stack.stderr]) {
   createInterface({ input: stream }).on('line', (line) => output.push(line));
 }
@@ -40,6 +46,22 @@ t.teardown(async () => {
 });
 
 await eventually('the stack is up', async () => output.some((l) => l.includes('Local AWS topology is up')), 120_000);
+
+t.test('the stack runs on the ports and in the folder its environment names, and says so', async (t) => {
+  const banner = output.join('\n');
+  t.match(banner, `user service        http://127.0.0.1:${port} (HOST=127.0.0.1 PORT=${port}`);
+  t.match(banner, `DynamoDB Local      http://127.0.0.1:${dynamoPort}`);
+  t.match(banner, `SNS/SQS emulator    ${snsSqsEndpoint}`);
+  t.match(banner, `data                ${dataDir}`);
+  t.match(banner, /projector\.fifo \(visibility 1 s, DLQ after 2 receives\)/);
+  const help = await node('apps/dev-stack/dist/main.js', ['--help'], {});
+  t.match(help, { code: 0, stdout: /^Usage: pnpm start:local-aws/ });
+  t.match(help.stdout, /DYNAMODB_PORT/);
+  const bad = await node('apps/dev-stack/dist/main.js', [], { PORT: 'x', DYNAMODB_PORT: '-1' });
+  t.equal(bad.code, 78, 'a bad environment is refused before anything starts');
+  t.match(bad.stderr, /PORT="x" must be an integer/);
+  t.match(bad.stderr, /DYNAMODB_PORT="-1"/);
+});
 
 interface User {
   id: string;
@@ -89,7 +111,7 @@ t.test('every command through the API is reflected by the read model, through th
 
 t.test('replaying all history into the projector queue changes nothing', async (t) => {
   const before = await readModelSnapshot();
-  const run = await ops('replay-cli.js', ['--consumer', 'user-projector']);
+  const run = await ops('replay-cli.js', ['--consumer', 'projector']);
   t.equal(run.code, 0, 'replay finished');
   const result = JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}') as { sent?: number };
   t.ok((result.sent ?? 0) >= users.length, `${result.sent} events were re-published`);
@@ -112,6 +134,67 @@ t.test('a rebuild gives a read model identical to the incremental one, and switc
   await eventually('the projector writes the new slot', async () => projected(a));
 });
 
+t.test('a poison message reaches the DLQ, pnpm redrive brings it back, pnpm projection-status shows the depths', async (t) => {
+  const sqs = new SQSClient(localClientConfig(snsSqsEndpoint));
+  t.teardown(() => sqs.destroy());
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'projector.fifo' }));
+  // Straight into the queue, as a broken publisher would: not a CloudEvent, with a "secret" in it.
+  const body = 'not a user event {"password":"hunter2"}';
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl, MessageBody: body, MessageGroupId: 'poison', MessageDeduplicationId: 'poison-1' }),
+  );
+  await eventually('the poison message reached the DLQ', async () => (await status()).consumers[0]?.dlq.visible === 1);
+  const rejected = () => output.filter((line) => line.startsWith('[projector]') && line.includes('not a user event')).length;
+  const rejectedBefore = rejected();
+  t.ok(rejectedBefore >= 2, `the projector refused it at each of its ${rejectedBefore} receives`);
+
+  const shown = await status();
+  t.match(shown.consumers, [
+    { consumer: 'projector', queue: { name: 'projector.fifo', visible: 0 }, dlq: { name: 'projector-dlq.fifo', visible: 1 } },
+  ]);
+  t.type(shown.consumers[0]?.dlq.oldestMessageAgeSeconds, 'number', 'the age of the oldest message, from the emulator');
+  t.match(shown.readModel, { activeSlot: 'green', fillingSlot: null, lease: null }, 'the rebuild above is done');
+  const text = await ops('projection-status-cli.js', []);
+  t.equal(text.code, 0, text.stderr);
+  t.match(text.stdout, /dlq +projector-dlq\.fifo: 1 waiting/);
+  t.match(text.stdout, /read model: active slot green, no rebuild in progress/);
+
+  const dryRun = await ops('redrive-cli.js', ['--consumer', 'projector', '--dry-run']);
+  t.equal(dryRun.code, 0, dryRun.stderr);
+  t.match(JSON.parse(dryRun.stdout), { dryRun: true, count: 1, sample: [{ groupId: 'poison', deduplicationId: 'poison-1' }] });
+  t.notMatch(dryRun.stdout, /hunter2|not a user event/, 'the dry run shows ids, never the body');
+  const afterDryRun = (await status()).consumers[0]?.dlq;
+  t.equal((afterDryRun?.visible ?? 0) + (afterDryRun?.inFlight ?? 0), 1, 'the dry run moved nothing');
+  await eventually('the sample is visible again', async () => (await status()).consumers[0]?.dlq.visible === 1);
+
+  const moved = await ops('redrive-cli.js', ['--consumer', 'projector']);
+  t.equal(moved.code, 0, moved.stderr);
+  t.match(JSON.parse(moved.stdout), { consumer: 'projector', status: 'completed', mode: 'copy', moved: 1, left: 0 });
+  t.match(moved.stderr, /redrive projector \(copy\)/, 'with progress');
+  await eventually('the projector received it again', async () => rejected() > rejectedBefore);
+  // Still poison, so it goes back: the DLQ holds it again, and nothing else was lost or added.
+  await eventually('it is back in the DLQ', async () => (await status()).consumers[0]?.dlq.visible === 1);
+  t.equal(await queueDepth(), 0);
+
+  for (const tool of ['redrive-cli.js', 'projection-status-cli.js']) {
+    const help = await ops(tool, ['--help']);
+    t.match(help, { code: 0, stdout: /^Usage: pnpm (redrive|projection-status)/ }, `${tool} --help`);
+  }
+});
+
+/** `pnpm projection-status --json`, parsed. */
+async function status(): Promise<{
+  consumers: Array<{
+    dlq: { visible: number; inFlight: number; oldestMessageAgeSeconds: number | null };
+    queue: { visible: number };
+  }>;
+  readModel: unknown;
+}> {
+  const run = await ops('projection-status-cli.js', ['--json']);
+  if (run.code !== 0) throw new Error(run.stderr);
+  return JSON.parse(run.stdout) as Awaited<ReturnType<typeof status>>;
+}
+
 /** What queries answer for every user: the view, or that a lookup finds nothing. */
 async function readModelSnapshot(): Promise<unknown[]> {
   const auth = users[0]?.auth ?? {};
@@ -126,9 +209,7 @@ async function readModelSnapshot(): Promise<unknown[]> {
 
 /** Runs one of the operator tools against the stack's DynamoDB Local and emulator. */
 function ops(script: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [join(root, 'apps/ops/dist', script), ...args], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
+  return node(join('apps/ops/dist', script), args, {
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
@@ -138,8 +219,18 @@ function ops(script: string, args: string[]): Promise<{ code: number | null; std
       EVENT_STORE_TABLE: 'user-events',
       READ_MODEL_TABLE: 'user-read-model',
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${dynamoPort}`,
-      SQS_ENDPOINT: `http://127.0.0.1:${snsSqsPort}`,
-    },
+      SQS_ENDPOINT: snsSqsEndpoint,
+  });
+}
+
+/** Runs a built entry point of the repository with only PATH and `env`. */
+function node(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [join(root, entry), ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -153,7 +244,7 @@ function ops(script: string, args: string[]): Promise<{ code: number | null; std
 async function queueDepth(): Promise<number> {
   const sqs = new SQSClient(localClientConfig(`http://127.0.0.1:${snsSqsPort}`));
   try {
-    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'user-projector.fifo' }));
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'projector.fifo' }));
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({
         QueueUrl,

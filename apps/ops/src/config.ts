@@ -18,14 +18,20 @@ export interface DynamoDbStorage {
   readonly endpoint: string | undefined;
 }
 
-/** Both stores on DynamoDB: the event store and the two read-model slot tables. */
-export interface DynamoDbSlotStorage extends DynamoDbStorage {
+/** The two read-model slot tables on DynamoDB (`STORAGE=dynamodb`). */
+export interface DynamoDbReadModelStorage {
+  readonly kind: 'dynamodb';
+  /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
+  readonly endpoint: string | undefined;
   /**
-   * `READ_MODEL_TABLE` (blue, which also holds the slot pointer) and `READ_MODEL_GREEN_TABLE`, by default
-   * `<READ_MODEL_TABLE>-green` as in the service and the projector.
+   * `READ_MODEL_TABLE` (blue, which also holds the slot pointer and the rebuild lease) and
+   * `READ_MODEL_GREEN_TABLE`, by default `<READ_MODEL_TABLE>-green` as in the service and the projector.
    */
   readonly readModelTables: Readonly<Record<Slot, string>>;
 }
+
+/** Both stores on DynamoDB: the event store and the two read-model slot tables. */
+export interface DynamoDbSlotStorage extends DynamoDbStorage, DynamoDbReadModelStorage {}
 
 export interface ReplayConfig {
   readonly storage: SqliteStorage | DynamoDbStorage;
@@ -63,6 +69,27 @@ export interface RebuildConfig {
   readonly checkpointName: string;
 }
 
+export interface RedriveConfig {
+  /** `SQS_ENDPOINT`, for a local emulator; absent on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** `--consumer`: whose DLQ is moved back into its queue. */
+  readonly consumer: string;
+  /** `--queue-url`: the consumer's queue, when its name is not `<consumer>.fifo`. */
+  readonly queueUrl: string | undefined;
+  /** `--dry-run`: list what the DLQ holds and move nothing. */
+  readonly dryRun: boolean;
+}
+
+export interface StatusConfig {
+  readonly storage: SqliteStorage | DynamoDbReadModelStorage;
+  /** `SQS_ENDPOINT`, for a local emulator (whose inspection endpoint then gives the queue ages). */
+  readonly sqsEndpoint: string | undefined;
+  /** `--consumer`, repeatable, with `--queue-url` where the queue is not `<consumer>.fifo`. */
+  readonly consumers: ReadonlyArray<{ readonly consumer: string; readonly queueUrl: string | undefined }>;
+  /** `--json`: one JSON line instead of the text. */
+  readonly json: boolean;
+}
+
 /** Every problem found in the environment and the flags, each naming its variable or flag. */
 export { ConfigError };
 
@@ -81,15 +108,44 @@ Stop it with Ctrl-C: it finishes the page in hand, and the same command resumes 
 ${ENVIRONMENT}
   SQS_ENDPOINT            an SQS endpoint URL, for a local emulator`;
 
-// `pnpm rebuild` is pnpm's own command (it rebuilds native dependencies): the script needs `pnpm run`.
-export const REBUILD_USAGE = `Usage: pnpm run rebuild [--restart] [--page-size <n>] [--checkpoint-name <name>]
+// Not `pnpm rebuild`: that is pnpm's own command (it silently rebuilds native dependencies instead).
+export const REBUILD_USAGE = `Usage: pnpm rebuild-read-model [--restart] [--page-size <n>] [--checkpoint-name <name>]
 
 Fills the idle read-model slot from the event store, then switches queries to it. Stop it with Ctrl-C:
-it stops after the page in hand, and the same command resumes filling where it stopped.
+it stops after the page in hand, and the same command resumes filling where it stopped. One rebuild runs
+at a time: while another holds the rebuild lease, this one (--restart included) is refused with exit code 75.
 
 ${ENVIRONMENT}
   READ_MODEL_TABLE        the blue read-model table (it also holds the slot pointer), with STORAGE=dynamodb
   READ_MODEL_GREEN_TABLE  the green read-model table (default <READ_MODEL_TABLE>-green)`;
+
+const SQS_ENVIRONMENT = `  SQS_ENDPOINT            an SQS endpoint URL, for the local emulator (fauxqs)
+  AWS_REGION, AWS_PROFILE and the SDK's other usual variables`;
+
+export const REDRIVE_USAGE = `Usage: pnpm redrive --consumer <name> [--queue-url <url>] [--dry-run]
+
+Moves every message of the consumer's dead-letter queue (the one its queue's redrive policy names) back
+into its queue <name>.fifo. On AWS this is SQS's own move task (StartMessageMoveTask); where SQS has none
+(the local emulator) the messages are received, sent with their group and deduplication ids, and deleted.
+--dry-run lists what is there first: the count and a sample of message ids and groups, never bodies.
+Stop it with Ctrl-C: what was not moved stays in the DLQ, and the same command moves it later.
+
+Environment:
+${SQS_ENVIRONMENT}`;
+
+export const STATUS_USAGE = `Usage: pnpm projection-status [--consumer <name> [--queue-url <url>]]... [--json]
+
+Prints, for each consumer (default: projector): its queue's and its DLQ's depth and the age of their
+oldest message, the last lag from append to read model, then the active read-model slot and any rebuild
+in progress (from the rebuild lease). Ages and lag come from CloudWatch on AWS, from the emulator locally.
+
+Environment:
+  STORAGE                 sqlite (default: the slots in DATA_DIR) or dynamodb
+  DATA_DIR                where the embedded read model lives (default ./data)
+  READ_MODEL_TABLE        the blue read-model table (slot pointer and lease), with STORAGE=dynamodb
+  READ_MODEL_GREEN_TABLE  the green read-model table (default <READ_MODEL_TABLE>-green)
+  DYNAMODB_ENDPOINT       a DynamoDB endpoint URL, for DynamoDB Local
+${SQS_ENVIRONMENT}`;
 
 /** True when the flags ask for the usage text. */
 export function wantsHelp(argv: readonly string[]): boolean {
@@ -109,13 +165,8 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
     'queue-url': { type: 'string' },
   });
   const dataDir = readDataDir(read, cwd);
-  const queueUrl = read.optionalFlag('--queue-url', flags['queue-url'], (value) =>
-    /^https?:\/\/[^\s/]+\/\S+$/.test(value) ? undefined : 'must be an http(s) queue URL',
-  );
-  const consumer = read.flag('--consumer', flags['consumer'], (value) =>
-    // SQS queue names: letters, digits, - and _, at most 80 characters with `.fifo`.
-    /^[A-Za-z0-9_-]{1,75}$/.test(value) ? undefined : 'must be a queue name of letters, digits, - and _',
-  );
+  const queueUrlFlag = read.optionalFlag('--queue-url', flags['queue-url'], queueUrl);
+  const consumer = read.flag('--consumer', flags['consumer'], consumerName);
   const user = read.optionalFlag('--user', flags['user'], (value) =>
     value.length <= LIMITS.maxIdLength ? undefined : `must be at most ${LIMITS.maxIdLength} characters`,
   );
@@ -127,7 +178,7 @@ export function loadReplayConfig(env: Env, argv: readonly string[], cwd: string 
     storage: readEventStore(read, dataDir),
     sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
     consumer,
-    queueUrl,
+    queueUrl: queueUrlFlag,
     user,
     since: sinceRaw === undefined || Number.isNaN(Date.parse(sinceRaw)) ? undefined : new Date(sinceRaw).toISOString(),
     restart: flags['restart'] === true,
@@ -149,12 +200,8 @@ export function loadRebuildConfig(env: Env, argv: readonly string[], cwd: string
   });
   const dataDir = readDataDir(read, cwd);
   const eventStore = readEventStore(read, dataDir);
-  const slotTables = (): Record<Slot, string> => {
-    const blue = read.required('READ_MODEL_TABLE', checks.tableName, { when: 'when STORAGE=dynamodb' });
-    return { blue, green: read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${blue}-green` };
-  };
   const storage: SqliteStorage | DynamoDbSlotStorage =
-    eventStore.kind === 'sqlite' ? eventStore : { ...eventStore, readModelTables: slotTables() };
+    eventStore.kind === 'sqlite' ? eventStore : { ...eventStore, readModelTables: readSlotTables(read) };
   const config: RebuildConfig = {
     storage,
     restart: flags['restart'] === true,
@@ -166,6 +213,68 @@ export function loadRebuildConfig(env: Env, argv: readonly string[], cwd: string
   };
   read.done();
   return config;
+}
+
+/** Parses the redrive tool's environment and flags once; throws a {@link ConfigError} listing every problem. */
+export function loadRedriveConfig(env: Env, argv: readonly string[]): RedriveConfig {
+  const read = new Reader(env);
+  const flags = read.flags(argv, {
+    consumer: { type: 'string' },
+    'queue-url': { type: 'string' },
+    'dry-run': { type: 'boolean' },
+  });
+  const config: RedriveConfig = {
+    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
+    consumer: read.flag('--consumer', flags['consumer'], consumerName),
+    queueUrl: read.optionalFlag('--queue-url', flags['queue-url'], queueUrl),
+    dryRun: flags['dry-run'] === true,
+  };
+  read.done();
+  return config;
+}
+
+/** Parses the status tool's environment and flags once; throws a {@link ConfigError} listing every problem. */
+export function loadStatusConfig(env: Env, argv: readonly string[], cwd: string = process.cwd()): StatusConfig {
+  const read = new Reader(env);
+  const flags = read.flags(argv, {
+    consumer: { type: 'string', multiple: true },
+    'queue-url': { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+  });
+  const names = (flags['consumer'] as string[] | undefined) ?? ['projector'];
+  const urls = (flags['queue-url'] as string[] | undefined) ?? [];
+  if (urls.length > 0 && urls.length !== names.length) {
+    read.problem('--queue-url must be given once per --consumer, in the same order, or not at all');
+  }
+  const consumers = names.map((name, i) => ({
+    consumer: read.flag('--consumer', name, consumerName),
+    queueUrl: read.optionalFlag('--queue-url', urls[i], queueUrl),
+  }));
+  const config: StatusConfig = {
+    storage: readReadModelStorage(read, readDataDir(read, cwd)),
+    sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
+    consumers,
+    json: flags['json'] === true,
+  };
+  read.done();
+  return config;
+}
+
+/** SQS queue names: letters, digits, - and _, at most 80 characters with `-dlq.fifo`. */
+const consumerName: Check = (value) =>
+  /^[A-Za-z0-9_-]{1,71}$/.test(value) ? undefined : 'must be a queue name of letters, digits, - and _';
+
+const queueUrl: Check = (value) => (/^https?:\/\/[^\s/]+\/\S+$/.test(value) ? undefined : 'must be an http(s) queue URL');
+
+function readReadModelStorage(read: Reader, dataDir: string): SqliteStorage | DynamoDbReadModelStorage {
+  const kind = read.oneOf('STORAGE', ['sqlite', 'dynamodb'] as const, 'sqlite');
+  if (kind === 'sqlite') return { kind, dataDir };
+  return { kind, endpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl), readModelTables: readSlotTables(read) };
+}
+
+function readSlotTables(read: Reader): Record<Slot, string> {
+  const blue = read.required('READ_MODEL_TABLE', checks.tableName, { when: 'when STORAGE=dynamodb' });
+  return { blue, green: read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${blue}-green` };
 }
 
 function readDataDir(read: Reader, cwd: string): string {
@@ -182,8 +291,8 @@ function readEventStore(read: Reader, dataDir: string): SqliteStorage | DynamoDb
   };
 }
 
-type FlagSpec = Record<string, { readonly type: 'string' | 'boolean' }>;
-type FlagValues = Record<string, string | boolean | undefined>;
+type FlagSpec = Record<string, { readonly type: 'string' | 'boolean'; readonly multiple?: boolean }>;
+type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
 /** The environment reader, plus the command-line flags of the operator tools, reported the same way. */
 class Reader extends EnvReader {
@@ -197,7 +306,7 @@ class Reader extends EnvReader {
     }
   }
 
-  flag(name: string, value: string | boolean | undefined, check: Check): string {
+  flag(name: string, value: FlagValues[string], check: Check): string {
     if (typeof value !== 'string') {
       this.problem(`${name} is required`);
       return '';
@@ -205,7 +314,7 @@ class Reader extends EnvReader {
     return this.optionalFlag(name, value, check) ?? '';
   }
 
-  optionalFlag(name: string, value: string | boolean | undefined, check: Check): string | undefined {
+  optionalFlag(name: string, value: FlagValues[string], check: Check): string | undefined {
     if (typeof value !== 'string') return undefined;
     const text = value.trim();
     const problem = text === '' ? 'must not be empty' : check(text);
@@ -213,7 +322,7 @@ class Reader extends EnvReader {
     return text === '' ? undefined : text;
   }
 
-  integerFlag(name: string, value: string | boolean | undefined, fallback: number, min: number, max: number): number {
+  integerFlag(name: string, value: FlagValues[string], fallback: number, min: number, max: number): number {
     const inRange = (raw: string) => /^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max;
     const text = this.optionalFlag(name, value, (raw) =>
       inRange(raw) ? undefined : `must be an integer from ${min} to ${max}`,

@@ -1,11 +1,16 @@
 export {
   ConfigError,
   loadRebuildConfig,
+  loadRedriveConfig,
   loadReplayConfig,
+  loadStatusConfig,
+  type DynamoDbReadModelStorage,
   type DynamoDbSlotStorage,
   type DynamoDbStorage,
   type RebuildConfig,
+  type RedriveConfig,
   type ReplayConfig,
+  type StatusConfig,
   type SqliteStorage,
 } from './config.js';
 export {
@@ -60,3 +65,47 @@ export {
   type RepublishOptions,
   type RepublishResult,
 } from './republish.js';
+export {
+  LeaseError,
+  REBUILD_LEASE_ITEM_ID,
+  SQLITE_LEASE_FILE,
+  acquireLease,
+  createDynamoDbLeaseStore,
+  createSqliteLeaseStore,
+  isLeaseError,
+  newLeaseOwner,
+  type AcquireLeaseOptions,
+  type HeldLease,
+  type LeaseErrorCode,
+  type LeaseRecord,
+  type LeaseStore,
+} from './lease.js';
+export {
+  QueueError,
+  queueDepth,
+  resolveConsumerQueues,
+  type ConsumerQueues,
+  type QueueDepth,
+  type QueueRef,
+} from './queues.js';
+export {
+  RedriveError,
+  inspectDeadLetters,
+  redrive,
+  type DeadLetterSample,
+  type DeadLetters,
+  type RedriveOptions,
+  type RedriveResult,
+} from './redrive.js';
+export {
+  SERVICE_METRICS,
+  cloudWatchMetrics,
+  emulatorMetrics,
+  formatProjectionStatus,
+  projectionStatus,
+  type ConsumerStatus,
+  type ProjectionStatus,
+  type ProjectionStatusOptions,
+  type QueueMetrics,
+  type ReadModelStatus,
+} from './status.js';

@@ -7,7 +7,7 @@ export interface ProgressTotal {
 
 /** One progress line's worth of facts. */
 export interface ProgressSnapshot {
-  /** What is being done, e.g. `replay to user-projector`. */
+  /** What is being done, e.g. `replay to projector`. */
   readonly label: string;
   /** Events done so far in this phase, including those done by an earlier, resumed run. */
   readonly done: number;

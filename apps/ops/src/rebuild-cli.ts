@@ -1,29 +1,20 @@
-import { type ConfigError, REBUILD_USAGE, loadRebuildConfig, wantsHelp } from './config.js';
+import { parseCommandLine } from './cli.js';
+import { REBUILD_USAGE, loadRebuildConfig } from './config.js';
+import { isLeaseError } from './lease.js';
 import { createProgressReporter } from './progress.js';
 import { rebuild } from './rebuild.js';
 import { stopOnSignals } from './signals.js';
 import { openEventStore, openSlots, type OpenedEventStore, type OpenedSlots } from './stores.js';
 
 /**
- * `pnpm run rebuild [--restart]` (plain `pnpm rebuild` is pnpm's own command): parses the environment and
- * the flags once, rebuilds the idle read-model slot and switches queries to it, and prints the outcome as
- * one JSON line on stdout. Exit codes: 0 done, 1 failed, 78 bad configuration, 130/143 stopped by
+ * `pnpm rebuild-read-model [--restart]`: parses the environment and the flags once, rebuilds the idle
+ * read-model slot and switches queries to it, and prints the outcome as one JSON line on stdout. Exit codes:
+ * 0 done, 1 failed, 75 another rebuild holds the lease, 78 bad configuration, 130/143 stopped by
  * SIGINT/SIGTERM (the same command resumes).
  */
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${REBUILD_USAGE}\n`);
-    return;
-  }
-  let config;
-  try {
-    config = loadRebuildConfig(process.env, argv);
-  } catch (error) {
-    // A ConfigError names every bad variable and flag; the parser throws nothing else.
-    process.stderr.write(`${(error as ConfigError).message}\n\n${REBUILD_USAGE}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = parseCommandLine(REBUILD_USAGE, loadRebuildConfig, process.env, process.argv.slice(2));
+  if (config === undefined) return;
 
   const stop = stopOnSignals('stopping after the page in hand; run the same command again to resume');
   let store: OpenedEventStore | undefined;
@@ -36,6 +27,7 @@ async function main(): Promise<void> {
       eventStore: store.eventStore,
       slots: opened.slots,
       pointer: opened.pointer,
+      lease: opened.lease,
       checkpointName: config.checkpointName,
       followsPositions: store.followsPositions,
       restart: config.restart,
@@ -48,7 +40,8 @@ async function main(): Promise<void> {
     if (result.status === 'stopped') exitCode = stop.exitCode();
   } catch (error) {
     process.stderr.write(`rebuild failed: ${(error as Error).message}\n`);
-    exitCode = 1;
+    // EX_TEMPFAIL: nothing is wrong, another rebuild runs; try again once it is done.
+    exitCode = isLeaseError(error) && error.code === 'LEASE_HELD' ? 75 : 1;
   } finally {
     await opened?.close();
     await store?.close();

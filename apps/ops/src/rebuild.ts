@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore, ReadAllOptions } from '@user-service/event-store';
+import type { EventStore, ReadAllOptions, StoredEvent } from '@user-service/event-store';
 import {
   ReadModelError,
   catchUp,
@@ -11,6 +11,7 @@ import {
   type SlotPointer,
   type UserReadModel,
 } from '@user-service/user-read-model';
+import { acquireLease, type HeldLease, type LeaseStore } from './lease.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
 import type { EventTotalEstimator } from './replay.js';
 
@@ -52,6 +53,16 @@ export interface RebuildOptions {
   readonly slots: RebuildSlots;
   readonly pointer: SlotPointer;
   /**
+   * Where the rebuild's lease lives. A rebuild takes it before anything else (or stops with `LEASE_HELD`),
+   * renews it while it runs, checks it before it empties the idle slot and before the switch, and releases it
+   * when it returns, stopped or done.
+   */
+  readonly lease: LeaseStore;
+  /** The lease's owner id. @default host, pid and a random part */
+  readonly leaseOwner?: string;
+  /** How long the lease lasts unless renewed, in milliseconds. @default 60000 */
+  readonly leaseTtlMs?: number;
+  /**
    * The live follower's checkpoint name (`user-views` in the embedded service). With global positions the
    * new slot gets it set to where the fill ended, so the follower carries on there after the switch instead
    * of reading the whole store again.
@@ -71,9 +82,10 @@ export interface RebuildOptions {
   /** Events read and projected at a time. @default 500 */
   readonly pageSize?: number;
   /**
-   * How long after the switch the last pass starts, in milliseconds: longer than the `refreshMs` of every
-   * reader's slotted read model (1000 by default), so that by then no process writes the old slot any more.
-   * @default 2000
+   * How long the rebuild waits after each pointer change before it relies on it, in milliseconds: longer
+   * than the `refreshMs` of every process's slotted read model (1000 by default). After naming the slot it
+   * fills, so that every writer writes it too before the fill reads the store; after the switch, so that no
+   * process writes the old slot alone any more when the last pass starts. @default 2000
    */
   readonly switchDelayMs?: number;
   /** Empty the idle slot and start over, even if a fill into it was stopped. @default false */
@@ -102,26 +114,41 @@ class Stopped extends Error {}
  * event that existed when its fill ended. No query therefore ever sees a half-built model: before the switch
  * queries read the old, complete model, after it the new one.
  *
- * Events keep arriving meanwhile, and the live projector keeps writing the old slot until every process has
- * seen the switch (their slotted read models re-read the pointer every `refreshMs`). So, after the switch
- * and `switchDelayMs`, a last pass projects into the new slot whatever the old one may have got alone:
+ * Events keep arriving meanwhile. Before it reads the store, the rebuild names the slot it fills in the pointer
+ * and waits `switchDelayMs`, so that every live writer (their slotted read models re-read the pointer every
+ * `refreshMs`) writes each view into both slots: every event appended after the fill began reaches the new
+ * slot that way, and every event appended before it is read by the fill. So no user who existed before the
+ * switch is missing after it. A dual write the new slot refuses (the fill had not reached the user yet, or
+ * raced it) may leave a user one change behind there, so after the switch and `switchDelayMs` a last pass
+ * projects into the new slot whatever it may lack:
  *
  * - With global positions (SQLite), `catchUp` fills the idle slot under its own checkpoint, round after
  *   round until a round finds less than a page, and after the switch it carries on from that checkpoint:
  *   every event appended before the last pass began is found after it.
  * - Without (DynamoDB), the fill pages through `readAll` and saves the scan cursor as the slot's checkpoint.
- *   A scan passes each user once, so an event appended behind it is missed, and the live projector wrote
- *   it to the old slot only. After the switch a second full pass projects everything again; the version
- *   gate makes it idempotent, so it only adds what the first pass missed.
+ *   Each user's events are folded in memory and written once (a user whose events straddle two pages is
+ *   held back to the next page), so a view costs one write. After the switch a second full pass projects
+ *   everything again; the version gate makes it idempotent, so it writes only what the new slot lacks.
  *
  * Between the switch and the end of the last pass, a user who changed during the fill may lag in queries,
  * exactly like ordinary projection lag; never does a user who existed before the rebuild go missing.
  *
  * Resumable: the slot being filled records the rebuild's state (a checkpoint named
  * {@link REBUILD_CHECKPOINTS}.state), so a stopped rebuild continues filling from its cursor instead of
- * emptying the slot again, and one stopped after the switch finishes its last pass. Run one rebuild at a time.
+ * emptying the slot again, and one stopped after the switch finishes its last pass. A lease keeps a second
+ * rebuild from running at the same time: it is refused with `LEASE_HELD`, `--restart` included.
  */
 export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
+  const now = options.now ?? Date.now;
+  const lease = await acquireLease(options.lease, { owner: options.leaseOwner, ttlMs: options.leaseTtlMs, now });
+  try {
+    return await rebuildHolding(lease, options);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
   const switchDelayMs = options.switchDelayMs ?? 2000;
@@ -147,6 +174,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     if (idleState !== undefined && resumed) {
       state = idleState;
     } else {
+      await lease.check();
       await slots.clear(target);
       state = { phase: 'filling', startedAt: stamp() };
       await writeState(slots.models[target], state);
@@ -182,19 +210,33 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize })) >= pageSize);
   }
 
-  /** Pages through `readAll` from the named checkpoint to the end, saving the cursor with each page's views. */
+  /**
+   * Pages through `readAll` from the named checkpoint to the end and writes each user's final view once: the
+   * store returns a user's events together, so only the page's last user may go on in the next page, and its
+   * events are held back until it does not (at most a page of them; a longer history gets a view per page).
+   * The checkpoint saved with a page's views is the last cursor before which every event is written, so a
+   * resumed scan reads the held events again.
+   */
   async function scan(label: string, checkpoint: string): Promise<void> {
     let cursor = await model.getCheckpoint(checkpoint);
+    let saved = cursor;
+    let held: StoredEvent[] = [];
     progress.begin(label, { total: await options.estimateTotal?.(cursor, 0) });
     for (;;) {
       if (signal?.aborted === true) throw new Stopped();
       const page = await eventStore.readAll({ cursor, limit: pageSize });
+      const read = [...held, ...page.events];
+      const last = page.isEnd ? undefined : page.events.at(-1)?.streamId;
+      let start = read.length;
+      while (last !== undefined && start > 0 && read[start - 1]?.streamId === last) start--;
+      const holding = read.length - start < pageSize ? start : read.length;
+      const heldFromEarlier = held.length > 0 && holding < held.length;
+      held = read.slice(holding);
+      const safe = held.length === 0 ? (page.cursor ?? cursor) : heldFromEarlier ? saved : cursor;
       // The cursor is saved with the page's views, and only if none of its events failed.
-      let batchOptions: ApplyBatchOptions | undefined;
-      if (page.cursor !== undefined && page.cursor !== cursor) {
-        batchOptions = { checkpoint: { name: checkpoint, cursor: page.cursor } };
-      }
-      const outcome = await projector.applyBatch(page.events, batchOptions);
+      const batchOptions: ApplyBatchOptions | undefined =
+        safe !== undefined && safe !== saved ? { checkpoint: { name: checkpoint, cursor: safe } } : undefined;
+      const outcome = await projector.applyBatch(read.slice(0, holding), batchOptions);
       const failed = outcome.failed[0];
       if (failed !== undefined) {
         // The page's cursor is not saved: a later run retries from the page before, as catchUp does.
@@ -206,14 +248,27 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
       }
       events += page.events.length;
       progress.add(page.events.length);
-      if (batchOptions !== undefined) cursor = page.cursor;
+      saved = safe;
+      cursor = page.cursor ?? cursor;
       if (page.isEnd) return;
+    }
+  }
+
+  /** Waits until every process has seen the pointer's last change; a signal stops the rebuild. */
+  async function letWritersSee(): Promise<void> {
+    try {
+      await sleep(switchDelayMs, undefined, { signal });
+    } catch {
+      throw new Stopped();
     }
   }
 
   let status: RebuildResult['status'] = 'completed';
   try {
     if (state.phase === 'filling' && target !== active) {
+      // Named (again, on a resume) before the fill reads the store: from then on writers write both slots.
+      await pointer.setFilling(target);
+      await letWritersSee();
       if (followsPositions) await follow(`rebuild ${target}: fill`);
       else await scan(`rebuild ${target}: first pass`, REBUILD_CHECKPOINTS.fill);
       progress.end();
@@ -221,6 +276,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
         const reached = await model.getCheckpoint(REBUILD_CHECKPOINTS.fill);
         if (reached !== undefined) await model.setCheckpoint(checkpointName, reached);
       }
+      await lease.check();
       await pointer.activate(target);
       state = { ...state, phase: 'switched', switchedAt: stamp() };
       await writeState(model, state);
@@ -230,15 +286,12 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
     }
 
     // Every process must read the new slot before the last pass begins, or what a straggler writes to the
-    // old slot after the pass has gone by would be missed.
-    try {
-      await sleep(switchDelayMs, undefined, { signal });
-    } catch {
-      throw new Stopped();
-    }
+    // old slot alone after the pass has gone by would be missed.
+    await letWritersSee();
     if (followsPositions) await follow(`rebuild ${target}: catch-up after the switch`);
     else await scan(`rebuild ${target}: second pass`, REBUILD_CHECKPOINTS.secondPass);
     await writeState(model, { ...state, phase: 'done', doneAt: stamp() });
+    await pointer.setFilling(undefined);
   } catch (error) {
     if (!(error instanceof Stopped)) throw error;
     status = 'stopped';

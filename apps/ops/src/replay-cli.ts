@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type ConfigError, REPLAY_USAGE, loadReplayConfig, wantsHelp } from './config.js';
+import { parseCommandLine } from './cli.js';
+import { REPLAY_USAGE, loadReplayConfig } from './config.js';
 import { createProgressReporter } from './progress.js';
 import { replay, resolveQueueUrl } from './replay.js';
 import { openEventStore, type OpenedEventStore } from './stores.js';
@@ -11,19 +12,8 @@ import { stopOnSignals } from './signals.js';
  * 78 bad configuration, 130/143 stopped by SIGINT/SIGTERM (the checkpoint lets the same command resume).
  */
 async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  if (wantsHelp(argv)) {
-    process.stdout.write(`${REPLAY_USAGE}\n`);
-    return;
-  }
-  let config;
-  try {
-    config = loadReplayConfig(process.env, argv);
-  } catch (error) {
-    // A ConfigError names every bad variable and flag; the parser throws nothing else.
-    process.stderr.write(`${(error as ConfigError).message}\n\n${REPLAY_USAGE}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = parseCommandLine(REPLAY_USAGE, loadReplayConfig, process.env, process.argv.slice(2));
+  if (config === undefined) return;
 
   const stop = stopOnSignals('stopping after the page in hand; run the same command again to resume');
   // Region and credentials come from the SDK's usual sources (AWS_REGION, a profile, a role).

@@ -29,7 +29,13 @@ import {
 import { createDynamoDbSlotPointer } from '@user-service/user-read-model/slots/dynamodb';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import Database from 'better-sqlite3';
-import type { DynamoDbSlotStorage, DynamoDbStorage, SqliteStorage } from './config.js';
+import type { DynamoDbReadModelStorage, DynamoDbStorage, SqliteStorage } from './config.js';
+import {
+  SQLITE_LEASE_FILE,
+  createDynamoDbLeaseStore,
+  createSqliteLeaseStore,
+  type LeaseStore,
+} from './lease.js';
 import type { RebuildSlots } from './rebuild.js';
 import type { EventTotalEstimator } from './replay.js';
 
@@ -42,10 +48,12 @@ export interface OpenedEventStore {
   close(): Promise<void>;
 }
 
-/** The two read-model slots and their pointer, for a rebuild. */
+/** The two read-model slots, their pointer and the rebuild's lease. */
 export interface OpenedSlots {
   readonly slots: RebuildSlots;
   readonly pointer: SlotPointer;
+  /** Next to the pointer: `DATA_DIR/read-model.lease.db`, or item `control#rebuild-lease` of the blue table. */
+  readonly lease: LeaseStore;
   close(): Promise<void>;
 }
 
@@ -109,7 +117,7 @@ export async function countEvents(eventStore: Pick<EventStore, 'readAll'>, after
  * DynamoDB tables with the pointer item in the blue one.
  */
 export async function openSlots(
-  storage: SqliteStorage | DynamoDbSlotStorage,
+  storage: SqliteStorage | DynamoDbReadModelStorage,
   client?: DynamoDBClient,
 ): Promise<OpenedSlots> {
   if (storage.kind === 'sqlite') {
@@ -119,10 +127,15 @@ export async function openSlots(
       blue: createSqliteUserReadModel({ filename: filename('blue') }),
       green: createSqliteUserReadModel({ filename: filename('green') }),
     };
+    const lease = createSqliteLeaseStore(join(storage.dataDir, SQLITE_LEASE_FILE));
     return {
       slots: { models, clear: async (slot) => clearSqliteFile(filename(slot)) },
       pointer: createFileSlotPointer({ filename: join(storage.dataDir, SLOT_POINTER_FILE) }),
-      close: () => closeAll(models),
+      lease,
+      async close() {
+        await closeAll(models);
+        await lease.close();
+      },
     };
   }
   const dynamoDb = client ?? dynamoDbClient(storage);
@@ -140,6 +153,7 @@ export async function openSlots(
     },
     // In the blue table, which therefore must exist even while green serves; clearing spares it.
     pointer: createDynamoDbSlotPointer({ client: dynamoDb, tableName: storage.readModelTables.blue }),
+    lease: createDynamoDbLeaseStore(dynamoDb, storage.readModelTables.blue),
     async close() {
       await closeAll(models);
       owned?.destroy();
@@ -147,7 +161,7 @@ export async function openSlots(
   };
 }
 
-function dynamoDbClient(storage: DynamoDbStorage): DynamoDBClient {
+function dynamoDbClient(storage: Pick<DynamoDbStorage, 'endpoint'>): DynamoDBClient {
   // An undefined endpoint is the SDK's default: the regional AWS endpoint.
   return new DynamoDBClient({ endpoint: storage.endpoint });
 }

@@ -13,14 +13,31 @@ import {
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
 import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
-import { createProjector, createSlottedReadModel, type Slot, type UserView } from '@user-service/user-read-model';
+import {
+  createProjector,
+  createSlottedReadModel,
+  type Slot,
+  type SlotPointer,
+  type UserView,
+} from '@user-service/user-read-model';
 import { createDynamoDbUserReadModel, ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
 import { SLOT_POINTER_ITEM_ID, createDynamoDbSlotPointer } from '@user-service/user-read-model/slots/dynamodb';
 import t from 'tap';
 import type { DynamoDbSlotStorage } from '../src/config.js';
 import { rebuild } from '../src/rebuild.js';
 import { clearDynamoDbTable, openEventStore, openSlots } from '../src/stores.js';
-import { act, assertEqualsFold, loop, nextCommand, runCli, seedUsers, stepTime } from './fixtures.js';
+import { initialState } from '@user-service/user-domain';
+import { isLeaseError } from '../src/lease.js';
+import {
+  act,
+  assertEqualsFold,
+  loop,
+  nextCommand,
+  runCli,
+  seedUsers,
+  stepTime,
+  type TrackedUser,
+} from './fixtures.js';
 
 // DynamoDB Local and a child process each take seconds to start.
 t.setTimeout(180_000);
@@ -104,8 +121,8 @@ t.test('rebuild into green in two passes; the second adds what the first scan we
     },
   };
   let atSwitch: UserView | undefined;
-  const pointer = {
-    active: () => opened.pointer.active(),
+  const pointer: SlotPointer = {
+    ...opened.pointer,
     async activate(slot: Slot) {
       atSwitch = await opened.slots.models.green.get(late!.streamId);
       await opened.pointer.activate(slot);
@@ -132,11 +149,9 @@ t.test('rebuild into green in two passes; the second adds what the first scan we
   }, 1);
 
   const result = await rebuild({
+    ...rebuildOf(opened),
     eventStore: watched,
-    slots: opened.slots,
     pointer,
-    checkpointName: 'user-views',
-    followsPositions: false,
     pageSize: 15,
     switchDelayMs: 200,
     estimateTotal: store.estimateTotal,
@@ -156,16 +171,30 @@ t.test('rebuild into green in two passes; the second adds what the first scan we
   t.equal(await empty.estimateTotal(undefined, 0), undefined, 'no estimate for an empty table');
 });
 
-t.test('the next rebuild goes into blue, emptying it but for the pointer item', async (t) => {
-  const result = await rebuild({
-    eventStore,
-    slots: opened.slots,
-    pointer: opened.pointer,
-    checkpointName: 'user-views',
-    followsPositions: false,
-    switchDelayMs: 100,
-  });
+t.test('the next rebuild goes into blue, writing each view once, and emptying it but for the pointer item', async (t) => {
+  // Every conditional put of a view into blue, through a client that counts them.
+  const blue = viewPutCounter(storage.readModelTables.blue);
+  const metered = await openSlots(storage, blue.client);
+  // Seven events a page: most users' events straddle two pages.
+  const result = await rebuild({ ...rebuildOf(metered), pageSize: 7 });
   t.match(result, { slot: 'blue', status: 'completed' });
+  t.equal(blue.count(), seeded.length, 'one write per user in both passes together: its final view');
+
+  // Short pages, as DynamoDB returns them when the scan's filter drops claims: a user's events span three
+  // pages and are held back across all of them, so its view is still written once.
+  const shortPages: Pick<EventStore, 'readAll' | 'readStream'> = {
+    readStream: (...args) => eventStore.readStream(...args),
+    readAll: (options) => eventStore.readAll({ ...options, limit: 2 }),
+  };
+  const green = viewPutCounter(storage.readModelTables.green);
+  const short = await openSlots(storage, green.client);
+  t.match(
+    await rebuild({ ...rebuildOf(short), eventStore: shortPages, pageSize: 7 }),
+    { slot: 'green', status: 'completed' },
+  );
+  t.equal(green.count(), seeded.length, 'one write per user, from short pages too');
+  await assertEqualsFold(t, short.slots.models.green, eventStore, streamIds(), 'green, from short pages');
+  t.match(await rebuild({ ...rebuildOf(short), pageSize: 7 }), { slot: 'blue', status: 'completed' });
   t.equal(await opened.pointer.active(), 'blue');
   const { Item } = await client.send(
     new GetItemCommand({ TableName: storage.readModelTables.blue, Key: { id: { S: SLOT_POINTER_ITEM_ID } } }),
@@ -174,17 +203,45 @@ t.test('the next rebuild goes into blue, emptying it but for the pointer item', 
   await assertEqualsFold(t, opened.slots.models.blue, eventStore, streamIds(), 'blue');
 });
 
+/** A client that counts the conditional puts of views into one table. */
+function viewPutCounter(tableName: string): { client: DynamoDBClient; count(): number } {
+  let puts = 0;
+  const send = ((command: { input: unknown }) => {
+    if (command instanceof PutItemCommand) {
+      const { TableName, Item } = command.input;
+      if (TableName === tableName && Item?.['id']?.S?.startsWith('user#')) puts++;
+    }
+    return client.send(command as never);
+  }) as DynamoDBClient['send'];
+  return { client: { send } as DynamoDBClient, count: () => puts };
+}
+
+/** A rebuild of the seeded store through `opened`, with a short wait after each pointer change. */
+function rebuildOf(through: Awaited<ReturnType<typeof openSlots>>) {
+  return {
+    eventStore,
+    slots: through.slots,
+    pointer: through.pointer,
+    lease: through.lease,
+    checkpointName: 'user-views',
+    followsPositions: false,
+    switchDelayMs: 100,
+  };
+}
+
+const cliEnv = {
+  STORAGE: 'dynamodb',
+  EVENT_STORE_TABLE: storage.eventStoreTable,
+  READ_MODEL_TABLE: storage.readModelTables.blue,
+  READ_MODEL_GREEN_TABLE: storage.readModelTables.green,
+  DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: accessKeyId,
+  AWS_SECRET_ACCESS_KEY: 'local',
+};
+
 t.test('the CLI rebuilds on DynamoDB from its environment', async (t) => {
-  const run = await runCli(new URL('../src/rebuild-cli.ts', import.meta.url), ['--page-size', '20'], {
-    STORAGE: 'dynamodb',
-    EVENT_STORE_TABLE: storage.eventStoreTable,
-    READ_MODEL_TABLE: storage.readModelTables.blue,
-    READ_MODEL_GREEN_TABLE: storage.readModelTables.green,
-    DYNAMODB_ENDPOINT: dynamoDb.endpoint,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: accessKeyId,
-    AWS_SECRET_ACCESS_KEY: 'local',
-  }).exited;
+  const run = await runCli(new URL('../src/rebuild-cli.ts', import.meta.url), ['--page-size', '20'], cliEnv).exited;
   t.equal(run.code, 0, run.stderr);
   t.match(JSON.parse(run.stdout), { slot: 'green', status: 'completed', active: 'green' });
   t.match(run.stderr, /rebuild green: first pass: .*~/, 'with an estimated total');
@@ -223,4 +280,59 @@ t.test('emptying a table resends unprocessed deletes, and gives up after too man
     }) as DynamoDBClient['send'],
   };
   await t.rejects(clearDynamoDbTable(stuck, table, { pauseMs: 1, maxAttempts: 2 }), /kept 1 deletes .* unprocessed/);
+});
+
+t.test('under live registrations, every user registered before the switch is in the new slot right after it', async (t) => {
+  const from = await opened.pointer.active();
+  const target: Slot = from === 'blue' ? 'green' : 'blue';
+  const live: TrackedUser[] = [];
+  /** Registers a user as the service would, and delivers its event to the worker as the queue would. */
+  const register = async (): Promise<void> => {
+    const user: TrackedUser = { streamId: `live-${randomUUID()}`, state: initialState, version: 0 };
+    await act(eventStore, user, nextCommand(user, 0, stepTime(START, 40, live.length)));
+    await deliver(await eventStore.readStream(user.streamId));
+    live.push(user);
+  };
+  // Registrations all along, and one more at every page the fill reads: some land behind its scan.
+  const registrations = loop(register, 2);
+  let fillPages = 0;
+  const watched: Pick<EventStore, 'readAll' | 'readStream'> = {
+    readStream: (...args) => eventStore.readStream(...args),
+    async readAll(options) {
+      const page = await eventStore.readAll(options);
+      await register();
+      if (++fillPages === 1) {
+        // A second rebuild, started while this one runs: refused, in this process and as the CLI.
+        const second = await rebuild({ ...rebuildOptions(), leaseOwner: 'second' }).catch((error: unknown) => error);
+        t.ok(isLeaseError(second) && second.code === 'LEASE_HELD', 'a second rebuild is refused');
+        const cli = await runCli(new URL('../src/rebuild-cli.ts', import.meta.url), ['--restart'], cliEnv).exited;
+        t.equal(cli.code, 75, 'the CLI refuses --restart while another owner holds the lease');
+        t.match(cli.stderr, /another rebuild \(.+\) holds the lease until/);
+      }
+      return page;
+    },
+  };
+  let missingAtSwitch: string[] | undefined;
+  let registeredBeforeSwitch = 0;
+  const pointer: SlotPointer = {
+    ...opened.pointer,
+    async activate(slot: Slot) {
+      const acknowledged = [...streamIds(), ...live.map((u) => u.streamId)];
+      registeredBeforeSwitch = live.length;
+      await opened.pointer.activate(slot);
+      // Right after the switch, before any later pass: every user acknowledged before it is there.
+      const views = await opened.slots.models[slot].getMany(acknowledged);
+      missingAtSwitch = acknowledged.filter((_, i) => views[i] === undefined);
+    },
+  };
+  const rebuildOptions = () => ({ ...rebuildOf(opened), eventStore: watched, pointer, pageSize: 4, switchDelayMs: 200 });
+  const result = await rebuild(rebuildOptions());
+  await registrations.stop();
+
+  t.match(result, { slot: target, status: 'completed' });
+  t.ok(fillPages > 1 && registeredBeforeSwitch > fillPages, `${registeredBeforeSwitch} users registered during the fill`);
+  t.same(missingAtSwitch, [], 'no user registered before the switch is missing from the new slot after it');
+  t.equal((await opened.pointer.read()).filling, undefined, 'the fill is over: writers write one slot again');
+  t.equal(await opened.lease.read(), undefined, 'the lease was released');
+  await assertEqualsFold(t, opened.slots.models[target], eventStore, [...streamIds(), ...live.map((u) => u.streamId)], target);
 });

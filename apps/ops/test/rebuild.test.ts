@@ -16,6 +16,7 @@ import {
   createProjector,
   createSlottedReadModel,
   type Slot,
+  type SlotPointer,
   type SlottedUserReadModel,
   type UserReadModel,
 } from '@user-service/user-read-model';
@@ -89,6 +90,7 @@ const base = (opened: OpenedSlots, eventStore: EventStore): RebuildOptions => ({
   eventStore,
   slots: opened.slots,
   pointer: opened.pointer,
+  lease: opened.lease,
   checkpointName: LIVE_CHECKPOINT,
   followsPositions: true,
   pageSize: 10,
@@ -233,8 +235,8 @@ t.test('a rebuild stopped after its switch finishes its last pass when run again
   const { store, opened, seeded } = await setup(t);
   const eventStore = store.eventStore;
   const controller = new AbortController();
-  const pointer = {
-    active: () => opened.pointer.active(),
+  const pointer: SlotPointer = {
+    ...opened.pointer,
     async activate(slot: Slot) {
       await opened.pointer.activate(slot);
       // Stopped while it waits for every process to see the switch.
@@ -273,16 +275,26 @@ t.test('without global positions: two full passes, and a failed event stops the 
   t.match(result, { slot: 'green', status: 'completed', events: total * 2 }, 'a first pass, then a second');
   await assertEqualsFold(t, opened.slots.models.green, eventStore, seeded.map((u) => u.streamId), 'green');
 
-  // Stopped in the first pass, resumed from its scan cursor.
+  // An empty store, at the default page size.
+  const empty = await setup(t, 0);
+  const { pageSize: _pageSize, ...defaults } = base(empty.opened, empty.store.eventStore);
+  t.match(await rebuild({ ...defaults, followsPositions: false }), {
+    slot: 'green',
+    status: 'completed',
+    events: 0,
+  });
+
+  // Stopped in the first pass after two pages, resumed from its scan cursor: the start of the second page,
+  // whose last user was held back for the third and so not written yet.
   const stop = new AbortController();
   t.match(
     await rebuild({
       ...base(opened, eventStore),
       followsPositions: false,
       signal: stop.signal,
-      progress: after(10, () => stop.abort()),
+      progress: after(20, () => stop.abort()),
     }),
-    { slot: 'blue', status: 'stopped', events: 10 },
+    { slot: 'blue', status: 'stopped', events: 20 },
   );
   t.match(await rebuild({ ...base(opened, eventStore), followsPositions: false }), {
     slot: 'blue',
@@ -356,7 +368,7 @@ t.test('the CLI: SIGTERM stops it, the same command resumes and switches', async
   await assertEqualsFold(t, green, eventStore, seeded.map((u) => u.streamId), 'green');
 
   const help = await runCli(CLI, ['-h'], env).exited;
-  t.match(help, { code: 0, stdout: /^Usage: pnpm run rebuild/ });
+  t.match(help, { code: 0, stdout: /^Usage: pnpm rebuild-read-model/ });
   const bad = await runCli(CLI, ['--page-size', '0'], { STORAGE: 'dynamodb', EVENT_STORE_TABLE: 'events' }).exited;
   t.equal(bad.code, 78);
   t.match(bad.stderr, /--page-size="0" must be an integer from 1 to 1000/);

@@ -9,7 +9,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 export interface TopologyNames {
   /** An SNS FIFO topic; the name ends in `.fifo`. @default 'user-events.fifo' */
   readonly topicName?: string;
-  /** One SQS FIFO queue per consuming service, each with its own DLQ. @default ['user-projector'] */
+  /** One SQS FIFO queue per consuming service, each with its own DLQ. @default ['projector'] */
   readonly consumers?: readonly string[];
   /** Receives before a message moves to its DLQ. @default 5 */
   readonly maxReceiveCount?: number;
@@ -52,7 +52,7 @@ export async function ensureTopology(clients: TopologyClients, names: TopologyNa
   if (!TopicArn) throw new Error(`creating ${topicName} returned no ARN`);
 
   const consumers: Record<string, ConsumerQueues> = {};
-  for (const consumer of names.consumers ?? ['user-projector']) {
+  for (const consumer of names.consumers ?? ['projector']) {
     const dlq = await fifoQueue(clients.sqs, `${consumer}-dlq.fifo`, {});
     const queue = await fifoQueue(clients.sqs, `${consumer}.fifo`, {
       VisibilityTimeout: String(names.visibilityTimeoutSeconds ?? 30),

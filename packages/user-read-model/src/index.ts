@@ -27,12 +27,12 @@ export {
   createSlottedReadModel,
   isSlot,
   otherSlot,
-  parseSlotPointerRecord,
   requireSlot,
   type FileSlotPointerOptions,
   type Slot,
   type SlotPointer,
   type SlotPointerRecord,
+  type SlotPointerState,
   type SlottedReadModelOptions,
   type SlottedUserReadModel,
 } from './slots.js';

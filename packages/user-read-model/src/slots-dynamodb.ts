@@ -1,7 +1,7 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { READ_MODEL_KEY_PREFIXES, READ_MODEL_PARTITION_KEY, type DynamoDbCommandSender } from './dynamodb.js';
 import { ReadModelError } from './errors.js';
-import { DEFAULT_SLOT, isSlot, requireSlot, type SlotPointer } from './slots.js';
+import { DEFAULT_SLOT, isSlot, requireSlot, type Slot, type SlotPointer, type SlotPointerState } from './slots.js';
 
 /**
  * The pointer's item id. The read-model adapter prefixes every id it writes (`user#`, `checkpoint#`), so a
@@ -24,9 +24,10 @@ export interface DynamoDbSlotPointerOptions {
 }
 
 /**
- * A pointer held in one DynamoDB item (`active`, `activatedAt`). Reads are strongly consistent, so a process
- * that reads after a switch was acknowledged sees it. It costs one `GetItem` (1 RCU) per reading process
- * and refresh interval.
+ * A pointer held in one DynamoDB item (`active`, `activatedAt`, and `filling` while a rebuild runs). Reads
+ * are strongly consistent, so a process that reads after a change was acknowledged sees it. It costs one
+ * `GetItem` (1 RCU) per reading process and refresh interval. Each change is one `UpdateItem` of its own
+ * attributes, so a switch keeps `filling` and the start of a fill keeps `active`.
  */
 export function createDynamoDbSlotPointer(options: DynamoDbSlotPointerOptions): SlotPointer {
   const { client, tableName } = options;
@@ -37,22 +38,46 @@ export function createDynamoDbSlotPointer(options: DynamoDbSlotPointerOptions): 
   }
   const key = { [READ_MODEL_PARTITION_KEY]: { S: itemId } };
 
+  async function read(): Promise<SlotPointerState> {
+    const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
+    const slotAt = (attribute: string, what: string): Slot | undefined => {
+      const value = Item?.[attribute];
+      if (value === undefined) return undefined;
+      if (!isSlot(value.S)) throw new Error(`item ${itemId} of ${tableName} does not name a read-model slot as ${what}`);
+      return value.S;
+    };
+    return { active: slotAt('active', 'the active one') ?? DEFAULT_SLOT, filling: slotAt('filling', 'the one being filled') };
+  }
+
   return {
-    async active() {
-      const { Item } = await client.send(new GetItemCommand({ TableName: tableName, Key: key, ConsistentRead: true }));
-      if (Item === undefined) return DEFAULT_SLOT;
-      const active = Item['active']?.S;
-      if (!isSlot(active)) throw new Error(`item ${itemId} of ${tableName} does not name a read-model slot`);
-      return active;
-    },
+    active: async () => (await read()).active,
+    read,
 
     async activate(slot) {
       requireSlot(slot);
       await client.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: tableName,
-          Item: { ...key, active: { S: slot }, activatedAt: { S: new Date(now()).toISOString() } },
+          Key: key,
+          UpdateExpression: 'SET active = :active, activatedAt = :at',
+          ExpressionAttributeValues: { ':active': { S: slot }, ':at': { S: new Date(now()).toISOString() } },
         }),
+      );
+    },
+
+    async setFilling(slot) {
+      if (slot !== undefined) requireSlot(slot);
+      await client.send(
+        new UpdateItemCommand(
+          slot === undefined
+            ? { TableName: tableName, Key: key, UpdateExpression: 'REMOVE filling' }
+            : {
+                TableName: tableName,
+                Key: key,
+                UpdateExpression: 'SET filling = :filling',
+                ExpressionAttributeValues: { ':filling': { S: slot } },
+              },
+        ),
       );
     },
   };

@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { writeJsonFileAtomically } from '@user-service/json-file';
+import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { ReadModelError } from './errors.js';
 import type { UserReadModel } from './port.js';
 
@@ -38,20 +37,41 @@ export const SQLITE_SLOT_FILES: Readonly<Record<Slot, string>> = Object.freeze({
 export const SLOT_POINTER_FILE = 'read-model.slot.json';
 
 /**
- * Which slot serves queries. Every process that reads or projects asks it (through
- * {@link createSlottedReadModel}); only a rebuild moves it.
+ * Which slot serves queries, and which slot a rebuild is filling. Every process that reads or projects asks it
+ * (through {@link createSlottedReadModel}); only a rebuild moves it.
  */
 export interface SlotPointer {
   /** The slot queries read now: {@link DEFAULT_SLOT} until a slot was ever activated. */
   active(): Promise<Slot>;
-  /** Points every reader at `slot`, in one atomic write. Throws `INVALID_ARGUMENT` unless `slot` is a slot. */
+  /** The active slot and the slot being filled, in one read. */
+  read(): Promise<SlotPointerState>;
+  /**
+   * Points every reader at `slot`, in one atomic write that keeps {@link SlotPointerState.filling}. Throws
+   * `INVALID_ARGUMENT` unless `slot` is a slot.
+   */
   activate(slot: Slot): Promise<void>;
+  /**
+   * Names the slot a rebuild fills (`undefined`: none), so that every writer also writes it until the rebuild
+   * is done. Keeps the active slot. Throws `INVALID_ARGUMENT` unless `slot` is a slot or `undefined`.
+   */
+  setFilling(slot: Slot | undefined): Promise<void>;
 }
 
-/** What a pointer stores: the slot, and when it was activated (for operators). */
+/** What a pointer says. */
+export interface SlotPointerState {
+  readonly active: Slot;
+  /**
+   * The slot a rebuild is filling, if one runs. Writers write it as well as the active slot (the version gate
+   * makes the second write safe), so that no event projected while the rebuild scans is missing from it.
+   */
+  readonly filling: Slot | undefined;
+}
+
+/** What a pointer stores: the slot, when it was activated (for operators), and the slot being filled. */
 export interface SlotPointerRecord {
   readonly active: Slot;
   readonly activatedAt: string;
+  readonly filling?: Slot;
 }
 
 export interface FileSlotPointerOptions {
@@ -69,37 +89,52 @@ export interface FileSlotPointerOptions {
 export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPointer {
   const { filename } = options;
   const now = options.now ?? Date.now;
-  return {
-    async active() {
-      let text: string;
-      try {
-        text = await readFile(filename, 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return DEFAULT_SLOT;
-        throw error;
-      }
-      return parseSlotPointerRecord(text, filename);
-    },
 
+  async function readRecord(): Promise<SlotPointerRecord | undefined> {
+    const value = await readJsonFile(filename);
+    return value === undefined ? undefined : slotPointerRecordOf(value, filename);
+  }
+
+  async function read(): Promise<SlotPointerState> {
+    const record = await readRecord();
+    return { active: record?.active ?? DEFAULT_SLOT, filling: record?.filling };
+  }
+
+  /** Read, change, rename over: only the rebuild (one at a time, under its lease) writes the pointer. */
+  async function write(change: Partial<SlotPointerState>, activatedAt?: string): Promise<void> {
+    const record = await readRecord();
+    const next: SlotPointerState = { active: record?.active ?? DEFAULT_SLOT, filling: record?.filling, ...change };
+    const stamp = activatedAt ?? record?.activatedAt ?? new Date(now()).toISOString();
+    const stored: SlotPointerRecord =
+      next.filling === undefined
+        ? { active: next.active, activatedAt: stamp }
+        : { active: next.active, activatedAt: stamp, filling: next.filling };
+    await writeJsonFileAtomically(filename, stored);
+  }
+
+  return {
+    active: async () => (await read()).active,
+    read,
     async activate(slot) {
       requireSlot(slot);
-      const record: SlotPointerRecord = { active: slot, activatedAt: new Date(now()).toISOString() };
-      await writeJsonFileAtomically(filename, record);
+      await write({ active: slot }, new Date(now()).toISOString());
+    },
+    async setFilling(slot) {
+      if (slot !== undefined) requireSlot(slot);
+      await write({ filling: slot });
     },
   };
 }
 
-/** The slot a stored pointer record names; throws, naming `where`, for anything else. */
-export function parseSlotPointerRecord(text: string, where: string): Slot {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  const active = (parsed as { active?: unknown } | null | undefined)?.active;
+/** The record a stored pointer's parsed value holds; throws, naming `where`, for anything else. */
+function slotPointerRecordOf(parsed: unknown, where: string): SlotPointerRecord {
+  const record = parsed as Partial<SlotPointerRecord> | null | undefined;
+  const active = record?.active;
   if (!isSlot(active)) throw new Error(`${where} does not name a read-model slot (blue or green)`);
-  return active;
+  const filling = record?.filling;
+  if (filling !== undefined && !isSlot(filling)) throw new Error(`${where} names no slot as the one being filled`);
+  const activatedAt = typeof record?.activatedAt === 'string' ? record.activatedAt : '';
+  return filling === undefined ? { active, activatedAt } : { active, activatedAt, filling };
 }
 
 /** Throws `INVALID_ARGUMENT` unless `slot` is a slot; pointers call it before they write. */
@@ -115,8 +150,9 @@ export interface SlottedReadModelOptions {
   readonly pointer: SlotPointer;
   /**
    * How long a pointer read is trusted, in milliseconds: the pointer is read again at most this often, so
-   * every process sees a switch within `refreshMs` (plus one pointer read). A rebuild waits longer than
-   * this after a switch before its last pass. 0 reads the pointer on every call. @default 1000
+   * every process sees a switch, or the start of a fill, within `refreshMs` (plus one pointer read). A rebuild
+   * waits longer than this after each pointer change before it relies on it. 0 reads the pointer on every
+   * call. @default 1000
    */
   readonly refreshMs?: number;
   /** Milliseconds since the epoch; replace it in tests. @default Date.now */
@@ -131,15 +167,25 @@ export interface SlottedUserReadModel extends UserReadModel {
 
 /**
  * The read model that queries and projectors use when read models are rebuilt blue/green: every call goes
- * to the slot the pointer names.
+ * to the slot the pointer names, and while a rebuild fills the other slot every view write goes to that
+ * slot as well.
+ *
+ * The second write is what keeps a rebuild on a store without global positions (DynamoDB) exact: its scan
+ * passes each user once, so an event appended behind it would be missing from the new slot at the switch.
+ * The rebuild names the slot it fills, waits until every process has seen that, and only then scans; from
+ * then on every event the scan may miss is written into the new slot by the live projector. The fill slot is
+ * written first, then the active one: should the first write throw, neither happened and the redelivery
+ * writes both, whereas the other way round the redelivery would find the active slot up to date and write
+ * nothing. A write the fill slot refuses (the scan has not reached the user yet, or has written a newer
+ * version) changes nothing there; its outcome is the active slot's. Checkpoints stay with the active slot.
  *
  * Around a switch, calls of one process may go to either slot for up to `refreshMs`, and two calls of one
  * projection step (a `get`, then a `put` or `putMany`) may go to different slots. That is safe: both slots
  * hold folds of the same events, and every write is conditional on the version it was computed from, so a
- * write computed from the other slot either lands on the same version or loses and is retried. A
- * checkpoint read from one slot and saved to the other may make a follower repeat or miss events it
- * projected into the old slot; the rebuild's last pass, which starts once every process has seen the
- * switch, covers exactly those.
+ * write computed from the other slot either lands on the same version or loses and is retried. A write in
+ * flight across the switch reaches the new slot, since it was sent to both. A checkpoint read from one slot
+ * and saved to the other may make a follower repeat or miss events it projected into the old slot; the
+ * rebuild's last pass, which starts once every process has seen the switch, covers exactly those.
  */
 export function createSlottedReadModel(options: SlottedReadModelOptions): SlottedUserReadModel {
   const { slots, pointer } = options;
@@ -147,20 +193,20 @@ export function createSlottedReadModel(options: SlottedReadModelOptions): Slotte
   const now = options.now ?? Date.now;
   if (!Number.isFinite(refreshMs) || refreshMs < 0) throw new Error('refreshMs must be a number of at least 0');
 
-  let known: { readonly slot: Slot; readonly readAt: number } | undefined;
-  let reading: Promise<Slot> | undefined;
+  let known: { readonly state: SlotPointerState; readonly readAt: number } | undefined;
+  let reading: Promise<SlotPointerState> | undefined;
 
-  function activeSlot(): Promise<Slot> {
-    if (known !== undefined && now() - known.readAt < refreshMs) return Promise.resolve(known.slot);
+  function state(): Promise<SlotPointerState> {
+    if (known !== undefined && now() - known.readAt < refreshMs) return Promise.resolve(known.state);
     // Concurrent calls share one pointer read instead of each sending its own.
     if (reading === undefined) {
       // Timed from the start of the read, so that a slow read never stretches the promised staleness.
       const readAt = now();
       reading = pointer
-        .active()
-        .then((slot) => {
-          known = { slot, readAt };
-          return slot;
+        .read()
+        .then((read) => {
+          known = { state: read, readAt };
+          return read;
         })
         .finally(() => {
           reading = undefined;
@@ -169,17 +215,30 @@ export function createSlottedReadModel(options: SlottedReadModelOptions): Slotte
     return reading;
   }
 
-  const current = async (): Promise<UserReadModel> => slots[await activeSlot()];
+  const current = async (): Promise<UserReadModel> => slots[(await state()).active];
+  /** The active slot, and the slot being filled unless that is the active one. */
+  const writeTargets = async (): Promise<{ active: UserReadModel; filling: UserReadModel | undefined }> => {
+    const { active, filling } = await state();
+    return { active: slots[active], filling: filling === undefined || filling === active ? undefined : slots[filling] };
+  };
 
   return {
-    activeSlot,
+    activeSlot: async () => (await state()).active,
     get: async (id) => (await current()).get(id),
     getMany: async (ids) => (await current()).getMany(ids),
     findByEmail: async (email) => (await current()).findByEmail(email),
     findByUsername: async (username) => (await current()).findByUsername(username),
-    put: async (view, expectedVersion) => (await current()).put(view, expectedVersion),
-    // One slot for the whole batch, so that a checkpoint always lands next to the views it belongs to.
-    putMany: async (writes, checkpoint) => (await current()).putMany(writes, checkpoint),
+    async put(view, expectedVersion) {
+      const { active, filling } = await writeTargets();
+      await filling?.put(view, expectedVersion);
+      return active.put(view, expectedVersion);
+    },
+    // One slot state for the whole batch, so that a checkpoint always lands next to the views it belongs to.
+    async putMany(writes, checkpoint) {
+      const { active, filling } = await writeTargets();
+      await filling?.putMany(writes);
+      return active.putMany(writes, checkpoint);
+    },
     getCheckpoint: async (name) => (await current()).getCheckpoint(name),
     setCheckpoint: async (name, cursor) => (await current()).setCheckpoint(name, cursor),
     async close() {

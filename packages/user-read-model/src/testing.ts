@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { t as tapRoot } from 'tap';
 import type { CheckpointWrite, UserReadModel } from './port.js';
+import type { SlotPointer } from './slots.js';
 import type { UserView } from './view.js';
 
 type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
@@ -344,4 +345,22 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
 async function rejectionCode(promise: Promise<unknown>): Promise<unknown> {
   const [outcome] = await Promise.allSettled([promise]);
   return (outcome as { reason?: { code?: unknown } }).reason?.code;
+}
+
+/**
+ * The slot pointer's part in a rebuild, for every pointer adapter: naming the slot being filled keeps the
+ * active slot, a switch keeps the fill, and clearing it keeps the switch. `create` gives a new pointer that
+ * was never written.
+ */
+export async function slotPointerFillContract(t: Tap, create: () => SlotPointer): Promise<void> {
+  const pointer = create();
+  await pointer.setFilling('green');
+  t.strictSame(await pointer.read(), { active: 'blue', filling: 'green' }, 'a fill before any switch keeps the default');
+  await pointer.activate('green');
+  t.strictSame(await pointer.read(), { active: 'green', filling: 'green' }, 'a switch keeps the fill');
+  t.equal(await pointer.active(), 'green');
+  await pointer.setFilling(undefined);
+  t.strictSame(await pointer.read(), { active: 'green', filling: undefined }, 'the end of the fill keeps the switch');
+  await pointer.setFilling('blue');
+  t.strictSame(await create().read(), { active: 'blue', filling: undefined }, 'another pointer is another record');
 }

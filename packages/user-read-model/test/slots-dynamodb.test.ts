@@ -5,7 +5,7 @@ import t from 'tap';
 import { createDynamoDbUserReadModel, ensureUserReadModelTable } from '../src/dynamodb.js';
 import { SLOT_POINTER_ITEM_ID, createDynamoDbSlotPointer } from '../src/slots-dynamodb.js';
 import { createSlottedReadModel, type Slot } from '../src/slots.js';
-import { testView } from '../src/testing.js';
+import { slotPointerFillContract, testView } from '../src/testing.js';
 
 // DynamoDB Local takes seconds to start.
 t.setTimeout(120_000);
@@ -43,6 +43,12 @@ t.test('dynamodb pointer: blue until activated, then one item in the given table
   t.equal(await pointer.active(), 'blue');
 });
 
+t.test('dynamodb pointer: the slot being filled', (t) =>
+  slotPointerFillContract(t, () =>
+    createDynamoDbSlotPointer({ client, tableName: TABLES.blue, itemId: `control#${randomUUID()}` }),
+  ),
+);
+
 t.test('dynamodb pointer: shares a read-model table without meeting a view or a checkpoint', async (t) => {
   const itemId = `control#${randomUUID()}`;
   const pointer = createDynamoDbSlotPointer({ client, tableName: TABLES.blue, itemId });
@@ -67,10 +73,18 @@ t.test('dynamodb pointer: refuses a non-slot and an item that names none', async
   const itemId = `control#${randomUUID()}`;
   const pointer = createDynamoDbSlotPointer({ client, tableName: TABLES.blue, itemId });
   await t.rejects(pointer.activate('purple' as Slot), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(pointer.setFilling('purple' as Slot), { code: 'INVALID_ARGUMENT' });
   await client.send(
     new PutItemCommand({ TableName: TABLES.blue, Item: { id: { S: itemId }, active: { S: 'purple' } } }),
   );
-  await t.rejects(pointer.active(), /does not name a read-model slot/);
+  await t.rejects(pointer.active(), /does not name a read-model slot as the active one/);
+  await client.send(
+    new PutItemCommand({
+      TableName: TABLES.blue,
+      Item: { id: { S: itemId }, active: { S: 'blue' }, filling: { N: '1' } },
+    }),
+  );
+  await t.rejects(pointer.read(), /as the one being filled/);
 });
 
 t.test('slotted over two tables: a switch moves queries from one table to the other', async (t) => {

@@ -13,7 +13,7 @@ import {
   type Slot,
   type SlotPointer,
 } from '../src/slots.js';
-import { testView, userReadModelContract } from '../src/testing.js';
+import { slotPointerFillContract, testView, userReadModelContract } from '../src/testing.js';
 import type { UserReadModel } from '../src/port.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'user-read-model-slots-'));
@@ -64,19 +64,39 @@ t.test('file pointer: blue until activated, then an atomic rename of a small JSO
   await pointer.activate('blue');
   t.equal(await pointer.active(), 'blue');
   t.same(readdirSync(join(filename, '..')), ['read-model.slot.json'], 'no temporary file is left behind');
+
+  t.same(JSON.parse(readFileSync(filename, 'utf8')), { active: 'blue', activatedAt: '2024-03-01T09:00:00.000Z' });
+});
+
+t.test('file pointer: the slot being filled', async (t) => {
+  await slotPointerFillContract(t, () => createFileSlotPointer({ filename: newPointerFile(), now: () => 0 }));
+  const filename = newPointerFile();
+  const pointer = createFileSlotPointer({ filename, now: () => 0 });
+  await pointer.activate('green');
+  await pointer.setFilling('blue');
+  await pointer.setFilling(undefined);
+  t.same(JSON.parse(readFileSync(filename, 'utf8')), { active: 'green', activatedAt: '1970-01-01T00:00:00.000Z' }, 'no filling key');
 });
 
 t.test('file pointer: refuses a non-slot and a file that names none', async (t) => {
   const filename = newPointerFile();
   const pointer = createFileSlotPointer({ filename });
   await t.rejects(pointer.activate('purple' as Slot), { code: 'INVALID_ARGUMENT' });
+  await t.rejects(pointer.setFilling('purple' as Slot), { code: 'INVALID_ARGUMENT' });
   t.equal(await pointer.active(), 'blue', 'nothing was written');
 
   await pointer.activate('green');
-  for (const content of ['not json', '{"active":"purple"}', 'null', '{}']) {
+  for (const content of ['{"active":"purple"}', 'null', '{}']) {
     writeFileSync(filename, content);
     await t.rejects(pointer.active(), /does not name a read-model slot/, `content ${content}`);
   }
+  writeFileSync(filename, 'not json');
+  await t.rejects(pointer.active(), /is not JSON/);
+  writeFileSync(filename, '{"active":"green","filling":"purple"}');
+  await t.rejects(pointer.read(), /names no slot as the one being filled/);
+  writeFileSync(filename, '{"active":"green"}');
+  await pointer.setFilling('blue');
+  t.match(JSON.parse(readFileSync(filename, 'utf8')), { active: 'green', filling: 'blue' }, 'a record without a date');
 
   // A folder where the file should be: an error other than "absent" is not the default slot.
   const folder = join(dir, 'a-folder');
@@ -91,12 +111,14 @@ function countingPointer(inner: SlotPointer) {
   let reads = 0;
   let failure: Error | undefined;
   const pointer: SlotPointer = {
-    async active() {
+    active: () => inner.active(),
+    async read() {
       reads++;
       if (failure) throw failure;
-      return inner.active();
+      return inner.read();
     },
     activate: (slot) => inner.activate(slot),
+    setFilling: (slot) => inner.setFilling(slot),
   };
   return { pointer, reads: () => reads, fail: (error?: Error) => (failure = error) };
 }
@@ -157,6 +179,69 @@ t.test('slotted: concurrent calls share one pointer read, and a failed read is r
 
   t.throws(() => createSlottedReadModel({ slots: memorySlots(), pointer: zero.pointer, refreshMs: -1 }), /refreshMs/);
   t.throws(() => createSlottedReadModel({ slots: memorySlots(), pointer: zero.pointer, refreshMs: NaN }), /refreshMs/);
+});
+
+t.test('slotted: while a fill runs, view writes go to the filled slot first, then the active one', async (t) => {
+  const slots = memorySlots();
+  const pointer = createFileSlotPointer({ filename: newPointerFile() });
+  const readModel = createSlottedReadModel({ slots, pointer, refreshMs: 0 });
+  const before = testView({ email: 'before@example.com', username: 'before' });
+  t.equal(await readModel.put(before, 0), true);
+  t.equal(await slots.green.get(before.id), undefined, 'no fill: the other slot is not written');
+
+  await pointer.setFilling('green');
+  const during = testView({ email: 'during@example.com', username: 'during' });
+  t.strictSame(await readModel.putMany([{ view: during, expectedVersion: 0 }], { name: 'live', cursor: '9' }), [true]);
+  t.strictSame(await slots.green.get(during.id), during, 'a user registered during the fill is in both slots');
+  t.strictSame(await slots.blue.get(during.id), during);
+  t.equal(await slots.green.getCheckpoint('live'), undefined, 'the checkpoint stays with the active slot');
+  t.equal(await slots.blue.getCheckpoint('live'), '9');
+
+  // The scan has not reached `before` in green: the fill slot refuses, the outcome is the active slot's.
+  const renamed = { ...before, name: 'Renamed', version: 2 };
+  t.equal(await readModel.put(renamed, 1), true);
+  t.equal(await slots.green.get(before.id), undefined, 'a write the fill slot refuses changes nothing there');
+  t.strictSame(await slots.blue.get(before.id), renamed);
+
+  // A fill slot that throws fails the write before the active slot is touched, so a redelivery writes both.
+  const failing = memorySlots();
+  await failing.green.close();
+  const broken = createSlottedReadModel({ slots: failing, pointer, refreshMs: 0 });
+  await t.rejects(broken.put(testView(), 0), /closed/);
+  await t.rejects(broken.putMany([{ view: testView(), expectedVersion: 0 }]), /closed/);
+  t.strictSame(await failing.blue.findByEmail(testView().email), [], 'the active slot was not written');
+
+  // After the switch the filled slot is the active one, written once.
+  await pointer.activate('green');
+  const after = testView({ email: 'after@example.com', username: 'after' });
+  t.equal(await readModel.put(after, 0), true);
+  t.strictSame(await slots.green.get(after.id), after);
+  t.equal(await slots.blue.get(after.id), undefined, 'the old slot is no longer written');
+});
+
+t.test('slotted: a slow write in flight across the switch and the end of the fill lands in the new slot', async (t) => {
+  const slots = memorySlots();
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  // Green's writes stall, as a slow network would, until the rebuild has switched and finished.
+  const slowGreen: UserReadModel = {
+    ...slots.green,
+    putMany: async (writes, checkpoint) => {
+      await gate;
+      return slots.green.putMany(writes, checkpoint);
+    },
+  };
+  const pointer = createFileSlotPointer({ filename: newPointerFile() });
+  await pointer.setFilling('green');
+  const readModel = createSlottedReadModel({ slots: { blue: slots.blue, green: slowGreen }, pointer, refreshMs: 0 });
+  const view = testView();
+  const inFlight = readModel.putMany([{ view, expectedVersion: 0 }]);
+  await pointer.activate('green');
+  await pointer.setFilling(undefined);
+  release();
+  t.strictSame(await inFlight, [true]);
+  t.strictSame(await slots.green.get(view.id), view, 'the write decided before the switch reached the new slot');
+  t.strictSame(await readModel.get(view.id), view, 'and queries, which now read it, see it');
 });
 
 t.test('slotted: close closes both slots', async (t) => {

@@ -221,6 +221,7 @@ export const rebuildDynamoDbUnits: Figure = async (context: BenchContext): Promi
             eventStore: opened.eventStore,
             slots: slots.slots,
             pointer: slots.pointer,
+            lease: slots.lease,
             checkpointName: CHECKPOINT_NAME,
             followsPositions: opened.followsPositions,
             pageSize: CLI_PAGE_SIZE,
