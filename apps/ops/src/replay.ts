@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   GetQueueUrlCommand,
@@ -7,7 +7,7 @@ import {
   type SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
-import { toCloudEvent } from '@user-service/integration-events';
+import { fifoIdDigest, isFifoSafeId, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { silentProgress, type ProgressReporter, type ProgressTotal } from './progress.js';
 
@@ -112,11 +112,6 @@ export interface ReplayResult {
 /** SQS's limit for one `SendMessageBatch`. */
 const MAX_BATCH = 10;
 
-/** The characters SQS allows in group and deduplication ids, and their length limit. */
-const SQS_ID = /^[!-~]{1,128}$/;
-
-const digest = (text: string): string => createHash('sha256').update(text).digest('base64url');
-
 /**
  * The deduplication id of a replayed event: its event id plus the run id. The live relay deduplicates by
  * event id alone, so SQS's 5-minute window would otherwise drop a replay of an event just delivered live.
@@ -124,13 +119,11 @@ const digest = (text: string): string => createHash('sha256').update(text).diges
  */
 export function deduplicationId(eventId: string, runId: string): string {
   const plain = `${eventId}-r${runId}`;
-  return SQS_ID.test(plain) ? plain : `${digest(eventId)}-r${runId}`;
+  return isFifoSafeId(plain) ? plain : `${fifoIdDigest(eventId)}-r${runId}`;
 }
 
-/** The message group: the user, as the relay groups live events, so a user's events stay in order. */
-export function messageGroupId(streamId: string): string {
-  return SQS_ID.test(streamId) ? streamId : digest(streamId);
-}
+/** The message group: the live relay's own function, so a user's live and replayed events share an order. */
+export { messageGroupId };
 
 /** The URL of the consumer's queue `<consumer>.fifo`; `QUEUE_NOT_FOUND` when there is none. */
 export async function resolveQueueUrl(sqs: Pick<SQSClient, 'send'>, consumer: string): Promise<string> {

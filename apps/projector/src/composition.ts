@@ -75,7 +75,7 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
 
 /**
  * The read model through its blue/green slots: every write goes to the slot the pointer names, so a
- * `pnpm rebuild` can fill the other slot and switch without stopping the projector.
+ * `pnpm rebuild-read-model` can fill the other slot and switch without stopping the projector.
  */
 async function openReadModel(
   config: ProjectorConfig,

@@ -19,7 +19,7 @@ export interface ProjectorConfig {
   readonly eventStore: StoreLocation;
   /**
    * `READ_MODEL_GREEN_TABLE` (the composition's default is `<READ_MODEL_TABLE>-green`): the other slot of a DynamoDB read model,
-   * which `pnpm rebuild` fills while the first serves. SQLite keeps both slots in `DATA_DIR`.
+   * which `pnpm rebuild-read-model` fills while the first serves. SQLite keeps both slots in `DATA_DIR`.
    */
   readonly readModelGreenTable: string | undefined;
   /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */

@@ -9,5 +9,5 @@ export type { LogLevel };
  * event data; the shared redaction of secrets is a second line of defence.
  */
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
-  return createServiceLogger({ service: 'user-projector', level, ...(destination ? { destination } : {}) });
+  return createServiceLogger({ service: 'projector', level, ...(destination ? { destination } : {}) });
 }

@@ -185,7 +185,7 @@ function record(messageId: string, body: string, receiveCount = 1, groupId = `gr
     messageAttributes: {},
     md5OfBody: 'md5',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:user-projector.fifo',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:projector.fifo',
     awsRegion: 'us-east-1',
   };
 }
@@ -214,20 +214,20 @@ t.test('the Lambda handler answers exactly the poison records as batchItemFailur
 });
 
 t.test('the configuration is parsed once, with defaults, and every bad variable is named', async (t) => {
-  t.strictSame(loadWorkerConfig({ QUEUE_URL: 'http://127.0.0.1:4566/000000000000/user-projector.fifo' }, '/srv'), {
+  t.strictSame(loadWorkerConfig({ QUEUE_URL: 'http://127.0.0.1:4566/000000000000/projector.fifo' }, '/srv'), {
     readModel: { kind: 'sqlite', filename: '/srv/data/read-model.db' },
     readModelGreenTable: undefined,
     eventStore: { kind: 'sqlite', filename: '/srv/data/events.db' },
     dynamoDbEndpoint: undefined,
     logLevel: 'info',
-    queueUrl: 'http://127.0.0.1:4566/000000000000/user-projector.fifo',
+    queueUrl: 'http://127.0.0.1:4566/000000000000/projector.fifo',
     sqsEndpoint: undefined,
     waitTimeSeconds: 20,
     concurrency: 4,
   });
   t.strictSame(
     loadWorkerConfig({
-      QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/user-projector.fifo',
+      QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/projector.fifo',
       SQS_ENDPOINT: 'http://localhost:4566',
       READ_MODEL: 'dynamodb',
       READ_MODEL_TABLE: 'user-read-model',
@@ -245,7 +245,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       eventStore: { kind: 'dynamodb', tableName: 'user-events' },
       dynamoDbEndpoint: 'http://localhost:8000',
       logLevel: 'debug',
-      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/user-projector.fifo',
+      queueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/projector.fifo',
       sqsEndpoint: 'http://localhost:4566',
       waitTimeSeconds: 0,
       concurrency: 10,

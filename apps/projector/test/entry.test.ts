@@ -122,7 +122,7 @@ t.test('the worker process projects the queue, and SIGTERM stops it cleanly', as
   t.equal(exit.code, 0, 'a clean exit');
   t.match(exit.stdout.find((l) => l['msg'] === 'projector composed'), { readModel: 'sqlite', eventStore: 'sqlite' });
   t.match(exit.stdout.find((l) => String(l['msg']).startsWith('stopping')), { signal: 'SIGTERM' });
-  t.match(exit.stdout.at(-1), { msg: 'projector stopped', service: 'user-projector' });
+  t.match(exit.stdout.at(-1), { msg: 'projector stopped', service: 'projector' });
   t.ok(
     exit.stdout.some((l) => l['msg'] === 'projected a batch of messages' && l['component'] === 'messages'),
     'the batch lines come from the core, tagged by component',

@@ -29,7 +29,7 @@ import { countRequests, type CountedRequest } from './support/requests.js';
 
 const EVENT_TABLE = 'bench-events';
 const READ_MODEL_TABLE = 'bench-read-model';
-const CONSUMER = 'user-projector';
+const CONSUMER = 'projector';
 const BURST_EVENTS = 1000;
 const EVENTS_PER_USER = 5;
 /** Users appending at once during a burst, each its commands one after another. */

@@ -25,10 +25,10 @@ import { rate } from './support/timing.js';
 
 const EVENTS_PER_USER = 20;
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
-/** `pnpm run rebuild`'s defaults (apps/ops/src/config.ts). */
+/** `pnpm rebuild-read-model`'s defaults (apps/ops/src/config.ts). */
 const CLI_PAGE_SIZE = 500;
 const CHECKPOINT_NAME = 'user-views';
-/** The file `pnpm run rebuild` runs after its build step. */
+/** The file `pnpm rebuild-read-model` runs after its build step. */
 const REBUILD_CLI = join(dirname(fileURLToPath(import.meta.resolve('@user-service/ops'))), 'rebuild-cli.js');
 
 /** Runs the rebuild CLI on a data directory; answers its outcome line and wall time. */
@@ -86,7 +86,7 @@ async function checkViews(
 }
 
 /**
- * `rebuild-sqlite`: `pnpm run rebuild` (the apps/ops CLI, as a process, on a copy of a seeded SQLite store
+ * `rebuild-sqlite`: `pnpm rebuild-read-model` (the apps/ops CLI, as a process, on a copy of a seeded SQLite store
  * each round) in events/s, against inserting the final views raw into the same read-model tables in one
  * transaction (events represented per second).
  */
@@ -138,7 +138,7 @@ export const rebuildSqlite: Figure = async (context: BenchContext): Promise<Benc
       {
         id: 'rebuild-sqlite',
         description:
-          '`pnpm run rebuild` (apps/ops rebuild CLI as a process) on SQLite, events/s, against a raw batched insert of the final views into the same read-model tables (events represented per second)',
+          '`pnpm rebuild-read-model` (apps/ops rebuild CLI as a process) on SQLite, events/s, against a raw batched insert of the final views into the same read-model tables (events represented per second)',
         target: '>= 0.5',
         unit: 'events/s',
         details: {
@@ -146,7 +146,7 @@ export const rebuildSqlite: Figure = async (context: BenchContext): Promise<Benc
           users,
           seed: 51,
           order: 'users interleaved at random (seeded), each user in version order',
-          cli: 'node apps/ops/dist/rebuild-cli.js (what `pnpm run rebuild` runs after its build); wall time, process start-up and its 2 s switch delay included',
+          cli: 'node apps/ops/dist/rebuild-cli.js (what `pnpm rebuild-read-model` runs after its build); wall time, process start-up and its 2 s switch delay included',
           outcomes,
           rawReadEventsPerSecond: Math.round(rawReadPerSecond),
           // The baseline writes the final views only. A rebuild must also read every event: reading alone,
