@@ -579,7 +579,7 @@ t.test('the event store is backed up daily; prod keeps 35 days in a locked vault
   });
 });
 
-t.test('operators get one policy for redrive, projection-status and republish, and the outputs to run them', async (t) => {
+t.test('operators get one policy for redrive, projection-status, republish and rebuild, and the outputs to run them', async (t) => {
   for (const [envName, { serviceTemplate }, consumers] of [
     ['dev', dev, ['projector', 'billing']],
     ['prod', prod, ['projector']],
@@ -611,6 +611,9 @@ t.test('operators get one policy for redrive, projection-status and republish, a
     });
     t.match(bySid.get('Republish'), { Action: 'sns:Publish', Resource: { Ref: only(serviceTemplate, 'AWS::SNS::Topic', { FifoTopic: true })[0] } });
     t.same([bySid.get('InspectQueues')!.Resource].flat().length, consumers.length * 3 + 2, 'every queue and DLQ, and the relay\'s two');
+    const rebuild = bySid.get('RebuildReadModel')!;
+    t.same([rebuild.Resource].flat().map((arn) => (JSON.stringify(arn).includes('Green') ? 'green' : 'blue')).sort(), ['blue', 'green'], `${envName}: the rebuild writes the two read-model slots`);
+    t.notMatch(JSON.stringify(rebuild.Resource), /EventStore/, 'and never the event store');
     serviceTemplate.hasOutput('OperatorPolicyArn', { Value: { Ref: policyId } });
     serviceTemplate.hasOutput('EventTopicArn', { Value: { Ref: only(serviceTemplate, 'AWS::SNS::Topic', { FifoTopic: true })[0] } });
     serviceTemplate.hasOutput('EventStoreTableName', { Value: imported(envName, 'RefEventStoreTable') });

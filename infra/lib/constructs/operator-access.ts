@@ -20,6 +20,8 @@ export interface OperatorAccessProps {
   readonly relayQueues: readonly IQueue[];
   /** The blue read-model slot, which holds the slot pointer and the rebuild lease. */
   readonly readModel: ITable;
+  /** The green read-model slot: with blue, what `pnpm rebuild-read-model` empties, fills and switches. */
+  readonly readModelGreen: ITable;
   /** Read in full by `pnpm republish`. */
   readonly eventStoreTable: ITable;
   /** Published to by `pnpm republish`. */
@@ -37,7 +39,9 @@ export interface OperatorAccessProps {
  *   the DLQ for the dry run;
  * - `pnpm projection-status`: GetQueueAttributes on every queue and DLQ, GetItem of the read model's
  *   control items only, and the lag metric;
- * - `pnpm republish`: reading the event store, and publishing to the topic.
+ * - `pnpm republish`: reading the event store, and publishing to the topic;
+ * - `pnpm rebuild-read-model`: reading the event store, and emptying, filling and switching the read-model
+ *   slots, with their lease and pointer items.
  */
 export class OperatorAccess extends Construct {
   public readonly policy: ManagedPolicy;
@@ -45,7 +49,7 @@ export class OperatorAccess extends Construct {
   constructor(scope: Construct, id: string, props: OperatorAccessProps) {
     super(scope, id);
     this.policy = new ManagedPolicy(this, 'Policy', {
-      description: 'User service operators: pnpm redrive, pnpm projection-status and pnpm republish against AWS',
+      description: 'User service operators: pnpm redrive, projection-status, republish and rebuild-read-model against AWS',
     });
     const deadLetterArns = props.consumers.map(({ deadLetterQueue }) => deadLetterQueue.queueArn);
     const allQueueArns = [
@@ -89,13 +93,28 @@ export class OperatorAccess extends Construct {
         resources: [props.eventStoreTable.tableArn],
       }),
       new PolicyStatement({ sid: 'Republish', actions: ['sns:Publish'], resources: [props.topic.topicArn] }),
+      new PolicyStatement({
+        sid: 'RebuildReadModel',
+        actions: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+          'dynamodb:UpdateItem',
+        ],
+        resources: [props.readModel.tableArn, props.readModelGreen.tableArn],
+      }),
     ];
     for (const statement of statements) this.policy.addStatements(statement);
     grantKeyVia(this.policy, props.queueKey, 'sqs', ['kms:Decrypt', 'kms:GenerateDataKey']);
     grantKeyVia(this.policy, props.topicKey, 'sns', ['kms:Decrypt', 'kms:GenerateDataKey']);
     const tableKey = props.eventStoreTable.encryptionKey;
     if (tableKey === undefined) throw new Error('the event-store table must have a customer-managed key');
-    grantKeyVia(this.policy, tableKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey']);
+    // Writes too: the rebuild writes the read-model tables, which the same key encrypts.
+    grantKeyVia(this.policy, tableKey, 'dynamodb', ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']);
     acknowledge(
       this.policy,
       'AwsSolutions-IAM5[Resource::*]',

@@ -116,6 +116,7 @@ export class ServiceStack extends Stack {
       queueKey: this.events.queueKey,
       relayQueues: [this.relay.failureQueue, this.relay.parkingQueue],
       readModel: props.readModel.table,
+      readModelGreen: props.readModelGreen.table,
       eventStoreTable: props.eventStoreTable,
       topic: this.events.topic,
       topicKey: this.events.topicKey,

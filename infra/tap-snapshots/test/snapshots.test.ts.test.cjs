@@ -1757,7 +1757,7 @@ Object {
     },
     "OperatorAccessPolicy98D96132": Object {
       "Properties": Object {
-        "Description": "User service operators: pnpm redrive, pnpm projection-status and pnpm republish against AWS",
+        "Description": "User service operators: pnpm redrive, projection-status, republish and rebuild-read-model against AWS",
         "Path": "/",
         "PolicyDocument": Object {
           "Statement": Array [
@@ -1874,6 +1874,28 @@ Object {
             },
             Object {
               "Action": Array [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Array [
+                Object {
+                  "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
+                },
+                Object {
+                  "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttReadModelTable152641BFArn9BBBC704",
+                },
+              ],
+              "Sid": "RebuildReadModel",
+            },
+            Object {
+              "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
               ],
@@ -1932,6 +1954,8 @@ Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
               ],
               "Condition": Object {
                 "StringEquals": Object {
@@ -5433,7 +5457,7 @@ Object {
     },
     "OperatorAccessPolicy98D96132": Object {
       "Properties": Object {
-        "Description": "User service operators: pnpm redrive, pnpm projection-status and pnpm republish against AWS",
+        "Description": "User service operators: pnpm redrive, projection-status, republish and rebuild-read-model against AWS",
         "Path": "/",
         "PolicyDocument": Object {
           "Statement": Array [
@@ -5550,6 +5574,28 @@ Object {
             },
             Object {
               "Action": Array [
+                "dynamodb:BatchWriteItem",
+                "dynamodb:DeleteItem",
+                "dynamodb:DescribeTable",
+                "dynamodb:GetItem",
+                "dynamodb:PutItem",
+                "dynamodb:Query",
+                "dynamodb:Scan",
+                "dynamodb:UpdateItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Array [
+                Object {
+                  "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
+                },
+                Object {
+                  "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttReadModelTable152641BFArn9BBBC704",
+                },
+              ],
+              "Sid": "RebuildReadModel",
+            },
+            Object {
+              "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
               ],
@@ -5608,6 +5654,8 @@ Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
               ],
               "Condition": Object {
                 "StringEquals": Object {
