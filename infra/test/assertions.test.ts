@@ -14,7 +14,7 @@ import {
 import { READ_MODEL_INDEXES, READ_MODEL_PARTITION_KEY } from '@user-service/user-read-model/dynamodb';
 import { addUserService } from '../lib/app.js';
 import { EventTopic } from '../lib/constructs/event-topic.js';
-import { LOOKUP_INDEX_ATTRIBUTES } from '../lib/constructs/read-model-table.js';
+import { READ_MODEL_INDEX_ATTRIBUTES as LOOKUP_INDEX_ATTRIBUTES } from '@user-service/user-read-model/dynamodb';
 import { StreamRelay } from '../lib/constructs/stream-relay.js';
 import { prodParameters } from '../parameters/prod.js';
 import {

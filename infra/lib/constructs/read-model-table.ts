@@ -4,32 +4,12 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  READ_MODEL_INDEX_ATTRIBUTES,
   READ_MODEL_INDEXES,
   READ_MODEL_PARTITION_KEY,
   READ_MODEL_PARTITION_KEY_TYPE,
 } from '@user-service/user-read-model/dynamodb';
-import type { UserView } from '@user-service/user-read-model';
 import { attributeType } from './event-store-table.js';
-
-/**
- * What each lookup index projects besides the keys: exactly the view fields a lookup returns, since the
- * adapter's byEmail and byUsername queries build whole views from the index items. Not the write id, nor
- * the other index's key. Typed against `UserView`, so a field added to the view fails the build here
- * until the indexes project it too (a lookup would otherwise find items it cannot read).
- */
-const LOOKUP_VIEW_FIELDS = {
-  email: true,
-  username: true,
-  name: true,
-  surname: true,
-  status: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-} as const satisfies Record<Exclude<keyof UserView, 'id'>, true>;
-
-/** The non-key attributes of every lookup index, sorted. */
-export const LOOKUP_INDEX_ATTRIBUTES: readonly string[] = Object.keys(LOOKUP_VIEW_FIELDS).sort();
 
 export interface ReadModelTableProps {
   readonly encryptionKey: IKey;
@@ -65,7 +45,7 @@ export class ReadModelTable extends Construct {
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: attributeType(index.partitionKeyType) },
         projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...LOOKUP_INDEX_ATTRIBUTES],
+        nonKeyAttributes: [...READ_MODEL_INDEX_ATTRIBUTES],
       });
     }
     this.indexArns = Object.values(READ_MODEL_INDEXES).map((index) => `${this.table.tableArn}/index/${index.indexName}`);

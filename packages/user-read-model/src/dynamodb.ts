@@ -40,14 +40,34 @@ export const READ_MODEL_KEY_PREFIXES = Object.freeze({
   checkpoint: 'checkpoint#',
 } as const);
 
+/**
+ * The non-key attributes a lookup reads to build whole views from index items: exactly the view's fields
+ * (the id is the table's key, which every index item carries). Not the write id, nor the other index's key,
+ * so that the indexes hold no more than the lookups need. Typed against `UserView`: a field added to the view
+ * fails the build here until the indexes project it too.
+ */
+const LOOKUP_VIEW_FIELDS = {
+  email: true,
+  username: true,
+  name: true,
+  surname: true,
+  status: true,
+  version: true,
+  createdAt: true,
+  updatedAt: true,
+} as const satisfies Record<Exclude<keyof UserView, 'id'>, true>;
+
+/** The attributes every lookup index projects besides the keys, sorted. */
+export const READ_MODEL_INDEX_ATTRIBUTES: readonly string[] = Object.freeze(Object.keys(LOOKUP_VIEW_FIELDS).sort());
+
 /** A global secondary index that a lookup queries: a string partition key and no sort key. */
 export interface ReadModelIndex {
   readonly indexName: string;
   /** Sparse: only views of users who are not removed carry it. */
   readonly partitionKey: string;
   readonly partitionKeyType: 'S';
-  /** The lookups read whole views from the index, so it must project every attribute. */
-  readonly projectionType: 'ALL';
+  /** The view's fields only: {@link READ_MODEL_INDEX_ATTRIBUTES}. */
+  readonly projectionType: 'INCLUDE';
 }
 
 /** The two lookup indexes. Their key values are prefixed (`email:…`, `username:…`), so never empty. */
@@ -56,13 +76,13 @@ export const READ_MODEL_INDEXES = Object.freeze({
     indexName: 'byEmail',
     partitionKey: 'emailKey',
     partitionKeyType: 'S',
-    projectionType: 'ALL',
+    projectionType: 'INCLUDE',
   }),
   byUsername: Object.freeze({
     indexName: 'byUsername',
     partitionKey: 'usernameKey',
     partitionKeyType: 'S',
-    projectionType: 'ALL',
+    projectionType: 'INCLUDE',
   }),
 } as const satisfies Record<string, ReadModelIndex>);
 
@@ -84,7 +104,7 @@ export function userReadModelTableDefinition(tableName: string): CreateTableComm
     GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
-      Projection: { ProjectionType: index.projectionType },
+      Projection: { ProjectionType: index.projectionType, NonKeyAttributes: [...READ_MODEL_INDEX_ATTRIBUTES] },
     })),
   };
 }
@@ -130,8 +150,13 @@ function schemaProblems(table: TableDescription | undefined): string[] {
   }
   for (const index of Object.values(READ_MODEL_INDEXES)) {
     const found = table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === index.indexName);
-    const projection = found?.Projection?.ProjectionType;
-    if (!isHashKey(found?.KeySchema, index.partitionKey) || projection !== index.projectionType) {
+    const projection = found?.Projection;
+    const projected = [...(projection?.NonKeyAttributes ?? [])].sort().join(',');
+    if (
+      !isHashKey(found?.KeySchema, index.partitionKey) ||
+      projection?.ProjectionType !== index.projectionType ||
+      projected !== READ_MODEL_INDEX_ATTRIBUTES.join(',')
+    ) {
       problems.push(`index ${index.indexName} is missing or differs`);
     }
   }
