@@ -936,3 +936,11 @@ t.test('POST /email-confirmations sends a lost confirmation again, and answers 2
   assertProblem(t, limited, 429, 'RATE_LIMITED', 'the fourth: limited per account like resets');
   t.ok(Number(limited.headers['retry-after']) > 0, 'with Retry-After');
 });
+
+t.test('?at= with a leap second is refused, not read as now (issue 9, defect 10)', async (t) => {
+  const svc = await buildService(t, env);
+  const user = await svc.signUp();
+  for (const at of ['2016-12-31T23:59:60Z', '2030-06-30T23:59:60Z']) {
+    assertProblem(t, await svc.request({ method: 'GET', url: `/users/${user.id}?at=${at}`, headers: user.auth }), 400, 'VALIDATION_FAILED', at);
+  }
+});

@@ -46,6 +46,18 @@ const conditionalHeaders = {
   },
 } as const;
 
+/**
+ * An RFC 3339 instant as a Date. The schema admits leap seconds (`23:59:60Z`), which no clock of this service
+ * records and `Date` cannot hold: such an instant is refused rather than read as "now".
+ */
+function instant(text: string): Date {
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) {
+    throw new ApplicationError('VALIDATION_FAILED', 'at must be an instant without a leap second, such as 2026-01-31T12:00:00Z');
+  }
+  return date;
+}
+
 /** Registration, reads, profile changes and removal of users. */
 export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (app, options) => {
   const { users, fingerprintSecret } = options;
@@ -133,7 +145,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
         version !== undefined
           ? await users.getUserAsOf(id, principal, { version: Number(version) })
           : at !== undefined
-            ? await users.getUserAsOf(id, principal, { at: new Date(at) })
+            ? await users.getUserAsOf(id, principal, { at: instant(at) })
             : await users.getUser(
                 id,
                 { principal, ...(request.session ? { session: request.session } : {}) },
