@@ -4,7 +4,6 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
-  READ_MODEL_INDEX_ATTRIBUTES,
   READ_MODEL_INDEXES,
   READ_MODEL_PARTITION_KEY,
   READ_MODEL_PARTITION_KEY_TYPE,
@@ -19,7 +18,7 @@ export interface ReadModelTableProps {
 
 /**
  * The user read model: one view per user and the projector's checkpoints, with the sparse lookup indexes
- * the email and username queries need, each projecting only the view's fields. Key and indexes come from the read-model package. It can be
+ * the email and username queries need, each projecting keys only (a lookup reads the views by id). Key and indexes come from the read-model package. It can be
  * rebuilt from the events, but PITR spares a replay after a bad deploy.
  */
 export class ReadModelTable extends Construct {
@@ -44,8 +43,8 @@ export class ReadModelTable extends Construct {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: { name: index.partitionKey, type: attributeType(index.partitionKeyType) },
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...READ_MODEL_INDEX_ATTRIBUTES],
+        // Keys only: a put of a view writes an index item only when its email or username changes.
+        projectionType: ProjectionType.KEYS_ONLY,
       });
     }
     this.indexArns = Object.values(READ_MODEL_INDEXES).map((index) => `${this.table.tableArn}/index/${index.indexName}`);

@@ -40,34 +40,17 @@ export const READ_MODEL_KEY_PREFIXES = Object.freeze({
   checkpoint: 'checkpoint#',
 } as const);
 
-/**
- * The non-key attributes a lookup reads to build whole views from index items: exactly the view's fields
- * (the id is the table's key, which every index item carries). Not the write id, nor the other index's key,
- * so that the indexes hold no more than the lookups need. Typed against `UserView`: a field added to the view
- * fails the build here until the indexes project it too.
- */
-const LOOKUP_VIEW_FIELDS = {
-  email: true,
-  username: true,
-  name: true,
-  surname: true,
-  status: true,
-  version: true,
-  createdAt: true,
-  updatedAt: true,
-} as const satisfies Record<Exclude<keyof UserView, 'id'>, true>;
-
-/** The attributes every lookup index projects besides the keys, sorted. */
-export const READ_MODEL_INDEX_ATTRIBUTES: readonly string[] = Object.freeze(Object.keys(LOOKUP_VIEW_FIELDS).sort());
-
 /** A global secondary index that a lookup queries: a string partition key and no sort key. */
 export interface ReadModelIndex {
   readonly indexName: string;
   /** Sparse: only views of users who are not removed carry it. */
   readonly partitionKey: string;
   readonly partitionKeyType: 'S';
-  /** The view's fields only: {@link READ_MODEL_INDEX_ATTRIBUTES}. */
-  readonly projectionType: 'INCLUDE';
+  /**
+   * Keys only: an index item changes only when its key does (an email or a username change), not on every
+   * put of the view, and a lookup reads the views it found by id.
+   */
+  readonly projectionType: 'KEYS_ONLY';
 }
 
 /** The two lookup indexes. Their key values are prefixed (`email:…`, `username:…`), so never empty. */
@@ -76,13 +59,13 @@ export const READ_MODEL_INDEXES = Object.freeze({
     indexName: 'byEmail',
     partitionKey: 'emailKey',
     partitionKeyType: 'S',
-    projectionType: 'INCLUDE',
+    projectionType: 'KEYS_ONLY',
   }),
   byUsername: Object.freeze({
     indexName: 'byUsername',
     partitionKey: 'usernameKey',
     partitionKeyType: 'S',
-    projectionType: 'INCLUDE',
+    projectionType: 'KEYS_ONLY',
   }),
 } as const satisfies Record<string, ReadModelIndex>);
 
@@ -104,7 +87,7 @@ export function userReadModelTableDefinition(tableName: string): CreateTableComm
     GlobalSecondaryIndexes: indexes.map((index) => ({
       IndexName: index.indexName,
       KeySchema: [{ AttributeName: index.partitionKey, KeyType: 'HASH' }],
-      Projection: { ProjectionType: index.projectionType, NonKeyAttributes: [...READ_MODEL_INDEX_ATTRIBUTES] },
+      Projection: { ProjectionType: index.projectionType },
     })),
   };
 }
@@ -150,13 +133,7 @@ function schemaProblems(table: TableDescription | undefined): string[] {
   }
   for (const index of Object.values(READ_MODEL_INDEXES)) {
     const found = table?.GlobalSecondaryIndexes?.find((gsi) => gsi.IndexName === index.indexName);
-    const projection = found?.Projection;
-    const projected = [...(projection?.NonKeyAttributes ?? [])].sort().join(',');
-    if (
-      !isHashKey(found?.KeySchema, index.partitionKey) ||
-      projection?.ProjectionType !== index.projectionType ||
-      projected !== READ_MODEL_INDEX_ATTRIBUTES.join(',')
-    ) {
+    if (!isHashKey(found?.KeySchema, index.partitionKey) || found?.Projection?.ProjectionType !== index.projectionType) {
       problems.push(`index ${index.indexName} is missing or differs`);
     }
   }
@@ -281,8 +258,13 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
     );
   }
 
-  async function lookup(index: ReadModelIndex, key: string): Promise<UserView[]> {
-    const views: UserView[] = [];
+  /**
+   * The views whose index key is `key`: the index gives their ids, and each view is then read by id with
+   * strong consistency. A view whose key has changed since (the index follows a moment later) is left out,
+   * so a lookup never answers with a user who no longer has that email or username.
+   */
+  async function lookup(index: ReadModelIndex, key: string, keyOf: (view: UserView) => string): Promise<UserView[]> {
+    const ids: string[] = [];
     let start: Item | undefined;
     do {
       const page = await client.send(
@@ -295,11 +277,14 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
           ExclusiveStartKey: start,
         }),
       );
-      page.Items?.forEach((item) => views.push(viewFromItem(item)));
+      page.Items?.forEach((item) => ids.push(item[READ_MODEL_PARTITION_KEY]!.S!));
       start = page.LastEvaluatedKey;
     } while (start !== undefined);
-    // Tombstones carry no index key; this guards only against an index that still shows the previous image.
-    return views.filter((view) => view.status !== 'removed').sort(byId);
+    const items = await inParallel(ids, BATCH_CONCURRENCY, (id) => getItem(id));
+    return items
+      .flatMap((item) => (item === undefined ? [] : [viewFromItem(item)]))
+      .filter((view) => view.status !== 'removed' && keyOf(view) === key)
+      .sort(byId);
   }
 
   return {
@@ -323,13 +308,13 @@ export function createDynamoDbUserReadModel(options: DynamoDbUserReadModelOption
     async findByEmail(email) {
       open();
       requireText(email, 'email');
-      return lookup(READ_MODEL_INDEXES.byEmail, emailIndexKey(email));
+      return lookup(READ_MODEL_INDEXES.byEmail, emailIndexKey(email), (view) => emailIndexKey(view.email));
     },
 
     async findByUsername(username) {
       open();
       requireText(username, 'username');
-      return lookup(READ_MODEL_INDEXES.byUsername, usernameIndexKey(username));
+      return lookup(READ_MODEL_INDEXES.byUsername, usernameIndexKey(username), (view) => usernameIndexKey(view.username));
     },
 
     async put(view, expectedVersion) {
