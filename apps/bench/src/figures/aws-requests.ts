@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -66,6 +67,7 @@ export const awsRequestsPerEvent: Figure = async (context: BenchContext): Promis
     const workerSqs = new SQSClient(localClientConfig(emulator.endpoint));
     const published = countRequests(relaySns);
     const consumed = countRequests(workerSqs);
+    const readModelWrites = countReadModelWrites(projectorDynamo);
     let runner: LocalRunner | undefined;
     let worker: Worker | undefined;
     let working: Promise<void> | undefined;
@@ -147,6 +149,7 @@ export const awsRequestsPerEvent: Figure = async (context: BenchContext): Promis
         // Nothing is in flight between bursts but the worker's idle long poll, which returns nothing.
         published.reset();
         consumed.reset();
+        readModelWrites.reset();
         const start = performance.now();
         await burst(histories);
         const appendedAt = performance.now();
@@ -164,13 +167,30 @@ export const awsRequestsPerEvent: Figure = async (context: BenchContext): Promis
           failed: requests.filter((r) => r.failed).length,
           appendSeconds: Math.round(appendedAt - start) / 1000,
           drainSeconds: Math.round(end - start) / 1000,
+          readModelWrites: readModelWrites.count(end),
         });
         context.log(`aws-requests-per-event round ${round}: ${JSON.stringify(perRound.at(-1))}`);
         return requests.length / BURST_EVENTS;
       };
 
       const rounds = await interleave(context.rounds, measured, async () => minimumPerEvent);
+      // The same rounds, counted on the projector's side: its read-model writes per event, against one each.
+      const writeRounds = perRound.map((round) => ({ value: round['readModelWrites']! / BURST_EVENTS, baseline: 1 }));
       return [
+        summarize(
+          {
+            id: 'read-model-writes-per-event',
+            description:
+              'Read-model write requests per event the projector made in the aws-requests-per-event bursts (one conditional put per user and batch, whatever number of its events the batch holds), against one write per event',
+            target: '<= 1.0',
+            unit: 'writes/event',
+            details: {
+              perRound: perRound.map((round) => round['readModelWrites']),
+              emulator: 'fauxqs hands out at most one message per group per receive, so a batch holds one event per user: the fold of several events into one write shows on AWS, not here',
+            },
+          },
+          writeRounds,
+        ),
         summarize(
           {
             id: 'aws-requests-per-event',
@@ -199,3 +219,21 @@ export const awsRequestsPerEvent: Figure = async (context: BenchContext): Promis
       await emulator.stop();
     }
   });
+
+/** Counts the write requests a client sends (the projector's only writes are to the read model). */
+function countReadModelWrites(client: DynamoDBClient) {
+  const writes: number[] = [];
+  const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'TransactWriteItemsCommand']);
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (WRITES.has(context.commandName ?? '')) writes.push(performance.now());
+      return next(args);
+    },
+    { step: 'initialize', name: 'countReadModelWrites' },
+  );
+  return {
+    reset: () => void (writes.length = 0),
+    /** The writes sent up to `end` (a `performance.now()` instant). */
+    count: (end: number) => writes.filter((at) => at <= end).length,
+  };
+}

@@ -24,7 +24,7 @@ export const storageFigures: readonly DeclaredFigure[] = [
     Object.keys(DOCUMENTED_WRITE_UNITS).map((shape) => `ddb-write-units:${shape}`),
   ),
   declared(ddbReadUnits, DDB_READ_UNITS_IDS),
-  declared(awsRequestsPerEvent, ['aws-requests-per-event']),
+  declared(awsRequestsPerEvent, ['read-model-writes-per-event', 'aws-requests-per-event']),
   declared(rebuildSqlite, ['rebuild-sqlite']),
   declared(rebuildDynamoDbUnits, ['rebuild-dynamodb-units']),
 ];
