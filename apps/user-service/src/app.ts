@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import helmet from 'helmet';
 import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -75,6 +76,22 @@ function trusted(proxies: number | readonly string[]): NonNullable<FastifyServer
   return (_address: string, hop: number) => hop < proxies;
 }
 
+/**
+ * Helmet's security headers for this API's policy, computed once. They are the same on every response (no
+ * nonces), and running Helmet's middleware on each request cost a third of the read throughput.
+ */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = (() => {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  helmet({
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  })({} as IncomingMessage, response as unknown as ServerResponse, () => undefined);
+  return Object.freeze(headers);
+})();
+
 /** Server options shared by every host (the listening server, Lambda, tests). */
 export function serverOptions(extra: { trustProxy?: false | number | readonly string[] } = {}): SharedServerOptions {
   return {
@@ -103,9 +120,10 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   const api = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   // Every answer is JSON for programs: no page of it may load anything, be framed or be sniffed as HTML.
-  // Swagger UI, under /docs, sets its own policy for its page.
-  await api.register(helmet, {
-    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+  // Swagger UI, under /docs, sets its own policy for its page (its hook runs after this one).
+  const security = SECURITY_HEADERS;
+  api.addHook('onSend', async (_request, reply) => {
+    reply.headers(security);
   });
   await api.register(cors, {
     // Closed unless origins are configured. Sessions are bearer tokens, never cookies: no credentials mode.

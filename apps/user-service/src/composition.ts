@@ -168,7 +168,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     async close() {
       await running.catch(() => undefined);
       await users.flush();
-      mail?.stop();
+      await mail?.stop();
       await stores.close();
     },
   };
@@ -315,9 +315,11 @@ async function followWithMail(
       while (next !== undefined) await next;
       await running;
     },
-    stop: () => {
+    stop: async () => {
       stopped = true;
       clearTimeout(retry);
+      await running;
+      await follower.savePosition();
     },
   };
 }

@@ -20,6 +20,8 @@ export interface MailFollowerDeps {
   readonly pageSize?: number;
   /** Attempts at one mail before it is dead-lettered. @default 5 */
   readonly maxAttempts?: number;
+  /** Events passed without a mail before the position is saved anyway. @default 1000 */
+  readonly saveEvery?: number;
 }
 
 /**
@@ -31,27 +33,31 @@ export interface MailFollowerDeps {
 export function createMailFollower(deps: MailFollowerDeps) {
   const pageSize = deps.pageSize ?? 100;
   const maxAttempts = deps.maxAttempts ?? 5;
+  const saveEvery = deps.saveEvery ?? 1000;
   const failures = new Map<string, number>();
+  /** The position reached in this process, and how many events past the saved one it is. */
+  let cursor: string | undefined;
+  let unsaved = 0;
 
-  async function deliver(event: Parameters<MailComposer['mailFor']>[0]): Promise<boolean> {
+  async function deliver(event: Parameters<MailComposer['mailFor']>[0]): Promise<'none' | 'sent' | 'failed'> {
     const mail = await deps.composer.mailFor(event);
-    if (mail === undefined || (await deps.mailer.sent?.(mail.eventId))) return true;
+    if (mail === undefined || (await deps.mailer.sent?.(mail.eventId))) return 'none';
     try {
       await deps.mailer.send(mail);
       failures.delete(mail.eventId);
-      return true;
+      return 'sent';
     } catch (err) {
       const attempts = (failures.get(mail.eventId) ?? 0) + 1;
       failures.set(mail.eventId, attempts);
       const where = { eventId: mail.eventId, kind: mail.kind, userId: mail.userId, attempts };
       if (attempts < maxAttempts) {
         deps.log.warn({ ...where, err }, 'sending mail failed; it is retried');
-        return false;
+        return 'failed';
       }
       deps.log.error({ ...where, err }, 'sending mail failed too often; it is dead-lettered');
       await deps.deadLetter({ eventId: mail.eventId, kind: mail.kind, userId: mail.userId, error: String(err) });
       failures.delete(mail.eventId);
-      return true;
+      return 'sent';
     }
   }
 
@@ -74,21 +80,40 @@ export function createMailFollower(deps: MailFollowerDeps) {
       await deps.checkpoint.save(cursor);
     },
 
-    /** Sends the mails of the events after the position; false when one failed and waits for a retry. */
+    /**
+     * Sends the mails of the events after the position; false when one failed and waits for a retry. The
+     * position is saved (an fsync) after a page that sent mail, or once `saveEvery` events passed without
+     * any: most commits send none, and a mailer that knows what it sent loses nothing by re-reading a few
+     * events after a crash. A mailer that cannot tell gets the position saved after every page.
+     */
     async catchUp(): Promise<boolean> {
-      let cursor = (await deps.checkpoint.load())?.cursor;
+      cursor ??= (await deps.checkpoint.load())?.cursor;
       for (;;) {
         const page = await deps.eventStore.readAll({ limit: pageSize, ...(cursor === undefined ? {} : { cursor }) });
+        let sent = 0;
         for (const event of page.events) {
           // The page is sent again after a failure: what the mailer already sent, it skips.
-          if (!(await deliver(event))) return false;
+          const outcome = await deliver(event);
+          if (outcome === 'failed') return false;
+          if (outcome === 'sent') sent++;
         }
         if (page.cursor !== undefined && page.cursor !== cursor) {
           cursor = page.cursor;
-          await deps.checkpoint.save(cursor);
+          unsaved += page.events.length;
+          if (sent > 0 || unsaved >= saveEvery || deps.mailer.sent === undefined) {
+            await deps.checkpoint.save(cursor);
+            unsaved = 0;
+          }
         }
         if (page.isEnd) return true;
       }
+    },
+
+    /** Saves the position reached, if a round left it unsaved (before the process stops). */
+    async savePosition(): Promise<void> {
+      if (unsaved === 0 || cursor === undefined) return;
+      await deps.checkpoint.save(cursor);
+      unsaved = 0;
     },
   };
 }
