@@ -29,6 +29,13 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
+/** The event types that ask for a mail: a round of the mail follower is worth starting only after one. */
+const MAIL_EVENT_TYPES: ReadonlySet<string> = new Set(['UserRegistered', 'UserEmailChanged', 'PasswordResetRequested']);
+
+export function asksForMail(event: Pick<StoredEvent, 'type'>): boolean {
+  return MAIL_EVENT_TYPES.has(event.type);
+}
+
 export function createMailComposer(deps: MailComposerDeps) {
   return {
     /** The mail an event asks for, or undefined for the events that send none. */

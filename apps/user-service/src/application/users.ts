@@ -31,7 +31,7 @@ export interface UserApplicationDeps {
    * Runs after every recorded command; the embedded host brings the read model up to date and sends the
    * new events' mails here (its mail follower).
    */
-  readonly afterCommit?: () => Promise<void>;
+  readonly afterCommit?: (recorded: readonly StoredEvent[]) => Promise<void>;
   /**
    * Sends the mails of events this process just recorded, where no mail follower does (DynamoDB until the
    * mailer consumer runs): best effort, a failure is logged.
@@ -109,7 +109,7 @@ export function createUserApplication(deps: UserApplicationDeps) {
 
   async function committed(outcome: CommandOutcome): Promise<CommandResponse> {
     if (outcome.recorded.length > 0) {
-      if (deps.afterCommit) await deps.afterCommit();
+      if (deps.afterCommit) await deps.afterCommit(outcome.recorded);
       if (deps.sendMailsOf) await deps.sendMailsOf(outcome.recorded);
     }
     const { view, version } = outcome.loaded;
