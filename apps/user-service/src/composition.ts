@@ -92,6 +92,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     (config.mailer.kind === 'ses'
       ? (await import('./infrastructure/ses-mailer.js')).createSesMailer(config.mailer)
       : createOutboxMailer(join(config.dataDir, 'outbox', 'mail.jsonl')));
+  const clock = overrides.clock ?? { now: () => new Date() };
   const tokens = createJwtService({
     secret,
     sessionTtlSeconds: config.jwtTtlSeconds,
@@ -116,7 +117,9 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     for (const event of recorded) {
       const message = await composer.mailFor(event);
       if (message === undefined) continue;
-      await mailer.send(message).catch((err: unknown) => mailLog.error({ err, eventId: event.eventId, kind: message.kind }, 'sending mail failed'));
+      await mailer
+        .send(message)
+        .catch((err: unknown) => mailLog.error({ err, eventId: event.eventId, kind: message.kind }, 'sending mail failed'));
     }
   };
 
@@ -125,14 +128,13 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     readModel,
     passwords: overrides.passwords ?? createScryptHasher(),
     tokens,
-    clock: overrides.clock ?? { now: () => new Date() },
+    clock,
     newId: randomUUID,
     idSecret: derive('user-ids'),
     resetTokenSecret,
     resendConfirmation: async (userId, email) => {
-      const now = (overrides.clock ?? { now: () => new Date() }).now();
       await mailer
-        .send(composer.resentConfirmation(`resend:${randomUUID()}`, userId, email, now.getTime()))
+        .send(composer.resentConfirmation(`resend:${randomUUID()}`, userId, email, clock.now().getTime()))
         .catch((err: unknown) => mailLog.error({ err, userId }, 'sending a confirmation again failed'));
     },
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,

@@ -139,8 +139,9 @@ export function createUserApplication(deps: UserApplicationDeps) {
     const holder = await deps.eventStore.lookupClaim(emailKey(email));
     if (holder === undefined || holder === self) return;
     const { state } = await states.load(holder);
-    const deadline = isActive(state) ? Date.parse(state.registeredAt) + deps.emailConfirmationTtlSeconds * 1000 : Infinity;
-    if (!isActive(state) || state.everConfirmed || deps.clock.now().getTime() < deadline) return;
+    if (!isActive(state) || state.everConfirmed) return;
+    const deadline = Date.parse(state.registeredAt) + deps.emailConfirmationTtlSeconds * 1000;
+    if (deps.clock.now().getTime() < deadline) return;
     try {
       const outcome = await runner.run(
         holder,
@@ -181,22 +182,20 @@ export function createUserApplication(deps: UserApplicationDeps) {
       // A retried registration must land on the same stream, so its id derives from the idempotency key.
       const userId = caller.idempotency ? stableId(deps.idSecret, caller.idempotency.key) : deps.newId();
       const passwordHash = await deps.passwords.hash(input.password);
-      const attempt = () =>
-        runner.run(
-          userId,
-          () => ({
-            type: 'RegisterUser',
-            now: now(),
-            email: input.email,
-            username: input.username,
-            passwordHash,
-            name: input.name ?? null,
-            surname: input.surname ?? null,
-          }),
-          { ...caller, actor: caller.actor ?? userId },
-        );
       await expireSquatter(input.email, userId, caller.correlationId);
-      const outcome = await attempt();
+      const outcome = await runner.run(
+        userId,
+        () => ({
+          type: 'RegisterUser',
+          now: now(),
+          email: input.email,
+          username: input.username,
+          passwordHash,
+          name: input.name ?? null,
+          surname: input.surname ?? null,
+        }),
+        { ...caller, actor: caller.actor ?? userId },
+      );
       return committed(outcome);
     },
 
