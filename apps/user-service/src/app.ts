@@ -125,14 +125,17 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
   api.addHook('onSend', async (_request, reply) => {
     reply.headers(security);
   });
-  await api.register(cors, {
-    // Closed unless origins are configured. Sessions are bearer tokens, never cookies: no credentials mode.
-    origin: options.corsOrigins.length === 0 ? false : [...options.corsOrigins],
-    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
-    exposedHeaders: ['etag', 'location', 'link', 'retry-after', 'x-request-id'],
-    maxAge: 600,
-  });
+  // Closed unless origins are configured: then no CORS header is ever sent, and the plugin is not even
+  // registered (its hook would cost every request). Sessions are bearer tokens, never cookies: no credentials.
+  if (options.corsOrigins.length > 0) {
+    await api.register(cors, {
+      origin: [...options.corsOrigins],
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match', 'x-request-id'],
+      exposedHeaders: ['etag', 'location', 'link', 'retry-after', 'x-request-id'],
+      maxAge: 600,
+    });
+  }
   await api.register(swagger, {
     openapi: {
       openapi: '3.0.3',
