@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  GetQueueUrlCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-  type SendMessageBatchRequestEntry,
-} from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { fifoIdDigest, isFifoSafeId, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
+import { sendUntilTaken, type BatchRetry } from './batch-send.js';
 import { silentProgress, type ProgressReporter, type ProgressTotal } from './progress.js';
 
 export type ReplayErrorCode =
@@ -91,7 +86,7 @@ export interface ReplayOptions {
    * `initialMs` and doubles up to `maxMs`; after `maxAttempts` sends the run stops with `SEND_FAILED`.
    * @default { initialMs: 100, maxMs: 10000, maxAttempts: 10 }
    */
-  readonly retry?: { readonly initialMs?: number; readonly maxMs?: number; readonly maxAttempts?: number };
+  readonly retry?: BatchRetry;
   /** @default 12 random hex digits */
   readonly newRunId?: () => string;
   /** @default Date.now */
@@ -278,49 +273,22 @@ function createSender(
   sqs: Pick<SQSClient, 'send'>,
   queueUrl: string,
   runId: string,
-  retry: ReplayOptions['retry'] = {},
+  retry: ReplayOptions['retry'],
 ): (events: readonly StoredEvent[]) => Promise<void> {
-  const initialMs = retry.initialMs ?? 100;
-  const maxMs = retry.maxMs ?? 10_000;
-  const maxAttempts = retry.maxAttempts ?? 10;
-
-  return async (events) => {
-    const eventIds = new Map<string, string>();
-    let pending: SendMessageBatchRequestEntry[] = events.map((event, i) => {
-      eventIds.set(String(i), event.eventId);
-      return {
+  return (events) =>
+    sendUntilTaken(
+      events.map((event, i) => ({
         Id: String(i),
         MessageBody: JSON.stringify(toCloudEvent(event, { replayed: true })),
         MessageGroupId: messageGroupId(event.streamId),
         MessageDeduplicationId: deduplicationId(event.eventId, runId),
-      };
-    });
-    for (let attempt = 1; ; attempt++) {
-      // Errors of the whole call are the SDK's to retry (throttling, 5xx); what it gives up on stops the run.
-      const output = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending }));
-      // Whatever SQS did not confirm is resent, so an entry missing from both lists is never lost either.
-      const accepted = new Set((output.Successful ?? []).map((entry) => entry.Id));
-      const failed = output.Failed ?? [];
-      pending = pending.filter((entry) => !accepted.has(entry.Id));
-      if (pending.length === 0) return;
-      const refused = failed.find((entry) => entry.SenderFault === true);
-      if (refused !== undefined) {
-        throw new ReplayError(
-          'SEND_FAILED',
-          `SQS refused event ${eventIds.get(String(refused.Id))}: ` +
-            [refused.Code, refused.Message].filter(Boolean).join(' '),
-        );
-      }
-      if (attempt >= maxAttempts) {
-        throw new ReplayError(
-          'SEND_FAILED',
-          `SQS failed ${maxAttempts} times to take events ` +
-            pending.map((entry) => eventIds.get(String(entry.Id))).join(', '),
-        );
-      }
-      const pause = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
-      // Half fixed, half jitter: resends of several tools do not collide again in lockstep.
-      await sleep(pause / 2 + Math.random() * (pause / 2));
-    }
-  };
+      })),
+      (pending) => sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
+      {
+        service: 'SQS',
+        eventIdOf: (id) => events[Number(id)]?.eventId,
+        fail: (message) => new ReplayError('SEND_FAILED', message),
+        retry,
+      },
+    );
 }

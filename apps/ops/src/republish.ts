@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { sendUntilTaken } from './batch-send.js';
 import { ConfigError, EnvReader, checks, type Env } from '@user-service/env-config';
 import { LIMITS, type StoredEvent } from '@user-service/event-store';
 import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
@@ -214,42 +214,24 @@ function createPublisher(
   sns: Pick<SNSClient, 'send'>,
   topicArn: string,
   runId: string,
-  retry: RepublishOptions['retry'] = {},
+  retry: RepublishOptions['retry'],
 ): (events: readonly StoredEvent[]) => Promise<void> {
-  const initialMs = retry.initialMs ?? 100;
-  const maxMs = retry.maxMs ?? 10_000;
-  const maxAttempts = retry.maxAttempts ?? 10;
-
-  return async (events) => {
-    const eventIds = new Map(events.map((event, i) => [String(i), event.eventId]));
-    let pending: PublishBatchRequestEntry[] = events.map((event, i) => ({
-      Id: String(i),
-      Message: JSON.stringify(toCloudEvent(event, { replayed: true })),
-      MessageGroupId: messageGroupId(event.streamId),
-      MessageDeduplicationId: deduplicationId(event.eventId, runId),
-    }));
-    const named = (entries: ReadonlyArray<{ Id?: string | undefined }>): string =>
-      entries.map((entry) => eventIds.get(String(entry.Id))).join(', ');
-    for (let attempt = 1; ; attempt++) {
-      // Errors of the whole call are the SDK's to retry (throttling, 5xx); what it gives up on stops the run.
-      const output = await sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: pending }));
-      // Whatever SNS did not confirm is resent, so an entry missing from both lists is never lost either.
-      const accepted = new Set((output.Successful ?? []).map((entry) => entry.Id));
-      pending = pending.filter((entry) => !accepted.has(entry.Id));
-      if (pending.length === 0) return;
-      const refused = (output.Failed ?? []).find((entry) => entry.SenderFault === true);
-      if (refused !== undefined) {
-        const why = [refused.Code, refused.Message].filter(Boolean).join(' ');
-        throw new RepublishError('PUBLISH_FAILED', `SNS refused event ${named([refused])}: ${why}`);
-      }
-      if (attempt >= maxAttempts) {
-        throw new RepublishError('PUBLISH_FAILED', `SNS failed ${maxAttempts} times to take events ${named(pending)}`);
-      }
-      const pause = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
-      // Half fixed, half jitter: resends of several tools do not collide again in lockstep.
-      await sleep(pause / 2 + Math.random() * (pause / 2));
-    }
-  };
+  return (events) =>
+    sendUntilTaken(
+      events.map((event, i) => ({
+        Id: String(i),
+        Message: JSON.stringify(toCloudEvent(event, { replayed: true })),
+        MessageGroupId: messageGroupId(event.streamId),
+        MessageDeduplicationId: deduplicationId(event.eventId, runId),
+      })),
+      (pending) => sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: pending })),
+      {
+        service: 'SNS',
+        eventIdOf: (id) => events[Number(id)]?.eventId,
+        fail: (message) => new RepublishError('PUBLISH_FAILED', message),
+        retry,
+      },
+    );
 }
 
 /** The republish tool's configuration, parsed once from the environment and the flags. */
