@@ -105,14 +105,13 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     resetTokenSecret,
     publicUrl: config.publicUrl,
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
-    eventStore,
+    // Called only once the application below exists: the follower starts after it.
+    stateAt: (userId, version) => users.stateAt(userId, version),
   });
   const mailLog = log.child({ component: 'mail' });
   // Embedded, mail follows the store like the read model, from a position of its own: a mail is never lost
   // to a crash, and never on a request's path. Elsewhere (DynamoDB) it is sent after the commit, best effort.
-  const mail = stores.followPositions
-    ? await followWithMail(eventStore, mailer, composer, config.dataDir, mailLog)
-    : undefined;
+  let mail: MailRounds | undefined;
   const sendMailsOf = async (recorded: readonly StoredEvent[]) => {
     for (const event of recorded) {
       const message = await composer.mailFor(event);
@@ -148,12 +147,13 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
           },
         }
       : { sendMailsOf }),
-    ...(mail ? { pending: () => mail.settled() } : {}),
+    pending: async () => mail?.settled(),
     stateCacheEntries: config.stateCacheEntries,
     snapshotEvery: config.snapshotEvery,
     appendsInCallOrder: stores.appendsInCallOrder,
     log,
   });
+  if (stores.followPositions) mail = await followWithMail(eventStore, mailer, composer, config.dataDir, mailLog);
 
   return {
     appOptions: {
@@ -257,6 +257,16 @@ async function openStores(
   };
 }
 
+/** The embedded mail follower as the host drives it. */
+interface MailRounds {
+  /** Starts a round, unless one is already waiting to start. */
+  trigger(): void;
+  /** Resolves once the rounds asked for so far are done. */
+  settled(): Promise<void>;
+  /** Stops retrying and saves the position reached. */
+  stop(): Promise<void>;
+}
+
 /**
  * The embedded mail follower, run in rounds like the projection: one at a time, a commit during a round
  * starting the next. A round that fails is retried on a timer, waiting twice as long each time up to a
@@ -269,7 +279,7 @@ async function followWithMail(
   composer: MailComposer,
   dataDir: string,
   log: Logger,
-) {
+): Promise<MailRounds> {
   const positionFile = join(dataDir, 'mail-position.json');
   const follower = createMailFollower({
     eventStore,
@@ -313,7 +323,6 @@ async function followWithMail(
   await trigger();
   return {
     trigger: () => void trigger(),
-    /** Resolves once the rounds asked for so far are done. */
     settled: async () => {
       while (next !== undefined) await next;
       await running;

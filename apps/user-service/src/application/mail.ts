@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { fold, upcast, type UserEvent } from '@user-service/user-domain';
-import type { EventStore, StoredEvent } from '@user-service/event-store';
+import { upcast, type UserState } from '@user-service/user-domain';
+import type { StoredEvent } from '@user-service/event-store';
 import type { MailMessage, TokenService } from './ports.js';
 
 /**
@@ -15,8 +15,8 @@ export interface MailComposerDeps {
   readonly resetTokenSecret: string;
   readonly publicUrl: string;
   readonly passwordResetTtlSeconds: number;
-  /** The stream up to an event, to find where a reset mail goes (the address the user had then). */
-  readonly eventStore: Pick<EventStore, 'readStream'>;
+  /** The user's state at an event's version, to find where a reset mail goes (the address the user had then). */
+  readonly stateAt: (userId: string, version: number) => Promise<UserState>;
 }
 
 /** The token a reset request of `userId`, expiring at `expiresAt`, mails; only its hash is recorded. */
@@ -47,8 +47,7 @@ export function createMailComposer(deps: MailComposerDeps) {
         case 'UserEmailChanged':
           return confirmation(stored.eventId, userId, event.data.email, Date.parse(stored.metadata.occurredAt));
         case 'PasswordResetRequested': {
-          const history = await deps.eventStore.readStream(userId, { toVersion: stored.version });
-          const state = fold(history.map(upcast) as UserEvent[]);
+          const state = await deps.stateAt(userId, stored.version);
           if (state.status !== 'registered' && state.status !== 'confirmed') return undefined;
           const token = resetToken(deps.resetTokenSecret, userId, event.data.expiresAt);
           return {

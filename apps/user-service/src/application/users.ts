@@ -6,6 +6,7 @@ import {
   normalizeEmail,
   publicEventData,
   upcast,
+  type UserState,
 } from '@user-service/user-domain';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { applyToView, type UserReadModel, type UserView } from '@user-service/user-read-model';
@@ -13,7 +14,7 @@ import { createCommandRunner, type CommandContext, type CommandOutcome } from '.
 import { ApplicationError } from './errors.js';
 import { hashToken, resetToken } from './mail.js';
 import type { Clock, PasswordHasher, Principal, TokenService } from './ports.js';
-import { createUserStates, type LoadedUser } from './user-states.js';
+import { createUserStates, foldAll, type LoadedUser } from './user-states.js';
 
 export interface UserApplicationDeps {
   readonly eventStore: EventStore;
@@ -429,6 +430,16 @@ export function createUserApplication(deps: UserApplicationDeps) {
       requireSelfOrAdmin(caller.principal, userId);
       const outcome = await runner.run(userId, () => ({ type: 'RemoveUser', now: now() }), caller);
       return committed(outcome);
+    },
+
+    /**
+     * The user's state at `version`. Mail of an event is mostly made right after its commit, when the cached
+     * fold is at that very version: then nothing is read but the (empty) tail. Otherwise the history up to it.
+     */
+    async stateAt(userId: string, version: number): Promise<UserState> {
+      const loaded = await states.load(userId);
+      if (loaded.version === version) return loaded.state;
+      return foldAll(await deps.eventStore.readStream(userId, { toVersion: version })).state;
     },
 
     /** Waits for work this layer started in the background (resets, snapshot writes), e.g. before the stores close. */
