@@ -121,9 +121,8 @@ export async function app(fastify: FastifyInstance, options: AppOptions): Promis
 
   // Every answer is JSON for programs: no page of it may load anything, be framed or be sniffed as HTML.
   // Swagger UI, under /docs, sets its own policy for its page (its hook runs after this one).
-  const security = SECURITY_HEADERS;
   api.addHook('onSend', async (_request, reply) => {
-    reply.headers(security);
+    reply.headers(SECURITY_HEADERS);
   });
   // Closed unless origins are configured: then no CORS header is ever sent, and the plugin is not even
   // registered (its hook would cost every request). Sessions are bearer tokens, never cookies: no credentials.
