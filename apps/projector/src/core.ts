@@ -17,6 +17,14 @@ export interface QueueMessage {
   readonly groupId?: string;
 }
 
+/**
+ * What the queue hosts (the worker, the Lambda handler) need of a consumer: a batch of messages in, which
+ * to delete and which to leave for redelivery out, never throwing. The projector is one; the mailer another.
+ */
+export interface QueueConsumer {
+  applyMessages(messages: readonly QueueMessage[]): Promise<{ readonly acknowledged: readonly string[]; readonly failed: readonly string[] }>;
+}
+
 /** What one batch did, as counted in its log line. */
 export interface BatchStats {
   /** Messages in the batch. */

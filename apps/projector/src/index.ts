@@ -13,6 +13,7 @@ export {
   type MessageBatchResult,
   type MessageProjector,
   type MessageProjectorOptions,
+  type QueueConsumer,
   type QueueMessage,
 } from './core.js';
 export { createLogger, type LogLevel } from './logger.js';

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { MessageProjector } from './core.js';
+import type { QueueConsumer } from './core.js';
 
 /** A Lambda handler for an SQS event source that has `ReportBatchItemFailures` turned on. */
 export type SqsBatchHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
@@ -11,7 +11,7 @@ export class FullBatchFailureError extends Error {
 }
 
 /**
- * Adapts the shared {@link MessageProjector} to Lambda: the records of an SQS event go in, and the failed
+ * Adapts a shared {@link QueueConsumer} (the projector's core, the mailer's) to Lambda: the records of an SQS event go in, and the failed
  * ones come back as `batchItemFailures`, so that Lambda deletes every other record and only the failed ones
  * are delivered again (and, after `maxReceiveCount` receives, moved to the dead-letter queue).
  *
@@ -24,7 +24,7 @@ export class FullBatchFailureError extends Error {
  * A batch in which every record failed throws instead, as Powertools' batch processors do: the whole batch
  * is retried either way, and the throw makes the function's `Errors` metric and alarm see it.
  */
-export function createSqsHandler(core: MessageProjector): SqsBatchHandler {
+export function createSqsHandler(core: QueueConsumer): SqsBatchHandler {
   return async (event) => {
     const { failed } = await core.applyMessages(
       event.Records.map((record) => ({

@@ -6,7 +6,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import type { MessageProjector, QueueMessage } from './core.js';
+import type { QueueConsumer, QueueMessage } from './core.js';
 
 /** SQS's limit for one `ReceiveMessage` and for one `DeleteMessageBatch`. */
 const MAX_BATCH = 10;
@@ -15,8 +15,10 @@ export interface WorkerOptions {
   /** The caller owns it and destroys it after the worker has stopped. */
   readonly sqs: Pick<SQSClient, 'send'>;
   readonly queueUrl: string;
-  readonly core: MessageProjector;
+  readonly core: QueueConsumer;
   readonly log: Logger;
+  /** Names the worker in its start and stop lines. @default 'projector' */
+  readonly name?: string;
   /** How long one `ReceiveMessage` long-polls, 0 to 20 seconds. @default 20 */
   readonly waitTimeSeconds?: number;
   /**
@@ -54,6 +56,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const waitTimeSeconds = options.waitTimeSeconds ?? 20;
   const { initialMs, maxMs } = options.backoff ?? { initialMs: 200, maxMs: 20_000 };
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  const name = options.name ?? 'projector';
   // Aborts only what holds no messages: the long poll and the pause after a failure.
   const stopping = new AbortController();
   let running: Promise<void> | undefined;
@@ -111,9 +114,9 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function run(): Promise<void> {
-    log.info({ queueUrl, waitTimeSeconds, concurrency }, 'projector worker started');
+    log.info({ queueUrl, waitTimeSeconds, concurrency }, `${name} worker started`);
     await Promise.all(Array.from({ length: concurrency }, loop));
-    log.info({ queueUrl }, 'projector worker stopped');
+    log.info({ queueUrl }, `${name} worker stopped`);
   }
 
   return {

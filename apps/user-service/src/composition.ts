@@ -1,4 +1,4 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -22,10 +22,11 @@ import { createUserApplication } from './application/users.js';
 import type { Config } from './config.js';
 import { createJwtService } from './infrastructure/jwt.js';
 import { createOutboxMailer } from './infrastructure/outbox-mailer.js';
-import { asksForMail, createMailComposer, type MailComposer } from './application/mail.js';
+import { RESET_TOKEN_KEY_PURPOSE, asksForMail, createMailComposer, type MailComposer } from './application/mail.js';
 import { createMailFollower } from './application/mail-follower.js';
 import { createScryptHasher } from './infrastructure/scrypt-hasher.js';
 import { loadOrCreateSecret } from './infrastructure/secret-file.js';
+import { deriveKey } from './infrastructure/service-secret.js';
 
 /** Everything a host needs to serve the API, and to stop cleanly. */
 export interface Runtime {
@@ -54,12 +55,13 @@ const CHECKPOINT = 'user-views';
 /**
  * The composition root. The embedded default keeps the SQLite event store and read model under `dataDir`
  * and projects in process, following the store's global position; with `STORAGE=dynamodb` both stores are
- * DynamoDB tables and the projector worker keeps the read model. Mail goes to the outbox or to SES.
+ * DynamoDB tables, the projector worker keeps the read model and the mailer consumer sends the events'
+ * mail. Mail goes to the outbox or to SES.
  */
 export async function composeRuntime(config: Config, log: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
   const secret = jwtSecret(config, log);
   // One secret, several purposes: each purpose gets its own derived key.
-  const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
+  const derive = (purpose: string) => deriveKey(secret, purpose);
 
   const stores = await openStores(config, log, derive('rate-limit-keys'), overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
@@ -99,28 +101,21 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
     ...(overrides.clock ? { now: () => overrides.clock!.now().getTime() } : {}),
   });
-  const resetTokenSecret = derive('password-reset-tokens');
+  const resetTokenSecret = derive(RESET_TOKEN_KEY_PURPOSE);
   const composer = createMailComposer({
     tokens,
     resetTokenSecret,
     publicUrl: config.publicUrl,
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
+    emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
     // Called only once the application below exists: the follower starts after it.
     stateAt: (userId, version) => users.stateAt(userId, version),
   });
   const mailLog = log.child({ component: 'mail' });
   // Embedded, mail follows the store like the read model, from a position of its own: a mail is never lost
-  // to a crash, and never on a request's path. Elsewhere (DynamoDB) it is sent after the commit, best effort.
+  // to a crash, and never on a request's path. On DynamoDB the mailer consumer sends it from the topic
+  // (`mailer/`), so this process sends only the confirmations asked for again, which no event records.
   let mail: MailRounds | undefined;
-  const sendMailsOf = async (recorded: readonly StoredEvent[]) => {
-    for (const event of recorded) {
-      const message = await composer.mailFor(event);
-      if (message === undefined) continue;
-      await mailer
-        .send(message)
-        .catch((err: unknown) => mailLog.error({ err, eventId: event.eventId, kind: message.kind }, 'sending mail failed'));
-    }
-  };
 
   const users = createUserApplication({
     eventStore,
@@ -138,15 +133,13 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     },
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
-    ...(stores.followPositions
-      ? {
-          afterCommit: async (recorded) => {
-            await project();
-            // Most commits ask for no mail; the next round that runs reads past theirs anyway.
-            if (recorded.some(asksForMail)) mail?.trigger();
-          },
-        }
-      : { sendMailsOf }),
+    ...(stores.followPositions && {
+      afterCommit: async (recorded: readonly StoredEvent[]) => {
+        await project();
+        // Most commits ask for no mail; the next round that runs reads past theirs anyway.
+        if (recorded.some(asksForMail)) mail?.trigger();
+      },
+    }),
     pending: async () => mail?.settled(),
     stateCacheEntries: config.stateCacheEntries,
     snapshotEvery: config.snapshotEvery,
@@ -336,7 +329,11 @@ async function followWithMail(
   };
 }
 
-function jwtSecret(config: Config, log: Logger): string {
+/**
+ * The service's secret where no secret manager holds it: `JWT_SECRET`, or the one generated once in the
+ * data directory (which a local mailer worker on the same directory shares).
+ */
+export function jwtSecret(config: Pick<Config, 'jwtSecret' | 'dataDir'>, log: Pick<Logger, 'warn'>): string {
   if (config.jwtSecret !== undefined) return config.jwtSecret;
   const { secret, created } = loadOrCreateSecret(config.dataDir, 'jwt-secret');
   if (created) {

@@ -81,11 +81,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     port,
     dataDir: read.path('DATA_DIR', './data', cwd),
     logLevel: read.logLevel(),
-    jwtSecret: read.optional('JWT_SECRET', checks.minBytes(32), { secret: true }),
-    jwtSecretArn: read.optional('JWT_SECRET_ARN', checks.arn),
+    ...readJwtSecret(read),
     jwtTtlSeconds: read.integer('JWT_TTL_SECONDS', 3600, 60, 86_400),
-    passwordResetTtlSeconds: read.integer('PASSWORD_RESET_TTL_SECONDS', 3600, 60, 86_400),
-    emailConfirmationTtlSeconds: read.integer('EMAIL_CONFIRMATION_TTL_SECONDS', 7 * 86_400, 60, 30 * 86_400),
+    ...readTokenLifetimes(read),
     mailer: readMailer(read),
     rateLimit: {
       max: read.integer('RATE_LIMIT_MAX', 10, 1, 1_000_000),
@@ -108,7 +106,27 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
   return config;
 }
 
-function readMailer(read: EnvReader): Config['mailer'] {
+/** `JWT_SECRET`, or on AWS `JWT_SECRET_ARN`: the service's secret, which the mailer consumer needs too. */
+export function readJwtSecret(read: EnvReader): Pick<Config, 'jwtSecret' | 'jwtSecretArn'> {
+  return {
+    jwtSecret: read.optional('JWT_SECRET', checks.minBytes(32), { secret: true }),
+    jwtSecretArn: read.optional('JWT_SECRET_ARN', checks.arn),
+  };
+}
+
+/**
+ * How long reset and confirmation tokens last. The mailer consumer reads the same variables: its tokens
+ * must be the ones the service accepts.
+ */
+export function readTokenLifetimes(read: EnvReader): Pick<Config, 'passwordResetTtlSeconds' | 'emailConfirmationTtlSeconds'> {
+  return {
+    passwordResetTtlSeconds: read.integer('PASSWORD_RESET_TTL_SECONDS', 3600, 60, 86_400),
+    emailConfirmationTtlSeconds: read.integer('EMAIL_CONFIRMATION_TTL_SECONDS', 7 * 86_400, 60, 30 * 86_400),
+  };
+}
+
+/** `MAILER` (outbox or ses), with `SES_FROM_ADDRESS` and `SES_REGION` for SES: the user service's and the mailer's. */
+export function readMailer(read: EnvReader): Config['mailer'] {
   const kind = read.oneOf('MAILER', ['outbox', 'ses'] as const, 'outbox');
   if (kind === 'outbox') return { kind };
   const from = read.required(

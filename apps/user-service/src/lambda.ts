@@ -1,6 +1,6 @@
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import awsLambdaFastify from '@fastify/aws-lambda';
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -10,6 +10,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
 import { loadConfig } from './config.js';
+import { fetchServiceSecret } from './infrastructure/service-secret.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -27,11 +28,7 @@ async function jwtSecret(): Promise<string> {
   if (config.jwtSecretArn === undefined) throw new Error('set JWT_SECRET_ARN (or JWT_SECRET) on Lambda');
   const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   try {
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: config.jwtSecretArn }));
-    if (!SecretString || Buffer.byteLength(SecretString) < 32) {
-      throw new Error('the JWT secret must be a string of at least 32 bytes');
-    }
-    return SecretString;
+    return await fetchServiceSecret(client, config.jwtSecretArn);
   } finally {
     client.destroy();
   }

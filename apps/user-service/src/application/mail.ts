@@ -15,9 +15,14 @@ export interface MailComposerDeps {
   readonly resetTokenSecret: string;
   readonly publicUrl: string;
   readonly passwordResetTtlSeconds: number;
+  /** How long a confirmation token is valid: a confirmation mail is worth sending until then. */
+  readonly emailConfirmationTtlSeconds: number;
   /** The user's state at an event's version, to find where a reset mail goes (the address the user had then). */
   readonly stateAt: (userId: string, version: number) => Promise<UserState>;
 }
+
+/** The purpose the reset-token key is derived from the service's secret for (the service and the mailer alike). */
+export const RESET_TOKEN_KEY_PURPOSE = 'password-reset-tokens';
 
 /** The token a reset request of `userId`, expiring at `expiresAt`, mails; only its hash is recorded. */
 export function resetToken(secret: string, userId: string, expiresAt: string): string {
@@ -36,10 +41,24 @@ export function asksForMail(event: Pick<StoredEvent, 'type'>): boolean {
   return MAIL_EVENT_TYPES.has(event.type);
 }
 
+/**
+ * What a mail is made from: a stored event, or the same event as a consumer of the topic received it
+ * (its public data, which holds everything a mail needs and no secret).
+ */
+export interface MailSource {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly version: number;
+  readonly type: string;
+  readonly schemaVersion: number;
+  readonly data: Parameters<typeof upcast>[0]['data'];
+  readonly metadata: { readonly occurredAt: string };
+}
+
 export function createMailComposer(deps: MailComposerDeps) {
   return {
     /** The mail an event asks for, or undefined for the events that send none. */
-    async mailFor(stored: StoredEvent): Promise<MailMessage | undefined> {
+    async mailFor(stored: MailSource): Promise<MailMessage | undefined> {
       const event = upcast(stored);
       const userId = stored.streamId;
       switch (event.type) {
@@ -56,6 +75,7 @@ export function createMailComposer(deps: MailComposerDeps) {
             kind: 'password-reset',
             userId,
             token,
+            validUntil: event.data.expiresAt,
             subject: 'Reset your password',
             text:
               `Choose a new password by sending this token to POST ${deps.publicUrl}/password-resets/confirm ` +
@@ -81,6 +101,7 @@ export function createMailComposer(deps: MailComposerDeps) {
       kind: 'email-confirmation',
       userId,
       token,
+      validUntil: new Date(issuedAtMs + deps.emailConfirmationTtlSeconds * 1000).toISOString(),
       subject: 'Confirm your email address',
       text:
         `Confirm your email address by sending this token to ` +

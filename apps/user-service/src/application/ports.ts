@@ -15,6 +15,8 @@ export interface MailMessage {
   readonly kind: MailKind;
   readonly userId: string;
   readonly token: string;
+  /** When the token expires (ISO-8601): past it, the mail is worth nothing, and a consumer drops it. */
+  readonly validUntil: string;
   readonly subject: string;
   readonly text: string;
 }

@@ -6,7 +6,7 @@ import {
   upcast,
   type UserState,
 } from '@user-service/user-domain';
-import type { EventStore, JsonObject, StoredEvent } from '@user-service/event-store';
+import type { EventStore, JsonObject, Snapshot, StoredEvent } from '@user-service/event-store';
 import { applyToView, type UserView } from '@user-service/user-read-model';
 
 /**
@@ -84,10 +84,8 @@ export function createUserStates(options: UserStatesOptions) {
   }
 
   async function start(userId: string): Promise<Entry> {
-    const snapshot = await eventStore.readSnapshot(userId, schema);
-    if (snapshot === undefined) return { loaded: { version: 0, state: initialState, view: undefined }, snapshotVersion: 0 };
-    const { state, view } = snapshot.state as unknown as { state: UserState; view: UserView };
-    return { loaded: { version: snapshot.version, state, view }, snapshotVersion: snapshot.version };
+    const loaded = fromSnapshot(await eventStore.readSnapshot(userId, schema));
+    return { loaded, snapshotVersion: loaded.version };
   }
 
   return {
@@ -120,6 +118,31 @@ export function createUserStates(options: UserStatesOptions) {
 
 export type UserStates = ReturnType<typeof createUserStates>;
 
+const NOTHING_LOADED: LoadedUser = { version: 0, state: initialState, view: undefined };
+
+function fromSnapshot(snapshot: Snapshot | undefined): LoadedUser {
+  if (snapshot === undefined) return NOTHING_LOADED;
+  const { state, view } = snapshot.state as unknown as { state: UserState; view: UserView };
+  return { version: snapshot.version, state, view };
+}
+
+/**
+ * The user's state at `version`, read only: from the stream's snapshot when it is not past that version,
+ * plus the events after it up to `version`; otherwise the history up to it. For a process that keeps no
+ * fold of its own (the mailer consumer, finding where a reset mail goes) and must not write snapshots.
+ */
+export async function stateAtVersion(
+  eventStore: Pick<EventStore, 'readStream' | 'readSnapshot'>,
+  userId: string,
+  version: number,
+  schema: string = USER_SNAPSHOT_SCHEMA,
+): Promise<UserState> {
+  const snapshot = await eventStore.readSnapshot(userId, schema);
+  const start = snapshot !== undefined && snapshot.version <= version ? fromSnapshot(snapshot) : NOTHING_LOADED;
+  if (start.version === version) return start.state;
+  return foldOnto(start, await eventStore.readStream(userId, { fromVersion: start.version + 1, toVersion: version })).state;
+}
+
 /** Folds events that follow `loaded` into the next state and view; the events must follow it exactly. */
 export function foldOnto(loaded: LoadedUser, events: readonly StoredEvent[]): LoadedUser {
   let { version, state, view } = loaded;
@@ -133,5 +156,5 @@ export function foldOnto(loaded: LoadedUser, events: readonly StoredEvent[]): Lo
 
 /** The fold of a whole history: what a load must equal. */
 export function foldAll(events: readonly StoredEvent[]): LoadedUser {
-  return foldOnto({ version: 0, state: initialState, view: undefined }, events);
+  return foldOnto(NOTHING_LOADED, events);
 }

@@ -33,11 +33,6 @@ export interface UserApplicationDeps {
    * new events' mails here (its mail follower).
    */
   readonly afterCommit?: (recorded: readonly StoredEvent[]) => Promise<void>;
-  /**
-   * Sends the mails of events this process just recorded, where no mail follower does (DynamoDB until the
-   * mailer consumer runs): best effort, a failure is logged.
-   */
-  readonly sendMailsOf?: (recorded: readonly StoredEvent[]) => Promise<void>;
   /** Keys reset tokens (see `mail.ts`). */
   readonly resetTokenSecret: string;
   /** Sends a mail that no event asks for (a confirmation sent again on request); a failure is logged. */
@@ -109,10 +104,7 @@ export function createUserApplication(deps: UserApplicationDeps) {
   const decoyHash = deps.passwords.hash(randomBytes(16).toString('hex'));
 
   async function committed(outcome: CommandOutcome): Promise<CommandResponse> {
-    if (outcome.recorded.length > 0) {
-      if (deps.afterCommit) await deps.afterCommit(outcome.recorded);
-      if (deps.sendMailsOf) await deps.sendMailsOf(outcome.recorded);
-    }
+    if (outcome.recorded.length > 0 && deps.afterCommit) await deps.afterCommit(outcome.recorded);
     const { view, version } = outcome.loaded;
     const user = view !== undefined && isVisible(view) ? publicView(view) : undefined;
     return { user, version, replayed: outcome.replayed };
