@@ -13,6 +13,8 @@ export interface DevStackConfig {
   readonly eventStoreTable: string;
   /** The blue read-model table; the green one is `<name>-green`. */
   readonly readModelTable: string;
+  /** `SENT_MAIL_TABLE`: the mailer's ledger of sent mails. */
+  readonly sentMailTable: string;
   readonly topicName: string;
   /** The consuming service, and so its queue `<consumer>.fifo` and DLQ `<consumer>-dlq.fifo`. */
   readonly consumer: string;
@@ -24,7 +26,8 @@ export interface DevStackConfig {
 export const DEV_STACK_USAGE = `Usage: pnpm start:local-aws
 
 Runs the AWS design on this machine: DynamoDB Local, the SNS/SQS emulator (fauxqs), the tables, the topic
-and the consumer's queues, and the user service, the stream relay and the projector. Ctrl-C stops it all.
+and the consumer's queues, and the user service, the stream relay, the projector and the mailer (mail goes to DATA_DIR/outbox/mail.jsonl
+through the topic and the mailer's own queue). Ctrl-C stops it all.
 
 Environment (default):
   HOST                              the user service's address (127.0.0.1)
@@ -34,10 +37,11 @@ Environment (default):
   SNS_SQS_PORT                      the SNS/SQS emulator's port, 0 for a free one (4566)
   EVENT_STORE_TABLE                 (user-events)
   READ_MODEL_TABLE                  the blue read-model table; green is <name>-green (user-read-model)
+  SENT_MAIL_TABLE                   the mailer's ledger of sent mails, one item per event (user-sent-mails)
   TOPIC_NAME                        the SNS FIFO topic (user-events.fifo)
   CONSUMER                          the projector's consumer name, so its queue <name>.fifo (projector)
   QUEUE_VISIBILITY_TIMEOUT_SECONDS  before a failed message is received again (30)
-  MAX_RECEIVE_COUNT                 receives before a message moves to the DLQ (5)`;
+  MAX_RECEIVE_COUNT                 receives before a message moves to the DLQ (5); the mailer's queue alike`;
 
 /** Parses the environment once; throws a ConfigError naming every bad variable. */
 export function loadDevStackConfig(env: Env, cwd: string): DevStackConfig {
@@ -51,6 +55,7 @@ export function loadDevStackConfig(env: Env, cwd: string): DevStackConfig {
     snsSqsPort: read.integer('SNS_SQS_PORT', 4566, 0, 65_535),
     eventStoreTable: read.optional('EVENT_STORE_TABLE', checks.tableName) ?? 'user-events',
     readModelTable: read.optional('READ_MODEL_TABLE', checks.tableName) ?? 'user-read-model',
+    sentMailTable: read.optional('SENT_MAIL_TABLE', checks.tableName) ?? 'user-sent-mails',
     topicName: read.string('TOPIC_NAME', 'user-events.fifo'),
     consumer: read.string('CONSUMER', 'projector'),
     visibilityTimeoutSeconds: read.integer('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 30, 0, 43_200),

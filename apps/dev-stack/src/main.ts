@@ -10,12 +10,14 @@ import type { ConfigError } from '@user-service/env-config';
 import { ensureEventStoreTable } from '@user-service/event-store/dynamodb';
 import { ensureTopology, localClientConfig, startDynamoDbLocal, startSnsSqs } from '@user-service/local-aws';
 import { ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
+import { MAILER_CONSUMER, ensureSentMailTable } from '@user-service/user-service/mailer';
 import { DEV_STACK_USAGE, loadDevStackConfig, type DevStackConfig } from './config.js';
 
 /**
  * `pnpm start:local-aws`: DynamoDB Local and the SNS/SQS emulator, the tables, the topic and the queues, and
- * the three processes of the AWS design — the user service, the stream relay (through its local runner,
- * which feeds the Lambda handler's code) and the projector worker — all on this machine. The services learn
+ * the four processes of the AWS design — the user service, the stream relay (through its local runner,
+ * which feeds the Lambda handler's code), the projector worker and the mailer worker (the topic's second
+ * consumer, writing mail to the outbox) — all on this machine. The services learn
  * only endpoints and names from their environment, exactly as on AWS. Configured by the environment alone
  * (see {@link DEV_STACK_USAGE}), so that it runs beside another stack on other ports and another DATA_DIR.
  */
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
   // Two read-model tables: queries use one while `pnpm rebuild-read-model` fills the other (blue/green).
   await ensureUserReadModelTable(ddb, config.readModelTable);
   await ensureUserReadModelTable(ddb, greenTable);
+  await ensureSentMailTable(ddb, config.sentMailTable);
   ddb.destroy();
   const sns = new SNSClient(localClientConfig(snsSqs.endpoint));
   const sqs = new SQSClient(localClientConfig(snsSqs.endpoint));
@@ -59,13 +62,14 @@ async function main(): Promise<void> {
     { sns, sqs },
     {
       topicName: config.topicName,
-      consumers: [consumer],
+      consumers: [consumer, MAILER_CONSUMER],
       visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
       maxReceiveCount: config.maxReceiveCount,
     },
   );
   const queues = topology.consumers[consumer];
-  if (!queues) throw new Error(`no queue for ${consumer}`);
+  const mailerQueues = topology.consumers[MAILER_CONSUMER];
+  if (!queues || !mailerQueues) throw new Error(`no queue for ${consumer} or ${MAILER_CONSUMER}`);
 
   const common = {
     ...credentials,
@@ -101,6 +105,17 @@ async function main(): Promise<void> {
   const probeHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   const serviceUrl = `http://${probeHost.includes(':') ? `[${probeHost}]` : probeHost}:${port}`;
   await waitForHealth(`${serviceUrl}/health`);
+  // After the service is up: it generated the secret in DATA_DIR that the mailer signs tokens with.
+  start('mailer', 'apps/user-service/dist/mailer/main.js', {
+    ...common,
+    SQS_ENDPOINT: snsSqs.endpoint,
+    QUEUE_URL: mailerQueues.queueUrl,
+    SENT_MAIL_TABLE: config.sentMailTable,
+    DATA_DIR: dataDir,
+    PUBLIC_URL: serviceUrl,
+    // A claim outlives no redelivery: it is given up at the queue's visibility timeout.
+    MAIL_LEASE_SECONDS: String(Math.max(1, config.visibilityTimeoutSeconds)),
+  });
   process.stdout.write(
     [
       '',
@@ -111,11 +126,13 @@ async function main(): Promise<void> {
       `  topic               ${topology.topicArn}`,
       `  queue               ${queues.queueUrl} (visibility ${config.visibilityTimeoutSeconds} s, DLQ after ${config.maxReceiveCount} receives)`,
       `  dead-letter queue   ${queues.dlqUrl}`,
-      `  data                ${dataDir} (mail outbox, relay checkpoints)`,
+      `  mailer queue        ${mailerQueues.queueUrl} (DLQ ${mailerQueues.dlqUrl}; sent mails in ${config.sentMailTable})`,
+      `  data                ${dataDir} (mail outbox in outbox/mail.jsonl, relay checkpoints)`,
       'Operator commands against this stack need:',
       `  STORAGE=dynamodb DYNAMODB_ENDPOINT=${dynamodb.endpoint} SQS_ENDPOINT=${snsSqs.endpoint} DATA_DIR=${dataDir} \\`,
       `  EVENT_STORE_TABLE=${config.eventStoreTable} READ_MODEL_TABLE=${config.readModelTable} \\`,
       '  AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local',
+      `  (pnpm projection-status --consumer ${consumer} --consumer ${MAILER_CONSUMER}; pnpm redrive --consumer ${MAILER_CONSUMER})`,
       'Ctrl-C stops everything.',
       '',
     ].join('\n'),

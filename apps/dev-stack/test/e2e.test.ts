@@ -11,8 +11,8 @@ import t from 'tap';
 
 /**
  * The whole AWS design on this machine, as `pnpm start:local-aws` runs it: the user service on DynamoDB
- * Local, the stream relay's local runner, the SNS FIFO topic and SQS FIFO queue on the emulator, and the
- * projector worker. Everything is driven through the HTTP API, as a client would.
+ * Local, the stream relay's local runner, the SNS FIFO topic and SQS FIFO queues on the emulator, the
+ * projector worker and the mailer worker. Everything is driven through the HTTP API, as a client would.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const dataDir = mkdtempSync(join(tmpdir(), 'dev-stack-e2e-'));
@@ -92,8 +92,11 @@ t.test('every command through the API is reflected by the read model, through th
   t.equal((await api('PATCH', `/users/${a.id}`, { name: 'Ada', surname: 'Lovelace' }, a.auth)).status, 200);
   t.equal((await api('PATCH', `/users/${b.id}`, { username: 'renamed_b' }, b.auth)).status, 200);
   t.equal((await api('PUT', `/users/${c.id}/email`, { email: 'new-c@example.com' }, c.auth)).status, 200);
+  // Mail is the mailer's: the service commits, the relay publishes, the mailer's worker sends.
+  await eventually('a confirmation mail reached the outbox', async () =>
+    readMails().some((m) => m.userId === a.id && m.kind === 'email-confirmation'),
+  );
   const mail = readMails().filter((m) => m.userId === a.id && m.kind === 'email-confirmation').at(-1);
-  t.ok(mail, 'a confirmation mail reached the outbox');
   t.equal((await api('POST', `/users/${a.id}/email-confirmation`, { token: mail?.token })).status, 200);
   t.equal((await api('DELETE', `/users/${d.id}`, undefined, d.auth)).status, 204);
 
@@ -108,6 +111,26 @@ t.test('every command through the API is reflected by the read model, through th
   // By username: only admins look users up by email (the README's route table).
   const gone = await api('GET', '/users?username=person_3', undefined, a.auth);
   t.same(gone.body, { items: [] }, 'the removed user is no longer found');
+});
+
+t.test("each registration's confirmation mail arrives through the topic, the mailer's queue and its worker, once", async (t) => {
+  const [, , c] = users as [User, User, User];
+  // One mail per event that asks for one: each registration, and c's change of address.
+  await eventually('every confirmation mail is in the outbox', async () => readMails().length >= users.length + 1);
+  for (const user of users) {
+    const events = await api('GET', `/users/${user.id}/events`, undefined, user.auth);
+    const mails = readMails().filter((m) => m.userId === user.id && m.kind === 'email-confirmation');
+    t.equal(mails.length, user === c ? 2 : 1, `${user.username}: one mail per event`);
+    if (events.status === 200) {
+      const ids = (events.body as { items: Array<{ eventId: string; type: string }> }).items
+        .filter((e) => e.type === 'UserRegistered' || e.type === 'UserEmailChanged')
+        .map((e) => e.eventId);
+      t.same(mails.map((m) => m.eventId).sort(), [...ids].sort(), `${user.username}: each mail names its event`);
+    }
+  }
+  const sentByMailer = output.filter((line) => line.startsWith('[mailer]') && line.includes('mail sent')).length;
+  t.equal(sentByMailer, readMails().length, 'every mail was sent by the mailer worker, none by the service in the request');
+  t.notOk(output.some((line) => line.startsWith('[mailer]') && /"token"|eyJ/.test(line)), 'the mailer logs no token');
 });
 
 t.test('replaying all history into the projector queue changes nothing', async (t) => {
@@ -152,6 +175,7 @@ t.test('a poison message reaches the DLQ, pnpm redrive brings it back, pnpm proj
   const shown = await status();
   t.match(shown.consumers, [
     { consumer: 'projector', queue: { name: 'projector.fifo', visible: 0 }, dlq: { name: 'projector-dlq.fifo', visible: 1 } },
+    { consumer: 'mailer', queue: { name: 'mailer.fifo' }, dlq: { name: 'mailer-dlq.fifo', visible: 0 } },
   ]);
   t.type(shown.consumers[0]?.dlq.oldestMessageAgeSeconds, 'number', 'the age of the oldest message, from the emulator');
   t.match(shown.readModel, { activeSlot: 'green', fillingSlot: null, lease: null }, 'the rebuild above is done');
@@ -183,9 +207,34 @@ t.test('a poison message reaches the DLQ, pnpm redrive brings it back, pnpm proj
   }
 });
 
+t.test("a poison message reaches the mailer's DLQ, shows in pnpm projection-status, and pnpm redrive moves it back", async (t) => {
+  const sqs = new SQSClient(localClientConfig(snsSqsEndpoint));
+  t.teardown(() => sqs.destroy());
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: 'mailer.fifo' }));
+  const mailsBefore = readMails().length;
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl, MessageBody: 'no mail in here', MessageGroupId: 'poison', MessageDeduplicationId: 'mail-poison-1' }),
+  );
+  const mailerDlq = async () => (await status()).consumers.find((c) => c.consumer === 'mailer')?.dlq;
+  await eventually("the poison message reached the mailer's DLQ", async () => (await mailerDlq())?.visible === 1);
+  const refused = () => output.filter((line) => line.startsWith('[mailer]') && line.includes('not a user event')).length;
+  const refusedBefore = refused();
+  t.ok(refusedBefore >= 2, `the mailer refused it at each of its ${refusedBefore} receives`);
+  const text = await ops('projection-status-cli.js', []);
+  t.match(text.stdout, /mailer:\n  queue mailer\.fifo: .*\n  dlq   mailer-dlq\.fifo: 1 waiting/);
+
+  const moved = await ops('redrive-cli.js', ['--consumer', 'mailer']);
+  t.equal(moved.code, 0, moved.stderr);
+  t.match(JSON.parse(moved.stdout), { consumer: 'mailer', status: 'completed', moved: 1, left: 0 });
+  await eventually('the mailer received it again', async () => refused() > refusedBefore);
+  await eventually("it is back in the mailer's DLQ", async () => (await mailerDlq())?.visible === 1);
+  t.equal(readMails().length, mailsBefore, 'and no mail came of it');
+});
+
 /** `pnpm projection-status --json`, parsed. */
 async function status(): Promise<{
   consumers: Array<{
+    consumer: string;
     dlq: { visible: number; inFlight: number; oldestMessageAgeSeconds: number | null };
     queue: { visible: number };
   }>;
@@ -272,12 +321,12 @@ async function projected(user: User): Promise<boolean> {
   return fromReadModel.status === 200 && JSON.stringify(fromReadModel.body) === JSON.stringify(fromStore.body);
 }
 
-function readMails(): Array<{ userId: string; kind: string; token: string }> {
+function readMails(): Array<{ eventId: string; userId: string; kind: string; token: string }> {
   try {
     return readFileSync(join(dataDir, 'outbox', 'mail.jsonl'), 'utf8')
       .split('\n')
       .filter(Boolean)
-      .map((line) => JSON.parse(line) as { userId: string; kind: string; token: string });
+      .map((line) => JSON.parse(line) as { eventId: string; userId: string; kind: string; token: string });
   } catch {
     return [];
   }

@@ -90,6 +90,9 @@ export interface StatusConfig {
   readonly json: boolean;
 }
 
+/** The topic's consumers this app deploys: `pnpm projection-status` shows them when no `--consumer` is given. */
+export const DEFAULT_STATUS_CONSUMERS: readonly string[] = ['projector', 'mailer'];
+
 /** Every problem found in the environment and the flags, each naming its variable or flag. */
 export { ConfigError };
 
@@ -125,7 +128,8 @@ const SQS_ENVIRONMENT = `  SQS_ENDPOINT            an SQS endpoint URL, for the 
 export const REDRIVE_USAGE = `Usage: pnpm redrive --consumer <name> [--queue-url <url>] [--dry-run]
 
 Moves every message of the consumer's dead-letter queue (the one its queue's redrive policy names) back
-into its queue <name>.fifo. On AWS this is SQS's own move task (StartMessageMoveTask); where SQS has none
+into its queue <name>.fifo. Consumers: projector (the read model) and mailer (confirmation and reset mail,
+which sends no mail twice for a redriven event, and drops one whose token has expired meanwhile). On AWS this is SQS's own move task (StartMessageMoveTask); where SQS has none
 (the local emulator) the messages are received, sent with their group and deduplication ids, and deleted.
 --dry-run lists what is there first: the count and a sample of message ids and groups, never bodies.
 Stop it with Ctrl-C: what was not moved stays in the DLQ, and the same command moves it later.
@@ -135,9 +139,10 @@ ${SQS_ENVIRONMENT}`;
 
 export const STATUS_USAGE = `Usage: pnpm projection-status [--consumer <name> [--queue-url <url>]]... [--json]
 
-Prints, for each consumer (default: projector): its queue's and its DLQ's depth and the age of their
-oldest message, the last lag from append to read model, then the active read-model slot and any rebuild
-in progress (from the rebuild lease). Ages and lag come from CloudWatch on AWS, from the emulator locally.
+Prints, for each consumer (default: projector and mailer): its queue's and its DLQ's depth and the age of
+their oldest message, the last lag from append to the consumer (read model, or mail sent), then the active
+read-model slot and any rebuild in progress (from the rebuild lease). On AWS, give each consumer's
+--queue-url (the stack outputs ConsumerQueueUrl<name>), since CloudFormation names the queues. Ages and lag come from CloudWatch on AWS, from the emulator locally.
 
 Environment:
   STORAGE                 sqlite (default: the slots in DATA_DIR) or dynamodb
@@ -241,7 +246,7 @@ export function loadStatusConfig(env: Env, argv: readonly string[], cwd: string 
     'queue-url': { type: 'string', multiple: true },
     json: { type: 'boolean' },
   });
-  const names = (flags['consumer'] as string[] | undefined) ?? ['projector'];
+  const names = (flags['consumer'] as string[] | undefined) ?? [...DEFAULT_STATUS_CONSUMERS];
   const urls = (flags['queue-url'] as string[] | undefined) ?? [];
   if (urls.length > 0 && urls.length !== names.length) {
     read.problem('--queue-url must be given once per --consumer, in the same order, or not at all');

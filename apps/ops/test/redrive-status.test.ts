@@ -446,11 +446,11 @@ t.test('config: redrive and status flags', async (t) => {
   });
   t.throws(() => loadRedriveConfig({ SQS_ENDPOINT: 'ftp://x' }, ['--queue-url', 'nope']), /--consumer is required/);
   t.throws(() => loadRedriveConfig({}, ['--consumer', 'a'.repeat(72)]), /must be a queue name/);
-  t.match(loadStatusConfig({}, [], '/srv'), {
-    storage: { kind: 'sqlite', dataDir: '/srv/data' },
-    consumers: [{ consumer: 'projector', queueUrl: undefined }],
-    json: false,
-  });
+  t.strictSame(loadStatusConfig({}, [], '/srv').consumers, [
+    { consumer: 'projector', queueUrl: undefined },
+    { consumer: 'mailer', queueUrl: undefined },
+  ], 'both consumers of the topic by default: the read model and the mail');
+  t.match(loadStatusConfig({}, [], '/srv'), { storage: { kind: 'sqlite', dataDir: '/srv/data' }, json: false });
   t.match(
     loadStatusConfig({ STORAGE: 'dynamodb', READ_MODEL_TABLE: 'views' }, [
       '--consumer', 'projector', '--queue-url', 'https://sqs.eu-west-1.amazonaws.com/1/p',
