@@ -11,6 +11,12 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 /** The consumer whose queue feeds the projector Lambda; it must always be among the consumers. */
 export const PROJECTOR_CONSUMER = 'projector';
 
+/** The consumer whose queue feeds the mailer Lambda (confirmation and reset mail); it must always be among the consumers. */
+export const MAILER_CONSUMER = 'mailer';
+
+/** The consumers this app runs itself; any other name is a queue for a service outside it. */
+export const APP_CONSUMERS: readonly string[] = [PROJECTOR_CONSUMER, MAILER_CONSUMER];
+
 /**
  * Names the app gives its own queues beside the consumers' (alarm ids, outputs): a consumer may not take
  * them, nor anything that normalises to them.
@@ -37,6 +43,10 @@ export interface ConcurrencyParameters {
   readonly projectorReserved: number;
   /** MaximumConcurrency of the projector's SQS event source (2 to 1000). */
   readonly projectorMaximum: number;
+  /** Reserved for the mailer; its SQS event source's MaximumConcurrency stays at or below it. */
+  readonly mailerReserved: number;
+  /** MaximumConcurrency of the mailer's SQS event source (2 to 1000). */
+  readonly mailerMaximum: number;
 }
 
 /** The AWS Backup plan of the event store. */
@@ -90,7 +100,10 @@ export interface EnvironmentParameters {
   readonly sensitiveRouteThrottle: Throttle;
   /** The user service hashes passwords with scrypt, which is CPU-bound: Lambda's CPU grows with memory. */
   readonly userServiceMemoryMiB: number;
-  /** The projector's timeout; its queue's visibility timeout is derived from it ({@link visibilityTimeoutFor}). */
+  /**
+   * The projector's timeout, and the mailer's; every consumer queue's visibility timeout is derived from
+   * it ({@link visibilityTimeoutFor}).
+   */
   readonly projectorTimeout: Duration;
   readonly concurrency: ConcurrencyParameters;
   readonly alarms: AlarmThresholds;
@@ -308,6 +321,9 @@ function consumerProblems(consumers: readonly string[]): string[] {
   if (!consumers.includes(PROJECTOR_CONSUMER)) {
     problems.push(`consumers must include ${JSON.stringify(PROJECTOR_CONSUMER)}: the projector reads the read model's events from it`);
   }
+  if (!consumers.includes(MAILER_CONSUMER)) {
+    problems.push(`consumers must include ${JSON.stringify(MAILER_CONSUMER)}: the mailer sends the confirmation and reset mails from it`);
+  }
   return problems;
 }
 
@@ -327,17 +343,20 @@ function resolveProjectorTimeout(overrideSeconds: string | undefined, fallback: 
 
 function concurrencyProblems(concurrency: ConcurrencyParameters): string[] {
   const problems: string[] = [];
-  const { projectorReserved, projectorMaximum } = concurrency;
   for (const [key, value] of Object.entries(concurrency)) {
     if (!Number.isInteger(value) || value < 1) problems.push(`concurrency.${key}=${value} must be a positive integer`);
   }
-  if (projectorMaximum < 2 || projectorMaximum > 1000) {
-    problems.push(`concurrency.projectorMaximum=${projectorMaximum} must be from 2 to 1000 (SQS event source limits)`);
-  }
-  // Above its reservation, the event source would poll messages the function is throttled on, and each
-  // throttled receive counts toward the DLQ.
-  if (projectorMaximum > projectorReserved) {
-    problems.push(`concurrency.projectorMaximum=${projectorMaximum} must not exceed projectorReserved=${projectorReserved}`);
+  for (const consumer of ['projector', 'mailer'] as const) {
+    const maximum = concurrency[`${consumer}Maximum`];
+    const reserved = concurrency[`${consumer}Reserved`];
+    if (maximum < 2 || maximum > 1000) {
+      problems.push(`concurrency.${consumer}Maximum=${maximum} must be from 2 to 1000 (SQS event source limits)`);
+    }
+    // Above its reservation, the event source would poll messages the function is throttled on, and each
+    // throttled receive counts toward the DLQ.
+    if (maximum > reserved) {
+      problems.push(`concurrency.${consumer}Maximum=${maximum} must not exceed ${consumer}Reserved=${reserved}`);
+    }
   }
   return problems;
 }

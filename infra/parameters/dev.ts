@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEVELOPER_ACCOUNT, PROJECTOR_CONSUMER, type EnvironmentParameters } from '../lib/config.js';
+import { DEVELOPER_ACCOUNT, MAILER_CONSUMER, PROJECTOR_CONSUMER, type EnvironmentParameters } from '../lib/config.js';
 
 /**
  * Development: each developer's own account (or a shared one, each with `-c stage=<name>`), destroyed
@@ -15,14 +15,14 @@ export const devParameters: EnvironmentParameters = {
   // RFC 2606's reserved domain: dev synthesises out of the box, and the synth warns until it is replaced.
   sesFromAddress: 'no-reply@example.com',
   sesExtraIdentities: [],
-  consumers: [PROJECTOR_CONSUMER],
+  consumers: [PROJECTOR_CONSUMER, MAILER_CONSUMER],
   logLevel: 'debug',
   logRetention: RetentionDays.ONE_WEEK,
   apiThrottle: { rateLimit: 50, burstLimit: 100 },
   sensitiveRouteThrottle: { rateLimit: 5, burstLimit: 10 },
   userServiceMemoryMiB: 1024,
   projectorTimeout: Duration.seconds(30),
-  concurrency: { relayReserved: 2, projectorReserved: 2, projectorMaximum: 2 },
+  concurrency: { relayReserved: 2, projectorReserved: 2, projectorMaximum: 2, mailerReserved: 2, mailerMaximum: 2 },
   alarms: {
     relayIteratorAge: Duration.minutes(5),
     queueOldestMessageAge: Duration.minutes(15),

@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { PROJECTOR_CONSUMER, type EnvironmentParameters } from '../lib/config.js';
+import { MAILER_CONSUMER, PROJECTOR_CONSUMER, type EnvironmentParameters } from '../lib/config.js';
 
 /**
  * Production. Every value is pinned here and changed only through review: a deploy takes no `-c` flag
@@ -17,7 +17,7 @@ export const prodParameters: EnvironmentParameters = {
   sesFromAddress: 'no-reply@mail.users.example.org',
   sesExtraIdentities: [],
   // Removing a name deletes nothing: the queues are retained (see infra/README.md, "Removing a consumer").
-  consumers: [PROJECTOR_CONSUMER],
+  consumers: [PROJECTOR_CONSUMER, MAILER_CONSUMER],
   logLevel: 'info',
   logRetention: RetentionDays.THREE_MONTHS,
   alarmEmail: 'user-service-oncall@ops.users.example.org',
@@ -25,7 +25,7 @@ export const prodParameters: EnvironmentParameters = {
   sensitiveRouteThrottle: { rateLimit: 20, burstLimit: 40 },
   userServiceMemoryMiB: 1024,
   projectorTimeout: Duration.seconds(30),
-  concurrency: { relayReserved: 10, projectorReserved: 10, projectorMaximum: 10 },
+  concurrency: { relayReserved: 10, projectorReserved: 10, projectorMaximum: 10, mailerReserved: 4, mailerMaximum: 4 },
   alarms: {
     relayIteratorAge: Duration.minutes(1),
     queueOldestMessageAge: Duration.minutes(5),

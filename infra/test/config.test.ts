@@ -74,15 +74,15 @@ t.test('a stage suffix separates developers in one dev account', async (t) => {
 });
 
 t.test('consumer names are refused when they collide after normalisation or are reserved', async (t) => {
-  t.same(resolveConfig(devParameters, { overrides: { consumers: ' projector , billing,' } }).consumers, ['projector', 'billing']);
-  t.match(dev({ consumers: 'projector,billing,bill-ing' }), [
+  t.same(resolveConfig(devParameters, { overrides: { consumers: ' projector , mailer, billing,' } }).consumers, ['projector', 'mailer', 'billing']);
+  t.match(dev({ consumers: 'projector,billing,bill-ing,mailer' }), [
     /consumers "billing" and "bill-ing" collide: both become "billing" in resource ids and output names/,
   ]);
-  t.match(dev({ consumers: 'projector,relay-failures' }), [/consumer "relay-failures" is reserved/]);
-  t.match(dev({ consumers: 'projector,relayparking' }), [/consumer "relayparking" is reserved: .*relay-parking/]);
-  t.match(dev({ consumers: 'projector,projector' }), [/repeat the name "projector"/]);
-  t.match(dev({ consumers: 'billing' }), [/consumers must include "projector"/]);
-  t.match(dev({ consumers: 'projector,Bad_Name' }), [/consumer "Bad_Name" must be lowercase/]);
+  t.match(dev({ consumers: 'projector,relay-failures,mailer' }), [/consumer "relay-failures" is reserved/]);
+  t.match(dev({ consumers: 'projector,relayparking,mailer' }), [/consumer "relayparking" is reserved: .*relay-parking/]);
+  t.match(dev({ consumers: 'projector,projector,mailer' }), [/repeat the name "projector"/]);
+  t.match(dev({ consumers: 'billing' }), [/consumers must include "projector"/, /consumers must include "mailer": the mailer sends/]);
+  t.match(dev({ consumers: 'projector,Bad_Name,mailer' }), [/consumer "Bad_Name" must be lowercase/]);
 });
 
 t.test('the projector timeout and its queue visibility come from one value, overrides included', async (t) => {
@@ -102,6 +102,8 @@ t.test('concurrency, backups and the edge are validated', async (t) => {
     problems({ ...devParameters, concurrency: { ...devParameters.concurrency, ...values } });
   t.match(concurrency({ projectorMaximum: 5, projectorReserved: 2 }), [/projectorMaximum=5 must not exceed projectorReserved=2/]);
   t.match(concurrency({ projectorMaximum: 1, projectorReserved: 2 }), [/projectorMaximum=1 must be from 2 to 1000/]);
+  t.match(concurrency({ mailerMaximum: 3, mailerReserved: 2 }), [/mailerMaximum=3 must not exceed mailerReserved=2/]);
+  t.match(concurrency({ mailerMaximum: 1, mailerReserved: 1 }), [/mailerMaximum=1 must be from 2 to 1000/]);
   t.match(concurrency({ relayReserved: 0 }), [/relayReserved=0 must be a positive integer/]);
   const backup = (values: Partial<EnvironmentParameters['backup']>) =>
     problems({ ...devParameters, backup: { ...devParameters.backup, ...values } });
@@ -118,6 +120,6 @@ t.test('every other value is validated, and every problem reported at once', asy
   t.match(dev({ publicUrl: 'http://api.example.net' }), [/publicUrl=.* must be an https URL/]);
   t.match(dev({ alarmEmail: 'ops' }), [/alarmEmail="ops" must be an email address/]);
   t.match(dev({ sesExtraIdentities: 'localhost' }), [/must be an email address or a domain/]);
-  t.equal(dev({ sesFromAddress: 'x', logLevel: 'loud', consumers: 'billing' }).length, 3);
+  t.equal(dev({ sesFromAddress: 'x', logLevel: 'loud', consumers: 'billing' }).length, 4);
   t.equal(resolveConfig(devParameters, { overrides: { publicUrl: 'https://users.example.net/' } }).publicUrl, 'https://users.example.net');
 });

@@ -2,8 +2,9 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { emailDomain, normalisedName, PROJECTOR_CONSUMER, visibilityTimeoutFor, type EnvironmentConfig } from '../config.js';
+import { emailDomain, MAILER_CONSUMER, normalisedName, PROJECTOR_CONSUMER, visibilityTimeoutFor, type EnvironmentConfig } from '../config.js';
 import { EventTopic } from '../constructs/event-topic.js';
+import { Mailer } from '../constructs/mailer.js';
 import { Operations } from '../constructs/operations.js';
 import { OperatorAccess } from '../constructs/operator-access.js';
 import { Projector } from '../constructs/projector.js';
@@ -25,7 +26,7 @@ export interface ServiceStackProps extends StackProps {
 
 /**
  * The event pipeline (stream relay, SNS FIFO topic, a queue per consumer), the compute (the user service
- * behind its HTTP API, the projector), their alarms and dashboard, and the operators' policy. Its queues
+ * behind its HTTP API, the projector, the mailer), their alarms and dashboard, and the operators' policy. Its queues
  * hold undelivered events, so in production they and their keys are retained like the tables.
  */
 export class ServiceStack extends Stack {
@@ -34,6 +35,7 @@ export class ServiceStack extends Stack {
   public readonly rateLimits: RateLimitTable;
   public readonly api: UserServiceApi;
   public readonly projector: Projector;
+  public readonly mailer: Mailer;
   public readonly operations: Operations;
   public readonly operatorAccess: OperatorAccess;
 
@@ -58,6 +60,7 @@ export class ServiceStack extends Stack {
       ...logs,
     });
     this.rateLimits = new RateLimitTable(this, 'RateLimits');
+    const sesIdentities = [...new Set([config.sesFromAddress, emailDomain(config.sesFromAddress), ...config.sesExtraIdentities])];
     this.api = new UserServiceApi(this, 'UserService', {
       repositoryRoot,
       rateLimits: this.rateLimits,
@@ -66,7 +69,7 @@ export class ServiceStack extends Stack {
       readModelGreen: props.readModelGreen,
       jwtSecret: props.jwtSecret,
       sesFromAddress: config.sesFromAddress,
-      sesIdentities: [...new Set([config.sesFromAddress, emailDomain(config.sesFromAddress), ...config.sesExtraIdentities])],
+      sesIdentities,
       ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
       throttle: config.apiThrottle,
       sensitiveRouteThrottle: config.sensitiveRouteThrottle,
@@ -85,6 +88,20 @@ export class ServiceStack extends Stack {
       maximumConcurrency: config.concurrency.projectorMaximum,
       ...logs,
     });
+    this.mailer = new Mailer(this, 'Mailer', {
+      repositoryRoot,
+      queue: this.events.consumer(MAILER_CONSUMER).queue,
+      eventStoreTable: props.eventStoreTable,
+      jwtSecret: props.jwtSecret,
+      sesFromAddress: config.sesFromAddress,
+      sesIdentities,
+      publicUrl: config.publicUrl ?? this.api.url,
+      timeout: config.projectorTimeout,
+      reservedConcurrency: config.concurrency.mailerReserved,
+      maximumConcurrency: config.concurrency.mailerMaximum,
+      retainData: config.retainData,
+      ...logs,
+    });
     const consumers = [...this.events.consumers.values()];
     this.operations = new Operations(this, 'Operations', {
       alarmNamePrefix: config.stackPrefix,
@@ -95,6 +112,7 @@ export class ServiceStack extends Stack {
         { name: USER_SERVICE_NAME, function: this.api.function.function },
         { name: RELAY_SERVICE_NAME, function: this.relay.function.function },
         { name: PROJECTOR_CONSUMER, function: this.projector.function.function },
+        { name: MAILER_CONSUMER, function: this.mailer.function.function },
       ],
       relay: this.relay.function.function,
       relayServiceName: RELAY_SERVICE_NAME,
@@ -108,6 +126,7 @@ export class ServiceStack extends Stack {
         { name: 'read-model', table: props.readModel.table },
         { name: 'read-model-green', table: props.readModelGreen.table },
         { name: 'rate-limits', table: this.rateLimits.table },
+        { name: 'sent-mails', table: this.mailer.sentMails },
       ],
       thresholds: config.alarms,
     });
@@ -128,6 +147,7 @@ export class ServiceStack extends Stack {
     output('EventTopicArn', this.events.topic.topicArn, 'pnpm republish publishes here (TOPIC_ARN)');
     output('EventStoreTableName', props.eventStoreTable.tableName, 'pnpm republish reads here (EVENT_STORE_TABLE)');
     output('ReadModelTableName', props.readModel.table.tableName, 'The blue slot: it holds the slot pointer and the rebuild lease');
+    output('SentMailTableName', this.mailer.sentMails.tableName, "The mailer's ledger: one item per event whose mail was sent");
     output('ReadModelGreenTableName', props.readModelGreen.table.tableName, 'The green slot');
     for (const { name, queue, deadLetterQueue, subscriptionDeadLetterQueue } of consumers) {
       // Output keys keep only letters and digits; the config refuses names that would collide.
