@@ -31,7 +31,7 @@ import {
 
 // Dev with two consumers, so that everything per consumer is checked for more than the default one; and
 // prod as committed.
-const dev = synthesise('dev', { consumers: 'projector,billing' });
+const dev = synthesise('dev', { consumers: 'projector,mailer,billing' });
 const prod = synthesise('prod');
 const ENVIRONMENTS: readonly [string, Synthesised][] = [['dev', dev], ['prod', prod]];
 const { statefulTemplate: stateful, serviceTemplate: service } = dev;
@@ -39,6 +39,7 @@ const { statefulTemplate: stateful, serviceTemplate: service } = dev;
 const RELAY = 'Relays inserted events from the event-store stream to the SNS FIFO topic';
 const API = 'The user service HTTP API (Fastify)';
 const PROJECTOR = 'Projects user events from its SQS FIFO queue into the user read model';
+const MAILER = 'Sends confirmation and reset mails from the user events of its SQS FIFO queue';
 
 type Resources = Record<string, { Type: string; Properties: any; DeletionPolicy?: string; UpdateReplacePolicy?: string }>;
 const resourcesOf = (template: Template) => template.toJSON().Resources as Resources;
@@ -110,7 +111,7 @@ t.test('production retains its data and its messaging state; dev retains nothing
     }
     // Every queue (consumer queues, both kinds of DLQ, the relay's failure and parking queues) and both keys.
     const queues = Object.values(serviceTemplate.findResources('AWS::SQS::Queue'));
-    t.equal(queues.length, envName === 'dev' ? 8 : 5, `${envName}: 3 per consumer and the relay's 2`);
+    t.equal(queues.length, envName === 'dev' ? 11 : 8, `${envName}: 3 per consumer and the relay's 2`);
     for (const resource of [...queues, ...Object.values(serviceTemplate.findResources('AWS::KMS::Key'))]) {
       t.match(resource, { DeletionPolicy: policy, UpdateReplacePolicy: policy }, `${envName}: ${resource.Type}`);
     }
@@ -136,7 +137,7 @@ t.test('replacing a stateful resource changes the service template', async (t) =
   // function and grant that named the old one is updated with it. A replacement under the same id is
   // refused by CloudFormation while the export is imported (infra/README.md, "Cross-stack references").
   const app = testApp();
-  const stacks = addUserService(app, { config: testConfig('dev', { consumers: 'projector,billing' }), repositoryRoot: REPOSITORY_ROOT });
+  const stacks = addUserService(app, { config: testConfig('dev', { consumers: 'projector,mailer,billing' }), repositoryRoot: REPOSITORY_ROOT });
   (stacks.stateful.eventStore.table.node.defaultChild as CfnTable).overrideLogicalId('EventStoreTableV2');
   const replaced = Template.fromStack(stacks.service);
   t.not(JSON.stringify(replaced.toJSON()), JSON.stringify(service.toJSON()));
@@ -179,21 +180,21 @@ t.test('the relay retries without a count limit, bisecting, with a parking queue
 });
 
 t.test('every function is Node.js 22 on arm64, traced, and logs to its own group, which expires', async (t) => {
-  for (const description of [RELAY, API, PROJECTOR]) {
+  for (const description of [RELAY, API, PROJECTOR, MAILER]) {
     const { properties } = lambda(service, description);
     t.match(properties, { Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler', TracingConfig: { Mode: 'Active' } });
     const logGroup = resourcesOf(service)[(properties['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref]!;
     t.match(logGroup, { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 7 } }, description);
     t.match(lambda(prod.serviceTemplate, description).properties, { TracingConfig: { Mode: 'Active' } });
   }
-  prod.serviceTemplate.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 4);
-  t.equal(Object.keys(prod.serviceTemplate.findResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' })).length, 4);
+  prod.serviceTemplate.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 90 }, 5);
+  t.equal(Object.keys(prod.serviceTemplate.findResources('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' })).length, 5);
 });
 
-t.test('the relay and the projector have reserved concurrency; the projector a MaximumConcurrency', async (t) => {
+t.test('the relay, the projector and the mailer have reserved concurrency; the consumers a MaximumConcurrency', async (t) => {
   for (const [envName, synth, concurrency] of [
-    ['dev', dev, { relay: 2, projector: 2, maximum: 2 }],
-    ['prod', prod, { relay: 10, projector: 10, maximum: 10 }],
+    ['dev', dev, { relay: 2, projector: 2, maximum: 2, mailer: 2 }],
+    ['prod', prod, { relay: 10, projector: 10, maximum: 10, mailer: 4 }],
   ] as const) {
     const serviceTemplate = synth.serviceTemplate;
     t.equal(lambda(serviceTemplate, RELAY).properties['ReservedConcurrentExecutions'], concurrency.relay, envName);
@@ -203,6 +204,12 @@ t.test('the relay and the projector have reserved concurrency; the projector a M
       FunctionName: { Ref: projector.logicalId },
       ScalingConfig: { MaximumConcurrency: concurrency.maximum },
     });
+    const mailer = lambda(serviceTemplate, MAILER);
+    t.equal(mailer.properties['ReservedConcurrentExecutions'], concurrency.mailer, `${envName} mailer`);
+    serviceTemplate.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: mailer.logicalId },
+      ScalingConfig: { MaximumConcurrency: concurrency.mailer },
+    });
     // The API keeps the account's unreserved pool.
     t.equal(lambda(serviceTemplate, API).properties['ReservedConcurrentExecutions'], undefined);
   }
@@ -210,8 +217,8 @@ t.test('the relay and the projector have reserved concurrency; the projector a M
 
 t.test('each consumer gets a FIFO queue kept 14 days with a DLQ, and a subscription with its own DLQ', async (t) => {
   for (const [envName, { serviceTemplate }, consumers] of [
-    ['dev', dev, ['projector', 'billing']],
-    ['prod', prod, ['projector']],
+    ['dev', dev, ['projector', 'mailer', 'billing']],
+    ['prod', prod, ['projector', 'mailer']],
   ] as const) {
     const resources = resourcesOf(serviceTemplate);
     const [topicId] = only(serviceTemplate, 'AWS::SNS::Topic', { FifoTopic: true });
@@ -262,7 +269,7 @@ t.test('tables, topics and queues are all encrypted; topics and queues refuse pl
       Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
     },
   };
-  service.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', denyPlainHttp, 8);
+  service.resourcePropertiesCountIs('AWS::SQS::QueuePolicy', denyPlainHttp, 11);
   service.resourcePropertiesCountIs('AWS::SNS::TopicPolicy', denyPlainHttp, 2);
 });
 
@@ -275,6 +282,23 @@ t.test('the projector drains its own queue with partial batch responses', async 
     FunctionResponseTypes: ['ReportBatchItemFailures'],
   });
   t.ok((projector.properties['Timeout'] as number) * 6 <= 180);
+});
+
+t.test('the mailer drains its own queue with partial batch responses, and keeps its ledger with a TTL', async (t) => {
+  const mailer = lambda(service, MAILER);
+  service.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+    FunctionName: { Ref: mailer.logicalId },
+    EventSourceArn: { 'Fn::GetAtt': [idOf(service, 'AWS::SQS::Queue', 'ConsumermailerQueue'), 'Arn'] },
+    BatchSize: 10,
+    FunctionResponseTypes: ['ReportBatchItemFailures'],
+  });
+  // A claim's lease is the function's timeout, and a redelivery comes only after six of them.
+  t.equal((mailer.properties['Environment'] as any).Variables.MAIL_LEASE_SECONDS, String(mailer.properties['Timeout']));
+  t.ok((mailer.properties['Timeout'] as number) * 6 <= 180);
+  for (const [envName, { serviceTemplate }, policy] of [['dev', dev, 'Delete'], ['prod', prod, 'Retain']] as const) {
+    const [, table] = only(serviceTemplate, 'AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true }, KeySchema: [{ AttributeName: 'eventId', KeyType: 'HASH' }] });
+    t.match(table, { DeletionPolicy: policy, Properties: { BillingMode: 'PAY_PER_REQUEST', SSESpecification: { SSEEnabled: true } } }, `${envName} ledger`);
+  }
 });
 
 t.test('each function is granted exactly the actions it needs', async (t) => {
@@ -313,6 +337,15 @@ t.test('each function is granted exactly the actions it needs', async (t) => {
       ),
       `${envName} projector`,
     );
+    t.same(
+      allowedActions(serviceTemplate, lambda(serviceTemplate, MAILER).properties),
+      sorted(
+        'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'kms:Decrypt', ...common,
+        'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail',
+        'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage',
+      ),
+      `${envName} mailer: no Scan, no update, no key but to decrypt`,
+    );
   }
 });
 
@@ -322,7 +355,7 @@ t.test('each grant is scoped to its resource, with kms:ViaService where a servic
     statements(description).filter((s) => [s.Action].flat().includes(action));
 
   // Only actions with no resource-level permission are granted on '*'.
-  for (const description of [RELAY, API, PROJECTOR]) {
+  for (const description of [RELAY, API, PROJECTOR, MAILER]) {
     for (const statement of statements(description)) {
       if (statement.Resource === '*') {
         t.same([statement.Action].flat().filter((a) => !a.startsWith('xray:')), description === RELAY ? ['dynamodb:ListStreams'] : []);
@@ -371,6 +404,16 @@ t.test('each grant is scoped to its resource, with kms:ViaService where a servic
   t.same(projectorOnEventStore.flatMap((s) => [s.Action].flat()).sort(), ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query']);
   t.match(JSON.stringify(withAction(PROJECTOR, 'dynamodb:PutItem').map((s) => s.Resource)), /ReadModelGreenTable.*ReadModelTable/);
   t.notMatch(JSON.stringify(withAction(PROJECTOR, 'dynamodb:PutItem').map((s) => s.Resource)), /EventStore/);
+  // The mailer reads the event store (its snapshot items and streams), and writes its ledger only.
+  const mailerOnEventStore = statements(MAILER).filter((s) => eventStoreArn.test(JSON.stringify(s.Resource)));
+  t.same(mailerOnEventStore.flatMap((s) => [s.Action].flat()).sort(), ['dynamodb:GetItem', 'dynamodb:Query']);
+  t.match(withAction(MAILER, 'dynamodb:PutItem'), [
+    { Action: ['dynamodb:DeleteItem', 'dynamodb:PutItem'], Resource: { 'Fn::GetAtt': [idOf(service, 'AWS::DynamoDB::Table', 'MailerSentMails'), 'Arn'] } },
+  ]);
+  t.equal(withAction(MAILER, 'dynamodb:PutItem').length, 1);
+  t.same(withAction(MAILER, 'ses:SendEmail').flatMap((statement) => [statement.Resource].flat()).sort(), sesIdentities);
+  t.match(withAction(MAILER, 'secretsmanager:GetSecretValue'), [{ Resource: { 'Fn::ImportValue': /:ExportsOutputRefJwtSecret/ } }]);
+  t.equal(withAction(MAILER, 'secretsmanager:GetSecretValue').length, 1, 'the JWT secret, and no other');
 });
 
 t.test('no wildcard action is granted but the two KMS families of CDK grants', async (t) => {
@@ -428,6 +471,18 @@ t.test('each function gets exactly the environment its configuration reads', asy
     LOG_LEVEL: 'debug',
     ...powertools('projector'),
   });
+  environment(MAILER, {
+    EVENT_STORE_TABLE: imported('dev', 'RefEventStoreTable'),
+    SENT_MAIL_TABLE: { Ref: idOf(service, 'AWS::DynamoDB::Table', 'MailerSentMails') },
+    JWT_SECRET_ARN: imported('dev', 'RefJwtSecret'),
+    MAILER: 'ses',
+    SES_FROM_ADDRESS: TEST_SENDER,
+    // The user service's public URL: the mails it used to send name the same one.
+    PUBLIC_URL: { 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.eu-west-1.', { Ref: 'AWS::URLSuffix' }, '/']] },
+    MAIL_LEASE_SECONDS: '30',
+    LOG_LEVEL: 'debug',
+    ...powertools('mailer'),
+  });
   prod.serviceTemplate.hasResourceProperties('AWS::Lambda::Function', {
     Description: RELAY,
     Environment: { Variables: { LOG_LEVEL: 'info' } },
@@ -476,8 +531,8 @@ t.test('the API: every route to the function, a lower throttle on login and rese
 
 t.test('alarms cover every failure, are named stably, notify one topic, and never breach on missing data', async (t) => {
   for (const [envName, { serviceTemplate }, consumers] of [
-    ['dev', dev, ['projector', 'billing']],
-    ['prod', prod, ['projector']],
+    ['dev', dev, ['projector', 'mailer', 'billing']],
+    ['prod', prod, ['projector', 'mailer']],
   ] as const) {
     const alarmTopicId = idOf(serviceTemplate, 'AWS::SNS::Topic', 'AlarmTopic');
     const alarms = Object.values(serviceTemplate.findResources('AWS::CloudWatch::Alarm')).map((alarm) => alarm.Properties);
@@ -487,9 +542,9 @@ t.test('alarms cover every failure, are named stably, notify one topic, and neve
       'RelayIteratorAge', 'RelayDestinationDeliveryFailures', 'RelayRecordsParked', 'RelayPublishFailures',
       'DeadLetters-relay-failures', 'DeadLetters-relay-parking',
       ...consumers.flatMap((c) => [`DeadLetters-${c}`, `SubscriptionDeadLetters-${c}`, `OldestMessage-${c}`, `EventsFailed-${c}`, `ProjectionLag-${c}`]),
-      ...['user-service', 'stream-relay', 'projector'].flatMap((f) => [`Errors-${f}`, `Throttles-${f}`]),
+      ...['user-service', 'stream-relay', 'projector', 'mailer'].flatMap((f) => [`Errors-${f}`, `Throttles-${f}`]),
       'DynamoDbThrottles-event-store', 'DynamoDbThrottles-read-model', 'DynamoDbThrottles-read-model-green',
-      'DynamoDbThrottles-rate-limits', 'Api5xxRate',
+      'DynamoDbThrottles-rate-limits', 'DynamoDbThrottles-sent-mails', 'Api5xxRate',
     ];
     t.same([...byName.keys()].sort(), expected.map((name) => prefix + name).sort(), `${envName}: the documented alarm names`);
     for (const alarm of alarms) {
@@ -579,8 +634,8 @@ t.test('the event store is backed up daily; prod keeps 35 days in a locked vault
 
 t.test('operators get one policy for redrive, projection-status, republish and rebuild, and the outputs to run them', async (t) => {
   for (const [envName, { serviceTemplate }, consumers] of [
-    ['dev', dev, ['projector', 'billing']],
-    ['prod', prod, ['projector']],
+    ['dev', dev, ['projector', 'mailer', 'billing']],
+    ['prod', prod, ['projector', 'mailer']],
   ] as const) {
     const [policyId, policy] = only(serviceTemplate, 'AWS::IAM::ManagedPolicy');
     const statements = policy.Properties!['PolicyDocument'] as { Statement: { Sid?: string; Action: string | string[]; Resource: unknown; Condition?: unknown }[] };

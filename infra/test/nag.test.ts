@@ -31,7 +31,7 @@ for (const envName of ['dev', 'prod'] as const) {
     const app = testApp();
     // Dev with a second consumer, and prod exactly as committed.
     addUserService(app, {
-      config: testConfig(envName, envName === 'dev' ? { consumers: 'projector,billing' } : {}),
+      config: testConfig(envName, envName === 'dev' ? { consumers: 'projector,mailer,billing' } : {}),
       repositoryRoot: REPOSITORY_ROOT,
     });
     // Synthesis runs the rule packs; an unacknowledged finding fails it with the finding's id and path.

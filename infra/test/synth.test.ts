@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import t from 'tap';
 import { REPOSITORY_ROOT } from './fixtures.js';
 
-// `pnpm synth` as a test: the real CLI, offline and without Docker, bundling the three functions with the
+// `pnpm synth` as a test: the real CLI, offline and without Docker, bundling the four functions with the
 // local esbuild into a scratch folder. Then each bundle is checked for what must and must not be in it, and
 // loaded the way Lambda loads it.
 const bin = join(REPOSITORY_ROOT, 'infra', 'node_modules', '.bin');
@@ -48,20 +48,28 @@ const functions = new Map(
     .filter((resource) => resource.Type === 'AWS::Lambda::Function')
     .map((resource) => {
       const description = resource.Properties.Description;
-      const name = description.startsWith('Relays') ? 'relay' : description.startsWith('Projects') ? 'projector' : 'api';
+      const name = description.startsWith('Relays')
+        ? 'relay'
+        : description.startsWith('Projects')
+          ? 'projector'
+          : description.startsWith('Sends')
+            ? 'mailer'
+            : 'api';
       const assetDir = join(outdir, resource.Metadata?.['aws:asset:path'] ?? 'missing');
       return [name, { resource, assetDir, code: readFileSync(join(assetDir, 'index.mjs'), 'utf8') }] as const;
     }),
 );
 
 t.test('each bundle holds what its mode uses, and nothing native', async (t) => {
-  t.same([...functions.keys()].sort(), ['api', 'projector', 'relay']);
+  t.same([...functions.keys()].sort(), ['api', 'mailer', 'projector', 'relay']);
   for (const [name, { code }] of functions) {
     // The SQLite adapters stay dynamic imports that DynamoDB mode never reaches; the native driver is absent.
     t.notOk(code.includes('better-sqlite3'), `${name}: no better-sqlite3`);
   }
   t.notOk(functions.get('relay')!.code.includes('fastify'), 'relay: no Fastify');
   t.notOk(functions.get('projector')!.code.includes('fastify'), 'projector: no Fastify');
+  t.notOk(functions.get('mailer')!.code.includes('fastify'), 'mailer: no Fastify');
+  t.ok(functions.get('mailer')!.code.includes('SqsFifoPartialProcessorAsync'), "mailer: Powertools' FIFO batch processor");
   t.ok(functions.get('api')!.code.includes('fastify'), 'the user service is the Fastify app');
   t.ok(existsSync(join(functions.get('api')!.assetDir, 'static', 'logo.svg')), "Swagger UI's files ship with it");
 });
@@ -75,6 +83,7 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
   READ_MODEL_GREEN_TABLE: 'UserService-dev-Stateful-ReadModelGreenTable',
   PUBLIC_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
   RATE_LIMIT_TABLE: 'UserService-dev-Service-RateLimitsTable',
+  SENT_MAIL_TABLE: 'UserService-dev-Service-MailerSentMails',
 };
 
 // Loads a bundle as Lambda does (an ES module, from its own folder) and, for the API, answers GET /health.

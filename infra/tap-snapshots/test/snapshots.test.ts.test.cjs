@@ -34,6 +34,15 @@ Object {
         ],
       },
     },
+    "ConsumerQueueArnmailer": Object {
+      "Description": "mailer: its queue",
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "EventsConsumermailerQueueD3BFF403",
+          "Arn",
+        ],
+      },
+    },
     "ConsumerQueueArnprojector": Object {
       "Description": "projector: its queue",
       "Value": Object {
@@ -41,6 +50,12 @@ Object {
           "EventsConsumerprojectorQueue078FA593",
           "Arn",
         ],
+      },
+    },
+    "ConsumerQueueUrlmailer": Object {
+      "Description": "mailer: its queue (pnpm redrive's destination)",
+      "Value": Object {
+        "Ref": "EventsConsumermailerQueueD3BFF403",
       },
     },
     "ConsumerQueueUrlprojector": Object {
@@ -55,6 +70,15 @@ Object {
         "Ref": "OperationsDashboardE19B83FC",
       },
     },
+    "DeadLetterQueueArnmailer": Object {
+      "Description": "mailer: its DLQ (StartMessageMoveTask --source-arn)",
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "EventsConsumermailerDeadLetterQueue99D77A35",
+          "Arn",
+        ],
+      },
+    },
     "DeadLetterQueueArnprojector": Object {
       "Description": "projector: its DLQ (StartMessageMoveTask --source-arn)",
       "Value": Object {
@@ -62,6 +86,12 @@ Object {
           "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
           "Arn",
         ],
+      },
+    },
+    "DeadLetterQueueUrlmailer": Object {
+      "Description": "mailer: its DLQ (pnpm redrive's source)",
+      "Value": Object {
+        "Ref": "EventsConsumermailerDeadLetterQueue99D77A35",
       },
     },
     "DeadLetterQueueUrlprojector": Object {
@@ -121,6 +151,18 @@ Object {
         "Ref": "StreamRelayParkingQueue7A8D3158",
       },
     },
+    "SentMailTableName": Object {
+      "Description": "The mailer's ledger: one item per event whose mail was sent",
+      "Value": Object {
+        "Ref": "MailerSentMails88BFB948",
+      },
+    },
+    "SubscriptionDeadLetterQueueUrlmailer": Object {
+      "Description": "mailer: what SNS could not deliver",
+      "Value": Object {
+        "Ref": "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+      },
+    },
     "SubscriptionDeadLetterQueueUrlprojector": Object {
       "Description": "projector: what SNS could not deliver",
       "Value": Object {
@@ -136,6 +178,229 @@ Object {
     },
   },
   "Resources": Object {
+    "EventsConsumermailerDeadLetterQueue99D77A35": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "FifoQueue": true,
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "EventsConsumermailerDeadLetterQueuePolicyFE250B58": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerDeadLetterQueue99D77A35",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerDeadLetterQueue99D77A35",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
+    "EventsConsumermailerQueueD3BFF403": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "DeduplicationScope": "messageGroup",
+        "FifoQueue": true,
+        "FifoThroughputLimit": "perMessageGroupId",
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+        "RedrivePolicy": Object {
+          "deadLetterTargetArn": Object {
+            "Fn::GetAtt": Array [
+              "EventsConsumermailerDeadLetterQueue99D77A35",
+              "Arn",
+            ],
+          },
+          "maxReceiveCount": 5,
+        },
+        "VisibilityTimeout": 180,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "EventsConsumermailerQueuePolicy7E2EA3B1": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "sqs:SendMessage",
+              "Condition": Object {
+                "ArnEquals": Object {
+                  "aws:SourceArn": Object {
+                    "Ref": "EventsTopic97220A64",
+                  },
+                },
+              },
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "sns.amazonaws.com",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerQueueD3BFF403",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
+    "EventsConsumermailerQueueUserServicedevServiceEventsTopicC0BAA5CB9299BC3B": Object {
+      "DependsOn": Array [
+        "EventsConsumermailerQueuePolicy7E2EA3B1",
+      ],
+      "Properties": Object {
+        "Endpoint": Object {
+          "Fn::GetAtt": Array [
+            "EventsConsumermailerQueueD3BFF403",
+            "Arn",
+          ],
+        },
+        "Protocol": "sqs",
+        "RawMessageDelivery": true,
+        "RedrivePolicy": Object {
+          "deadLetterTargetArn": Object {
+            "Fn::GetAtt": Array [
+              "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+              "Arn",
+            ],
+          },
+        },
+        "TopicArn": Object {
+          "Ref": "EventsTopic97220A64",
+        },
+      },
+      "Type": "AWS::SNS::Subscription",
+    },
+    "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "FifoQueue": true,
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "EventsConsumermailerSubscriptionDeadLetterQueuePolicy1C614F43": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "sqs:SendMessage",
+              "Condition": Object {
+                "ArnEquals": Object {
+                  "aws:SourceArn": Object {
+                    "Ref": "EventsTopic97220A64",
+                  },
+                },
+              },
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "sns.amazonaws.com",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
     "EventsConsumerprojectorDeadLetterQueue5A0E10F1": Object {
       "DeletionPolicy": "Delete",
       "Properties": Object {
@@ -484,6 +749,263 @@ Object {
       },
       "Type": "AWS::SNS::TopicPolicy",
     },
+    "MailerFunction68771276": Object {
+      "DependsOn": Array [
+        "MailerRoleDefaultPolicyCBF48214",
+        "MailerRole66BA8702",
+      ],
+      "Properties": Object {
+        "Architectures": Array [
+          "arm64",
+        ],
+        "Code": Object {
+          "S3Bucket": "cdk-hnb659fds-assets-123456789012-eu-west-1",
+          "S3Key": "[asset hash].zip",
+        },
+        "Description": "Sends confirmation and reset mails from the user events of its SQS FIFO queue",
+        "Environment": Object {
+          "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "JWT_SECRET_ARN": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "LOG_LEVEL": "debug",
+            "MAIL_LEASE_SECONDS": "30",
+            "MAILER": "ses",
+            "POWERTOOLS_METRICS_NAMESPACE": "UserService",
+            "POWERTOOLS_SERVICE_NAME": "mailer",
+            "PUBLIC_URL": Object {
+              "Fn::Join": Array [
+                "",
+                Array [
+                  "https://",
+                  Object {
+                    "Ref": "UserServiceApi54E23B5B",
+                  },
+                  ".execute-api.eu-west-1.",
+                  Object {
+                    "Ref": "AWS::URLSuffix",
+                  },
+                  "/",
+                ],
+              ],
+            },
+            "SENT_MAIL_TABLE": Object {
+              "Ref": "MailerSentMails88BFB948",
+            },
+            "SES_FROM_ADDRESS": "no-reply@mail.user-service.internal",
+          },
+        },
+        "Handler": "index.handler",
+        "LoggingConfig": Object {
+          "LogGroup": Object {
+            "Ref": "MailerLogs0DE36510",
+          },
+        },
+        "MemorySize": 256,
+        "ReservedConcurrentExecutions": 2,
+        "Role": Object {
+          "Fn::GetAtt": Array [
+            "MailerRole66BA8702",
+            "Arn",
+          ],
+        },
+        "Runtime": "nodejs22.x",
+        "Timeout": 30,
+        "TracingConfig": Object {
+          "Mode": "Active",
+        },
+      },
+      "Type": "AWS::Lambda::Function",
+    },
+    "MailerFunctionSqsEventSourceUserServicedevServiceEventsConsumermailerQueue4A25CB26BFDC9813": Object {
+      "Properties": Object {
+        "BatchSize": 10,
+        "EventSourceArn": Object {
+          "Fn::GetAtt": Array [
+            "EventsConsumermailerQueueD3BFF403",
+            "Arn",
+          ],
+        },
+        "FunctionName": Object {
+          "Ref": "MailerFunction68771276",
+        },
+        "FunctionResponseTypes": Array [
+          "ReportBatchItemFailures",
+        ],
+        "ScalingConfig": Object {
+          "MaximumConcurrency": 2,
+        },
+      },
+      "Type": "AWS::Lambda::EventSourceMapping",
+    },
+    "MailerLogs0DE36510": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "RetentionInDays": 7,
+      },
+      "Type": "AWS::Logs::LogGroup",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "MailerRole66BA8702": Object {
+      "Properties": Object {
+        "AssumeRolePolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sts:AssumeRole",
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "lambda.amazonaws.com",
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Description": "Runs: Sends confirmation and reset mails from the user events of its SQS FIFO queue",
+      },
+      "Type": "AWS::IAM::Role",
+    },
+    "MailerRoleDefaultPolicyCBF48214": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": Array [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "MailerLogs0DE36510",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": Array [
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
+              ],
+              "Effect": "Allow",
+              "Resource": "*",
+            },
+            Object {
+              "Action": Array [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Effect": "Allow",
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsQueueKey613467D1",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreKey5FA2BC30ArnB4942070",
+                },
+              ],
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "MailerSentMails88BFB948",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": Array [
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "ses:SendEmail",
+                "ses:SendRawEmail",
+              ],
+              "Effect": "Allow",
+              "Resource": Array [
+                "arn:aws:ses:eu-west-1:123456789012:identity/mail.user-service.internal",
+                "arn:aws:ses:eu-west-1:123456789012:identity/no-reply@mail.user-service.internal",
+              ],
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "PolicyName": "MailerRoleDefaultPolicyCBF48214",
+        "Roles": Array [
+          Object {
+            "Ref": "MailerRole66BA8702",
+          },
+        ],
+      },
+      "Type": "AWS::IAM::Policy",
+    },
+    "MailerSentMails88BFB948": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "AttributeDefinitions": Array [
+          Object {
+            "AttributeName": "eventId",
+            "AttributeType": "S",
+          },
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": Array [
+          Object {
+            "AttributeName": "eventId",
+            "KeyType": "HASH",
+          },
+        ],
+        "SSESpecification": Object {
+          "SSEEnabled": true,
+        },
+        "TimeToLiveSpecification": Object {
+          "AttributeName": "expiresAt",
+          "Enabled": true,
+        },
+      },
+      "Type": "AWS::DynamoDB::Table",
+      "UpdateReplacePolicy": "Delete",
+    },
     "OperationsAlarmTopic909EF7A3": Object {
       "Properties": Object {
         "DisplayName": "User service alarms",
@@ -699,6 +1221,41 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsDeadLettersmailer723D9FFC",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsSubscriptionDeadLettersmailer5B003B47",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsOldestMessagemailer2BE7ABC0",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsEventsFailedmailer7C0CB462",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsProjectionLagmailerDF97F3CE",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsErrorsuserserviceDE8BF241",
                   "Arn",
                 ],
@@ -741,6 +1298,20 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsErrorsmailer64869C0D",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsThrottlesmailer5C43818A",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsDynamoDbThrottleseventstoreB47291BB",
                   "Arn",
                 ],
@@ -763,6 +1334,13 @@ Object {
               Object {
                 "Fn::GetAtt": Array [
                   "OperationsDynamoDbThrottlesratelimits1B4A893B",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsDynamoDbThrottlessentmails8654F6FA",
                   "Arn",
                 ],
               },
@@ -861,7 +1439,27 @@ Object {
               Object {
                 "Ref": "ProjectorFunction88B3C6A2",
               },
-              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":0,\\"y\\":20,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"projector: queue depth and oldest message (s)\\",\\"region\\":\\"",
+              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":8,\\"height\\":6,\\"x\\":0,\\"y\\":20,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"mailer: invocations, errors, throttles\\",\\"region\\":\\"",
+              Object {
+                "Ref": "AWS::Region",
+              },
+              "\\",\\"metrics\\":[[\\"AWS/Lambda\\",\\"Invocations\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Errors\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":0,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"projector: queue depth and oldest message (s)\\",\\"region\\":\\"",
               Object {
                 "Ref": "AWS::Region",
               },
@@ -879,7 +1477,25 @@ Object {
                   "QueueName",
                 ],
               },
-              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":24,\\"height\\":6,\\"x\\":0,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"Dead letters\\",\\"region\\":\\"",
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":12,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"mailer: queue depth and oldest message (s)\\",\\"region\\":\\"",
+              Object {
+                "Ref": "AWS::Region",
+              },
+              "\\",\\"metrics\\":[[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\"}],[\\"AWS/SQS\\",\\"ApproximateAgeOfOldestMessage\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":24,\\"height\\":6,\\"x\\":0,\\"y\\":32,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"Dead letters\\",\\"region\\":\\"",
               Object {
                 "Ref": "AWS::Region",
               },
@@ -904,12 +1520,55 @@ Object {
                   "QueueName",
                 ],
               },
-              "\\",{\\"label\\":\\"projector\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}]],\\"yAxis\\":{}}}]}",
+              "\\",{\\"label\\":\\"projector\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}],[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerDeadLetterQueue99D77A35",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"label\\":\\"mailer\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}]],\\"yAxis\\":{}}}]}",
             ],
           ],
         },
       },
       "Type": "AWS::CloudWatch::Dashboard",
+    },
+    "OperationsDeadLettersmailer723D9FFC": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "Messages are in the mailer dead-letter queue (failed 5 times): fix the cause, then pnpm redrive --consumer mailer.",
+        "AlarmName": "UserService-dev-DeadLetters-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerDeadLetterQueue99D77A35",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
     },
     "OperationsDeadLettersprojectorAC851DF6": Object {
       "Properties": Object {
@@ -1295,6 +1954,108 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsDynamoDbThrottlessentmails8654F6FA": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "DynamoDB throttled reads or writes of the sent-mails table (an on-demand table past its previous peak, or a hot key).",
+        "AlarmName": "UserService-dev-DynamoDbThrottles-sent-mails",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "EvaluationPeriods": 1,
+        "Metrics": Array [
+          Object {
+            "Expression": "reads + writes",
+            "Id": "expr_1",
+            "Label": "sent-mails throttled requests",
+            "ReturnData": true,
+          },
+          Object {
+            "Id": "reads",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "MailerSentMails88BFB948",
+                    },
+                  },
+                ],
+                "MetricName": "ReadThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+          Object {
+            "Id": "writes",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "MailerSentMails88BFB948",
+                    },
+                  },
+                ],
+                "MetricName": "WriteThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+        ],
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsErrorsmailer64869C0D": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer function failed invocations: its logs.",
+        "AlarmName": "UserService-dev-Errors-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "FunctionName",
+            "Value": Object {
+              "Ref": "MailerFunction68771276",
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "Errors",
+        "Namespace": "AWS/Lambda",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsErrorsprojector0EA6D488": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -1394,6 +2155,37 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsEventsFailedmailer7C0CB462": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer consumer failed to process events (they are retried, then dead-lettered): its logs.",
+        "AlarmName": "UserService-dev-EventsFailed-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "service",
+            "Value": "mailer",
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "EventsFailed",
+        "Namespace": "UserService",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsEventsFailedprojector0B4A1F61": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -1421,6 +2213,42 @@ Object {
         "Period": 300,
         "Statistic": "Sum",
         "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsOldestMessagemailer2BE7ABC0": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer queue holds a message older than 15 minutes: its consumer is down or too slow.",
+        "AlarmName": "UserService-dev-OldestMessage-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerQueueD3BFF403",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 3,
+        "MetricName": "ApproximateAgeOfOldestMessage",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 900,
         "TreatMissingData": "notBreaching",
       },
       "Type": "AWS::CloudWatch::Alarm",
@@ -1457,6 +2285,37 @@ Object {
         "Period": 60,
         "Statistic": "Maximum",
         "Threshold": 900,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsProjectionLagmailerDF97F3CE": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "An event took more than 1 minute from append to the mailer consumer.",
+        "AlarmName": "UserService-dev-ProjectionLag-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "service",
+            "Value": "mailer",
+          },
+        ],
+        "EvaluationPeriods": 2,
+        "MetricName": "ProjectionLagMs",
+        "Namespace": "UserService",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Maximum",
+        "Threshold": 60000,
         "TreatMissingData": "notBreaching",
       },
       "Type": "AWS::CloudWatch::Alarm",
@@ -1620,6 +2479,42 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsSubscriptionDeadLettersmailer5B003B47": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "SNS could not deliver events to the mailer queue (its key or policy): fix it, then pnpm republish for the period.",
+        "AlarmName": "UserService-dev-SubscriptionDeadLetters-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsSubscriptionDeadLettersprojector24C460AE": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -1651,6 +2546,39 @@ Object {
         ],
         "Period": 60,
         "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsThrottlesmailer5C43818A": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer function was throttled: its reserved concurrency or the account's limit is too low.",
+        "AlarmName": "UserService-dev-Throttles-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "FunctionName",
+            "Value": Object {
+              "Ref": "MailerFunction68771276",
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "Throttles",
+        "Namespace": "AWS/Lambda",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
         "Threshold": 1,
         "TreatMissingData": "notBreaching",
       },
@@ -1771,23 +2699,39 @@ Object {
                 "sqs:StartMessageMoveTask",
               ],
               "Effect": "Allow",
-              "Resource": Object {
-                "Fn::GetAtt": Array [
-                  "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
-                  "Arn",
-                ],
-              },
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerDeadLetterQueue99D77A35",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
+                    "Arn",
+                  ],
+                },
+              ],
               "Sid": "RedriveFromDeadLetterQueues",
             },
             Object {
               "Action": "sqs:SendMessage",
               "Effect": "Allow",
-              "Resource": Object {
-                "Fn::GetAtt": Array [
-                  "EventsConsumerprojectorQueue078FA593",
-                  "Arn",
-                ],
-              },
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerQueueD3BFF403",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumerprojectorQueue078FA593",
+                    "Arn",
+                  ],
+                },
+              ],
               "Sid": "RedriveIntoConsumerQueues",
             },
             Object {
@@ -1797,6 +2741,24 @@ Object {
               ],
               "Effect": "Allow",
               "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerDeadLetterQueue99D77A35",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerQueueD3BFF403",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                    "Arn",
+                  ],
+                },
                 Object {
                   "Fn::GetAtt": Array [
                     "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
@@ -3684,6 +4646,15 @@ Object {
         ],
       },
     },
+    "ConsumerQueueArnmailer": Object {
+      "Description": "mailer: its queue",
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "EventsConsumermailerQueueD3BFF403",
+          "Arn",
+        ],
+      },
+    },
     "ConsumerQueueArnprojector": Object {
       "Description": "projector: its queue",
       "Value": Object {
@@ -3691,6 +4662,12 @@ Object {
           "EventsConsumerprojectorQueue078FA593",
           "Arn",
         ],
+      },
+    },
+    "ConsumerQueueUrlmailer": Object {
+      "Description": "mailer: its queue (pnpm redrive's destination)",
+      "Value": Object {
+        "Ref": "EventsConsumermailerQueueD3BFF403",
       },
     },
     "ConsumerQueueUrlprojector": Object {
@@ -3705,6 +4682,15 @@ Object {
         "Ref": "OperationsDashboardE19B83FC",
       },
     },
+    "DeadLetterQueueArnmailer": Object {
+      "Description": "mailer: its DLQ (StartMessageMoveTask --source-arn)",
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "EventsConsumermailerDeadLetterQueue99D77A35",
+          "Arn",
+        ],
+      },
+    },
     "DeadLetterQueueArnprojector": Object {
       "Description": "projector: its DLQ (StartMessageMoveTask --source-arn)",
       "Value": Object {
@@ -3712,6 +4698,12 @@ Object {
           "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
           "Arn",
         ],
+      },
+    },
+    "DeadLetterQueueUrlmailer": Object {
+      "Description": "mailer: its DLQ (pnpm redrive's source)",
+      "Value": Object {
+        "Ref": "EventsConsumermailerDeadLetterQueue99D77A35",
       },
     },
     "DeadLetterQueueUrlprojector": Object {
@@ -3771,6 +4763,18 @@ Object {
         "Ref": "StreamRelayParkingQueue7A8D3158",
       },
     },
+    "SentMailTableName": Object {
+      "Description": "The mailer's ledger: one item per event whose mail was sent",
+      "Value": Object {
+        "Ref": "MailerSentMails88BFB948",
+      },
+    },
+    "SubscriptionDeadLetterQueueUrlmailer": Object {
+      "Description": "mailer: what SNS could not deliver",
+      "Value": Object {
+        "Ref": "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+      },
+    },
     "SubscriptionDeadLetterQueueUrlprojector": Object {
       "Description": "projector: what SNS could not deliver",
       "Value": Object {
@@ -3786,6 +4790,229 @@ Object {
     },
   },
   "Resources": Object {
+    "EventsConsumermailerDeadLetterQueue99D77A35": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "FifoQueue": true,
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "EventsConsumermailerDeadLetterQueuePolicyFE250B58": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerDeadLetterQueue99D77A35",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerDeadLetterQueue99D77A35",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
+    "EventsConsumermailerQueueD3BFF403": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "DeduplicationScope": "messageGroup",
+        "FifoQueue": true,
+        "FifoThroughputLimit": "perMessageGroupId",
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+        "RedrivePolicy": Object {
+          "deadLetterTargetArn": Object {
+            "Fn::GetAtt": Array [
+              "EventsConsumermailerDeadLetterQueue99D77A35",
+              "Arn",
+            ],
+          },
+          "maxReceiveCount": 5,
+        },
+        "VisibilityTimeout": 180,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "EventsConsumermailerQueuePolicy7E2EA3B1": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "sqs:SendMessage",
+              "Condition": Object {
+                "ArnEquals": Object {
+                  "aws:SourceArn": Object {
+                    "Ref": "EventsTopic97220A64",
+                  },
+                },
+              },
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "sns.amazonaws.com",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerQueueD3BFF403",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
+    "EventsConsumermailerQueueUserServiceprodServiceEventsTopic0836AF4CED86B827": Object {
+      "DependsOn": Array [
+        "EventsConsumermailerQueuePolicy7E2EA3B1",
+      ],
+      "Properties": Object {
+        "Endpoint": Object {
+          "Fn::GetAtt": Array [
+            "EventsConsumermailerQueueD3BFF403",
+            "Arn",
+          ],
+        },
+        "Protocol": "sqs",
+        "RawMessageDelivery": true,
+        "RedrivePolicy": Object {
+          "deadLetterTargetArn": Object {
+            "Fn::GetAtt": Array [
+              "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+              "Arn",
+            ],
+          },
+        },
+        "TopicArn": Object {
+          "Ref": "EventsTopic97220A64",
+        },
+      },
+      "Type": "AWS::SNS::Subscription",
+    },
+    "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "FifoQueue": true,
+        "KmsMasterKeyId": Object {
+          "Fn::GetAtt": Array [
+            "EventsQueueKey613467D1",
+            "Arn",
+          ],
+        },
+        "MessageRetentionPeriod": 1209600,
+      },
+      "Type": "AWS::SQS::Queue",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "EventsConsumermailerSubscriptionDeadLetterQueuePolicy1C614F43": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sqs:*",
+              "Condition": Object {
+                "Bool": Object {
+                  "aws:SecureTransport": "false",
+                },
+              },
+              "Effect": "Deny",
+              "Principal": Object {
+                "AWS": "*",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "sqs:SendMessage",
+              "Condition": Object {
+                "ArnEquals": Object {
+                  "aws:SourceArn": Object {
+                    "Ref": "EventsTopic97220A64",
+                  },
+                },
+              },
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "sns.amazonaws.com",
+              },
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                  "Arn",
+                ],
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Queues": Array [
+          Object {
+            "Ref": "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+          },
+        ],
+      },
+      "Type": "AWS::SQS::QueuePolicy",
+    },
     "EventsConsumerprojectorDeadLetterQueue5A0E10F1": Object {
       "DeletionPolicy": "Retain",
       "Properties": Object {
@@ -4134,6 +5361,263 @@ Object {
       },
       "Type": "AWS::SNS::TopicPolicy",
     },
+    "MailerFunction68771276": Object {
+      "DependsOn": Array [
+        "MailerRoleDefaultPolicyCBF48214",
+        "MailerRole66BA8702",
+      ],
+      "Properties": Object {
+        "Architectures": Array [
+          "arm64",
+        ],
+        "Code": Object {
+          "S3Bucket": "cdk-hnb659fds-assets-111122223333-eu-west-1",
+          "S3Key": "[asset hash].zip",
+        },
+        "Description": "Sends confirmation and reset mails from the user events of its SQS FIFO queue",
+        "Environment": Object {
+          "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "JWT_SECRET_ARN": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "LOG_LEVEL": "info",
+            "MAIL_LEASE_SECONDS": "30",
+            "MAILER": "ses",
+            "POWERTOOLS_METRICS_NAMESPACE": "UserService",
+            "POWERTOOLS_SERVICE_NAME": "mailer",
+            "PUBLIC_URL": Object {
+              "Fn::Join": Array [
+                "",
+                Array [
+                  "https://",
+                  Object {
+                    "Ref": "UserServiceApi54E23B5B",
+                  },
+                  ".execute-api.eu-west-1.",
+                  Object {
+                    "Ref": "AWS::URLSuffix",
+                  },
+                  "/",
+                ],
+              ],
+            },
+            "SENT_MAIL_TABLE": Object {
+              "Ref": "MailerSentMails88BFB948",
+            },
+            "SES_FROM_ADDRESS": "no-reply@mail.users.example.org",
+          },
+        },
+        "Handler": "index.handler",
+        "LoggingConfig": Object {
+          "LogGroup": Object {
+            "Ref": "MailerLogs0DE36510",
+          },
+        },
+        "MemorySize": 256,
+        "ReservedConcurrentExecutions": 4,
+        "Role": Object {
+          "Fn::GetAtt": Array [
+            "MailerRole66BA8702",
+            "Arn",
+          ],
+        },
+        "Runtime": "nodejs22.x",
+        "Timeout": 30,
+        "TracingConfig": Object {
+          "Mode": "Active",
+        },
+      },
+      "Type": "AWS::Lambda::Function",
+    },
+    "MailerFunctionSqsEventSourceUserServiceprodServiceEventsConsumermailerQueue142E7E1AD1D12E4C": Object {
+      "Properties": Object {
+        "BatchSize": 10,
+        "EventSourceArn": Object {
+          "Fn::GetAtt": Array [
+            "EventsConsumermailerQueueD3BFF403",
+            "Arn",
+          ],
+        },
+        "FunctionName": Object {
+          "Ref": "MailerFunction68771276",
+        },
+        "FunctionResponseTypes": Array [
+          "ReportBatchItemFailures",
+        ],
+        "ScalingConfig": Object {
+          "MaximumConcurrency": 4,
+        },
+      },
+      "Type": "AWS::Lambda::EventSourceMapping",
+    },
+    "MailerLogs0DE36510": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "RetentionInDays": 90,
+      },
+      "Type": "AWS::Logs::LogGroup",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "MailerRole66BA8702": Object {
+      "Properties": Object {
+        "AssumeRolePolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": "sts:AssumeRole",
+              "Effect": "Allow",
+              "Principal": Object {
+                "Service": "lambda.amazonaws.com",
+              },
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "Description": "Runs: Sends confirmation and reset mails from the user events of its SQS FIFO queue",
+      },
+      "Type": "AWS::IAM::Role",
+    },
+    "MailerRoleDefaultPolicyCBF48214": Object {
+      "Properties": Object {
+        "PolicyDocument": Object {
+          "Statement": Array [
+            Object {
+              "Action": Array [
+                "logs:CreateLogStream",
+                "logs:PutLogEvents",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "MailerLogs0DE36510",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": Array [
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
+              ],
+              "Effect": "Allow",
+              "Resource": "*",
+            },
+            Object {
+              "Action": Array [
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Effect": "Allow",
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsQueueKey613467D1",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreKey5FA2BC30ArnB4942070",
+                },
+              ],
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:GetItem",
+                "dynamodb:Query",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": Array [
+                "dynamodb:DeleteItem",
+                "dynamodb:PutItem",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::GetAtt": Array [
+                  "MailerSentMails88BFB948",
+                  "Arn",
+                ],
+              },
+            },
+            Object {
+              "Action": Array [
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+              ],
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "ses:SendEmail",
+                "ses:SendRawEmail",
+              ],
+              "Effect": "Allow",
+              "Resource": Array [
+                "arn:aws:ses:eu-west-1:111122223333:identity/mail.users.example.org",
+                "arn:aws:ses:eu-west-1:111122223333:identity/no-reply@mail.users.example.org",
+              ],
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+        "PolicyName": "MailerRoleDefaultPolicyCBF48214",
+        "Roles": Array [
+          Object {
+            "Ref": "MailerRole66BA8702",
+          },
+        ],
+      },
+      "Type": "AWS::IAM::Policy",
+    },
+    "MailerSentMails88BFB948": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "AttributeDefinitions": Array [
+          Object {
+            "AttributeName": "eventId",
+            "AttributeType": "S",
+          },
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": Array [
+          Object {
+            "AttributeName": "eventId",
+            "KeyType": "HASH",
+          },
+        ],
+        "SSESpecification": Object {
+          "SSEEnabled": true,
+        },
+        "TimeToLiveSpecification": Object {
+          "AttributeName": "expiresAt",
+          "Enabled": true,
+        },
+      },
+      "Type": "AWS::DynamoDB::Table",
+      "UpdateReplacePolicy": "Retain",
+    },
     "OperationsAlarmTopic909EF7A3": Object {
       "Properties": Object {
         "DisplayName": "User service alarms",
@@ -4359,6 +5843,41 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsDeadLettersmailer723D9FFC",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsSubscriptionDeadLettersmailer5B003B47",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsOldestMessagemailer2BE7ABC0",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsEventsFailedmailer7C0CB462",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsProjectionLagmailerDF97F3CE",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsErrorsuserserviceDE8BF241",
                   "Arn",
                 ],
@@ -4401,6 +5920,20 @@ Object {
               "\\",\\"",
               Object {
                 "Fn::GetAtt": Array [
+                  "OperationsErrorsmailer64869C0D",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsThrottlesmailer5C43818A",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
                   "OperationsDynamoDbThrottleseventstoreB47291BB",
                   "Arn",
                 ],
@@ -4423,6 +5956,13 @@ Object {
               Object {
                 "Fn::GetAtt": Array [
                   "OperationsDynamoDbThrottlesratelimits1B4A893B",
+                  "Arn",
+                ],
+              },
+              "\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "OperationsDynamoDbThrottlessentmails8654F6FA",
                   "Arn",
                 ],
               },
@@ -4521,7 +6061,27 @@ Object {
               Object {
                 "Ref": "ProjectorFunction88B3C6A2",
               },
-              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":0,\\"y\\":20,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"projector: queue depth and oldest message (s)\\",\\"region\\":\\"",
+              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":8,\\"height\\":6,\\"x\\":0,\\"y\\":20,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"mailer: invocations, errors, throttles\\",\\"region\\":\\"",
+              Object {
+                "Ref": "AWS::Region",
+              },
+              "\\",\\"metrics\\":[[\\"AWS/Lambda\\",\\"Invocations\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Errors\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Throttles\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Sum\\"}],[\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\",\\"",
+              Object {
+                "Ref": "MailerFunction68771276",
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"p99\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":0,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"projector: queue depth and oldest message (s)\\",\\"region\\":\\"",
               Object {
                 "Ref": "AWS::Region",
               },
@@ -4539,7 +6099,25 @@ Object {
                   "QueueName",
                 ],
               },
-              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":24,\\"height\\":6,\\"x\\":0,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"Dead letters\\",\\"region\\":\\"",
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":12,\\"height\\":6,\\"x\\":12,\\"y\\":26,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"mailer: queue depth and oldest message (s)\\",\\"region\\":\\"",
+              Object {
+                "Ref": "AWS::Region",
+              },
+              "\\",\\"metrics\\":[[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\"}],[\\"AWS/SQS\\",\\"ApproximateAgeOfOldestMessage\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerQueueD3BFF403",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"period\\":60,\\"stat\\":\\"Maximum\\",\\"yAxis\\":\\"right\\"}]],\\"yAxis\\":{}}},{\\"type\\":\\"metric\\",\\"width\\":24,\\"height\\":6,\\"x\\":0,\\"y\\":32,\\"properties\\":{\\"view\\":\\"timeSeries\\",\\"title\\":\\"Dead letters\\",\\"region\\":\\"",
               Object {
                 "Ref": "AWS::Region",
               },
@@ -4564,12 +6142,55 @@ Object {
                   "QueueName",
                 ],
               },
-              "\\",{\\"label\\":\\"projector\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}]],\\"yAxis\\":{}}}]}",
+              "\\",{\\"label\\":\\"projector\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}],[\\"AWS/SQS\\",\\"ApproximateNumberOfMessagesVisible\\",\\"QueueName\\",\\"",
+              Object {
+                "Fn::GetAtt": Array [
+                  "EventsConsumermailerDeadLetterQueue99D77A35",
+                  "QueueName",
+                ],
+              },
+              "\\",{\\"label\\":\\"mailer\\",\\"period\\":60,\\"stat\\":\\"Maximum\\"}]],\\"yAxis\\":{}}}]}",
             ],
           ],
         },
       },
       "Type": "AWS::CloudWatch::Dashboard",
+    },
+    "OperationsDeadLettersmailer723D9FFC": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "Messages are in the mailer dead-letter queue (failed 5 times): fix the cause, then pnpm redrive --consumer mailer.",
+        "AlarmName": "UserService-prod-DeadLetters-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerDeadLetterQueue99D77A35",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
     },
     "OperationsDeadLettersprojectorAC851DF6": Object {
       "Properties": Object {
@@ -4955,6 +6576,108 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsDynamoDbThrottlessentmails8654F6FA": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "DynamoDB throttled reads or writes of the sent-mails table (an on-demand table past its previous peak, or a hot key).",
+        "AlarmName": "UserService-prod-DynamoDbThrottles-sent-mails",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "EvaluationPeriods": 1,
+        "Metrics": Array [
+          Object {
+            "Expression": "reads + writes",
+            "Id": "expr_1",
+            "Label": "sent-mails throttled requests",
+            "ReturnData": true,
+          },
+          Object {
+            "Id": "reads",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "MailerSentMails88BFB948",
+                    },
+                  },
+                ],
+                "MetricName": "ReadThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+          Object {
+            "Id": "writes",
+            "MetricStat": Object {
+              "Metric": Object {
+                "Dimensions": Array [
+                  Object {
+                    "Name": "TableName",
+                    "Value": Object {
+                      "Ref": "MailerSentMails88BFB948",
+                    },
+                  },
+                ],
+                "MetricName": "WriteThrottleEvents",
+                "Namespace": "AWS/DynamoDB",
+              },
+              "Period": 300,
+              "Stat": "Sum",
+            },
+            "ReturnData": false,
+          },
+        ],
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsErrorsmailer64869C0D": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer function failed invocations: its logs.",
+        "AlarmName": "UserService-prod-Errors-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "FunctionName",
+            "Value": Object {
+              "Ref": "MailerFunction68771276",
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "Errors",
+        "Namespace": "AWS/Lambda",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsErrorsprojector0EA6D488": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -5054,6 +6777,37 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsEventsFailedmailer7C0CB462": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer consumer failed to process events (they are retried, then dead-lettered): its logs.",
+        "AlarmName": "UserService-prod-EventsFailed-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "service",
+            "Value": "mailer",
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "EventsFailed",
+        "Namespace": "UserService",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsEventsFailedprojector0B4A1F61": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -5081,6 +6835,42 @@ Object {
         "Period": 300,
         "Statistic": "Sum",
         "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsOldestMessagemailer2BE7ABC0": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer queue holds a message older than 5 minutes: its consumer is down or too slow.",
+        "AlarmName": "UserService-prod-OldestMessage-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerQueueD3BFF403",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 3,
+        "MetricName": "ApproximateAgeOfOldestMessage",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 300,
         "TreatMissingData": "notBreaching",
       },
       "Type": "AWS::CloudWatch::Alarm",
@@ -5117,6 +6907,37 @@ Object {
         "Period": 60,
         "Statistic": "Maximum",
         "Threshold": 300,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsProjectionLagmailerDF97F3CE": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "An event took more than 30 seconds from append to the mailer consumer.",
+        "AlarmName": "UserService-prod-ProjectionLag-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "service",
+            "Value": "mailer",
+          },
+        ],
+        "EvaluationPeriods": 2,
+        "MetricName": "ProjectionLagMs",
+        "Namespace": "UserService",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Maximum",
+        "Threshold": 30000,
         "TreatMissingData": "notBreaching",
       },
       "Type": "AWS::CloudWatch::Alarm",
@@ -5280,6 +7101,42 @@ Object {
       },
       "Type": "AWS::CloudWatch::Alarm",
     },
+    "OperationsSubscriptionDeadLettersmailer5B003B47": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "SNS could not deliver events to the mailer queue (its key or policy): fix it, then pnpm republish for the period.",
+        "AlarmName": "UserService-prod-SubscriptionDeadLetters-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "QueueName",
+            "Value": Object {
+              "Fn::GetAtt": Array [
+                "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                "QueueName",
+              ],
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "ApproximateNumberOfMessagesVisible",
+        "Namespace": "AWS/SQS",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 60,
+        "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
     "OperationsSubscriptionDeadLettersprojector24C460AE": Object {
       "Properties": Object {
         "AlarmActions": Array [
@@ -5311,6 +7168,39 @@ Object {
         ],
         "Period": 60,
         "Statistic": "Maximum",
+        "Threshold": 1,
+        "TreatMissingData": "notBreaching",
+      },
+      "Type": "AWS::CloudWatch::Alarm",
+    },
+    "OperationsThrottlesmailer5C43818A": Object {
+      "Properties": Object {
+        "AlarmActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "AlarmDescription": "The mailer function was throttled: its reserved concurrency or the account's limit is too low.",
+        "AlarmName": "UserService-prod-Throttles-mailer",
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "Dimensions": Array [
+          Object {
+            "Name": "FunctionName",
+            "Value": Object {
+              "Ref": "MailerFunction68771276",
+            },
+          },
+        ],
+        "EvaluationPeriods": 1,
+        "MetricName": "Throttles",
+        "Namespace": "AWS/Lambda",
+        "OKActions": Array [
+          Object {
+            "Ref": "OperationsAlarmTopic909EF7A3",
+          },
+        ],
+        "Period": 300,
+        "Statistic": "Sum",
         "Threshold": 1,
         "TreatMissingData": "notBreaching",
       },
@@ -5431,23 +7321,39 @@ Object {
                 "sqs:StartMessageMoveTask",
               ],
               "Effect": "Allow",
-              "Resource": Object {
-                "Fn::GetAtt": Array [
-                  "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
-                  "Arn",
-                ],
-              },
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerDeadLetterQueue99D77A35",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
+                    "Arn",
+                  ],
+                },
+              ],
               "Sid": "RedriveFromDeadLetterQueues",
             },
             Object {
               "Action": "sqs:SendMessage",
               "Effect": "Allow",
-              "Resource": Object {
-                "Fn::GetAtt": Array [
-                  "EventsConsumerprojectorQueue078FA593",
-                  "Arn",
-                ],
-              },
+              "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerQueueD3BFF403",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumerprojectorQueue078FA593",
+                    "Arn",
+                  ],
+                },
+              ],
               "Sid": "RedriveIntoConsumerQueues",
             },
             Object {
@@ -5457,6 +7363,24 @@ Object {
               ],
               "Effect": "Allow",
               "Resource": Array [
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerDeadLetterQueue99D77A35",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerQueueD3BFF403",
+                    "Arn",
+                  ],
+                },
+                Object {
+                  "Fn::GetAtt": Array [
+                    "EventsConsumermailerSubscriptionDeadLetterQueueADA3DEF4",
+                    "Arn",
+                  ],
+                },
                 Object {
                   "Fn::GetAtt": Array [
                     "EventsConsumerprojectorDeadLetterQueue5A0E10F1",
