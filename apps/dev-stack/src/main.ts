@@ -113,8 +113,8 @@ async function main(): Promise<void> {
     SENT_MAIL_TABLE: config.sentMailTable,
     DATA_DIR: dataDir,
     PUBLIC_URL: serviceUrl,
-    // A claim outlives no redelivery: it is given up at the queue's visibility timeout.
-    MAIL_LEASE_SECONDS: String(Math.max(1, config.visibilityTimeoutSeconds)),
+    // A dead delivery's claim must expire before its message comes back, after the visibility timeout.
+    MAIL_LEASE_SECONDS: String(Math.max(1, Math.floor(config.visibilityTimeoutSeconds / 2))),
   });
   process.stdout.write(
     [

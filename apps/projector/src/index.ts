@@ -26,3 +26,4 @@ export {
 } from './metrics.js';
 export { FullBatchFailureError, createSqsHandler, type SqsBatchHandler } from './sqs-handler.js';
 export { createWorker, type Worker, type WorkerOptions } from './worker.js';
+export { runWorkerProcess, type ComposedConsumer, type WorkerProcessConfig } from './worker-process.js';

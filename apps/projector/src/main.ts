@@ -1,8 +1,7 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { composeProjector } from './composition.js';
 import { loadWorkerConfig, type ConfigError } from './config.js';
 import { createLogger } from './logger.js';
-import { createWorker } from './worker.js';
+import { runWorkerProcess } from './worker-process.js';
 
 /**
  * The worker process: parses the environment once, wires the projector, polls the queue until SIGTERM or
@@ -18,35 +17,10 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const log = createLogger(config.logLevel);
-  try {
+  return runWorkerProcess('projector', log, config, async () => {
     const runtime = await composeProjector(config, log);
-    // Region and credentials come from the SDK's usual sources (AWS_REGION, the task role, ...).
-    const sqs = new SQSClient({ endpoint: config.sqsEndpoint });
-    const worker = createWorker({
-      sqs,
-      queueUrl: config.queueUrl,
-      core: runtime.core,
-      log: log.child({ component: 'worker' }),
-      waitTimeSeconds: config.waitTimeSeconds,
-      concurrency: config.concurrency,
-    });
-    const stop = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'stopping after the batch in hand');
-      void worker.stop();
-    };
-    // `once`: a second signal gets Node's default handling, which ends a stop that takes too long.
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-
-    await worker.start();
-    sqs.destroy();
-    await runtime.close();
-    log.info('projector stopped');
-    process.exit(0);
-  } catch (err) {
-    log.fatal({ err }, 'the projector failed');
-    process.exit(1);
-  }
+    return { core: runtime.core, close: () => runtime.close() };
+  });
 }
 
 await main();

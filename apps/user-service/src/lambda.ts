@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
 import { loadConfig } from './config.js';
-import { fetchServiceSecret } from './infrastructure/service-secret.js';
+import { serviceSecretOnLambda } from './infrastructure/service-secret.js';
 import { createLogger } from './logger.js';
 
 /**
@@ -23,18 +23,8 @@ const log = createLogger(config.logLevel);
 // Lambda, Powertools leaves tracing off.
 const tracer = new Tracer({ serviceName: 'user-service' });
 
-async function jwtSecret(): Promise<string> {
-  if (config.jwtSecret !== undefined) return config.jwtSecret;
-  if (config.jwtSecretArn === undefined) throw new Error('set JWT_SECRET_ARN (or JWT_SECRET) on Lambda');
-  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-  try {
-    return await fetchServiceSecret(client, config.jwtSecretArn);
-  } finally {
-    client.destroy();
-  }
-}
-
-const runtime = await composeRuntime({ ...config, jwtSecret: await jwtSecret() }, log, {
+const jwtSecret = await serviceSecretOnLambda(config, () => tracer.captureAWSv3Client(new SecretsManagerClient({})));
+const runtime = await composeRuntime({ ...config, jwtSecret }, log, {
   ...(config.storage.kind === 'dynamodb' && {
     dynamoDbClient: tracer.captureAWSv3Client(
       new DynamoDBClient(config.storage.endpoint === undefined ? {} : { endpoint: config.storage.endpoint }),

@@ -1,7 +1,6 @@
 import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
@@ -73,9 +72,6 @@ export class Mailer extends Construct {
 
   constructor(scope: Construct, id: string, props: MailerProps) {
     super(scope, id);
-    if (props.maximumConcurrency > props.reservedConcurrency) {
-      throw new Error(`Mailer maximumConcurrency ${props.maximumConcurrency} exceeds its reservedConcurrency ${props.reservedConcurrency}`);
-    }
     if (props.sesIdentities.length === 0) throw new Error('Mailer needs at least one SES identity');
 
     this.sentMails = new Table(this, 'SentMails', {
@@ -113,13 +109,10 @@ export class Mailer extends Construct {
       timeout: props.timeout,
       reservedConcurrency: props.reservedConcurrency,
     });
-    this.function.function.addEventSource(
-      new SqsEventSource(props.queue, {
-        batchSize: props.batchSize ?? 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maximumConcurrency,
-      }),
-    );
+    this.function.consumeQueue(props.queue, {
+      maximumConcurrency: props.maximumConcurrency,
+      ...(props.batchSize === undefined ? {} : { batchSize: props.batchSize }),
+    });
 
     const role = this.function.role;
     props.eventStoreTable.grant(role, ...EVENT_STORE_READ_ACTIONS);

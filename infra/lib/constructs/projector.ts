@@ -1,6 +1,5 @@
 import type { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -45,11 +44,6 @@ export class Projector extends Construct {
 
   constructor(scope: Construct, id: string, props: ProjectorProps) {
     super(scope, id);
-    if (props.maximumConcurrency > props.reservedConcurrency) {
-      throw new Error(
-        `Projector maximumConcurrency ${props.maximumConcurrency} exceeds its reservedConcurrency ${props.reservedConcurrency}`,
-      );
-    }
     this.function = new ServiceFunction(this, 'Projector', {
       repositoryRoot: props.repositoryRoot,
       entry: 'apps/projector/src/handler.ts',
@@ -69,13 +63,10 @@ export class Projector extends Construct {
       reservedConcurrency: props.reservedConcurrency,
     });
 
-    this.function.function.addEventSource(
-      new SqsEventSource(props.queue, {
-        batchSize: props.batchSize ?? 10,
-        reportBatchItemFailures: true,
-        maxConcurrency: props.maximumConcurrency,
-      }),
-    );
+    this.function.consumeQueue(props.queue, {
+      maximumConcurrency: props.maximumConcurrency,
+      ...(props.batchSize === undefined ? {} : { batchSize: props.batchSize }),
+    });
     props.readModel.grantReadWriteViews(this.function.role);
     props.readModelGreen.grantReadWriteViews(this.function.role);
     props.eventStoreTable.grant(this.function.role, ...EVENT_STORE_READ_ACTIONS);

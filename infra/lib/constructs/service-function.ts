@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat, type ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { acknowledge } from './acknowledge.js';
@@ -74,9 +76,11 @@ export class ServiceFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly role: Role;
   public readonly logGroup: LogGroup;
+  private readonly reservedConcurrency: number | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    this.reservedConcurrency = props.reservedConcurrency;
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: props.logRetention,
@@ -129,6 +133,27 @@ export class ServiceFunction extends Construct {
       'AwsSolutions-L1',
       'Pinned to nodejs22.x, the runtime the bundle targets (esbuild target node22) and the apps are ' +
         'tested for; AWS supports it, and moving to a newer runtime is a deliberate change together with that target.',
+    );
+  }
+
+  /**
+   * Makes the function a consumer of a queue: an SQS event source with partial batch responses
+   * (`ReportBatchItemFailures`), `batchSize` records a batch (@default 10, the most a FIFO event source
+   * takes), at most `maximumConcurrency` at once. Above the function's reserved concurrency, the source would
+   * receive messages the function is throttled on, each a receive towards the DLQ, so that fails the synth.
+   */
+  consumeQueue(queue: IQueue, options: { readonly maximumConcurrency: number; readonly batchSize?: number }): void {
+    if (this.reservedConcurrency !== undefined && options.maximumConcurrency > this.reservedConcurrency) {
+      throw new Error(
+        `${this.node.path}: maximumConcurrency ${options.maximumConcurrency} exceeds its reservedConcurrency ${this.reservedConcurrency}`,
+      );
+    }
+    this.function.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize: options.batchSize ?? 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: options.maximumConcurrency,
+      }),
     );
   }
 

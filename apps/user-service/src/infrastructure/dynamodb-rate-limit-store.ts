@@ -1,13 +1,10 @@
 import { createHmac } from 'node:crypto';
 import {
-  CreateTableCommand,
-  DescribeTableCommand,
   GetItemCommand,
-  ResourceNotFoundException,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { ensureTtlTable } from './dynamodb-ttl-table.js';
 import type { FastifyRateLimitStore, FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 
 /** The counters table's key and expiry attributes, which infra's table must match. */
@@ -87,24 +84,5 @@ export function dynamoDbRateLimitStore(options: DynamoDbRateLimitStoreOptions): 
 
 /** Creates the counters table if it is missing (DynamoDB Local, tests); on AWS, infra creates it. */
 export async function ensureRateLimitTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: RATE_LIMIT_TABLE_KEY, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: RATE_LIMIT_TABLE_KEY, KeyType: 'HASH' }],
-    }),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: RATE_LIMIT_TABLE_TTL, Enabled: true },
-    }),
-  );
+  await ensureTtlTable(client, tableName, { key: RATE_LIMIT_TABLE_KEY, ttl: RATE_LIMIT_TABLE_TTL });
 }

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   PutItemCommand,
-  ResourceNotFoundException,
-  UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { ensureTtlTable } from './dynamodb-ttl-table.js';
 import type { MailClaim, SentMailLedger } from '../application/mail-consumer.js';
 
 /** The sent-mail table's key and expiry attributes, which infra's construct names too. */
@@ -93,24 +90,5 @@ export function dynamoDbSentMails({ client, tableName }: DynamoDbSentMailsOption
 
 /** Creates the sent-mail table with its TTL where it does not exist (DynamoDB Local, tests); infra owns it on AWS. */
 export async function ensureSentMailTable(client: Pick<DynamoDBClient, 'send'>, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-    return;
-  } catch (error) {
-    if (!(error instanceof ResourceNotFoundException)) throw error;
-  }
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [{ AttributeName: SENT_MAIL_KEY_ATTRIBUTE, AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: SENT_MAIL_KEY_ATTRIBUTE, KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: tableName,
-      TimeToLiveSpecification: { AttributeName: SENT_MAIL_TTL_ATTRIBUTE, Enabled: true },
-    }),
-  );
+  await ensureTtlTable(client, tableName, { key: SENT_MAIL_KEY_ATTRIBUTE, ttl: SENT_MAIL_TTL_ATTRIBUTE });
 }

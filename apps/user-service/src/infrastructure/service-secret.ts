@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Config } from '../config.js';
 
 /**
  * One secret, several purposes: each purpose gets its own key, derived from the service's secret, so
@@ -16,4 +17,22 @@ export async function fetchServiceSecret(client: Pick<SecretsManagerClient, 'sen
     throw new Error('the JWT secret must be a string of at least 32 bytes');
   }
   return SecretString;
+}
+
+/**
+ * The secret on Lambda: `JWT_SECRET` where set, else the Secrets Manager secret `JWT_SECRET_ARN`, read with a
+ * client made for this one call (traced by the caller) and destroyed after it. Nothing is generated on Lambda.
+ */
+export async function serviceSecretOnLambda(
+  config: Pick<Config, 'jwtSecret' | 'jwtSecretArn'>,
+  client: () => Pick<SecretsManagerClient, 'send' | 'destroy'>,
+): Promise<string> {
+  if (config.jwtSecret !== undefined) return config.jwtSecret;
+  if (config.jwtSecretArn === undefined) throw new Error('set JWT_SECRET_ARN (or JWT_SECRET) on Lambda');
+  const secrets = client();
+  try {
+    return await fetchServiceSecret(secrets, config.jwtSecretArn);
+  } finally {
+    secrets.destroy();
+  }
 }

@@ -5,7 +5,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createProjectorMetrics } from '@user-service/projector';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSesMailer } from '../infrastructure/ses-mailer.js';
-import { fetchServiceSecret } from '../infrastructure/service-secret.js';
+import { serviceSecretOnLambda } from '../infrastructure/service-secret.js';
 import { createLogger } from '../logger.js';
 import { MAILER_CONSUMER } from './batch.js';
 import { composeMailer } from './composition.js';
@@ -17,18 +17,8 @@ const config = loadMailerConfig(process.env);
 const log = createLogger(config.logLevel).child({ component: MAILER_CONSUMER });
 const tracer = new Tracer({ serviceName: MAILER_CONSUMER });
 
-async function secret(): Promise<string> {
-  if (config.jwtSecret !== undefined) return config.jwtSecret;
-  if (config.jwtSecretArn === undefined) throw new Error('set JWT_SECRET_ARN (or JWT_SECRET) on Lambda');
-  const client = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-  try {
-    return await fetchServiceSecret(client, config.jwtSecretArn);
-  } finally {
-    client.destroy();
-  }
-}
-
-const runtime = await composeMailer({ ...config, jwtSecret: await secret() }, log, {
+const jwtSecret = await serviceSecretOnLambda(config, () => tracer.captureAWSv3Client(new SecretsManagerClient({})));
+const runtime = await composeMailer({ ...config, jwtSecret }, log, {
   dynamoDbClient: tracer.captureAWSv3Client(new DynamoDBClient({})),
   metrics: createProjectorMetrics(MAILER_CONSUMER),
   ...(config.mailer.kind === 'ses' && {

@@ -1,6 +1,5 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { ConfigError } from '@user-service/env-config';
-import { createWorker } from '@user-service/projector';
+import { runWorkerProcess } from '@user-service/projector';
 import { jwtSecret } from '../composition.js';
 import { createLogger } from '../logger.js';
 import { MAILER_CONSUMER } from './batch.js';
@@ -21,34 +20,10 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const log = createLogger(config.logLevel).child({ component: MAILER_CONSUMER });
-  try {
+  return runWorkerProcess(MAILER_CONSUMER, log, config, async () => {
     const runtime = await composeMailer({ ...config, jwtSecret: jwtSecret(config, log) }, log);
-    const sqs = new SQSClient(config.sqsEndpoint === undefined ? {} : { endpoint: config.sqsEndpoint });
-    const worker = createWorker({
-      sqs,
-      queueUrl: config.queueUrl,
-      core: runtime.batch.queueConsumer,
-      log: log.child({ component: 'worker' }),
-      name: MAILER_CONSUMER,
-      waitTimeSeconds: config.waitTimeSeconds,
-      concurrency: config.concurrency,
-    });
-    const stop = (signal: NodeJS.Signals) => {
-      log.info({ signal }, 'stopping after the batch in hand');
-      void worker.stop();
-    };
-    // `once`: a second signal gets Node's default handling, which ends a stop that takes too long.
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    await worker.start();
-    sqs.destroy();
-    await runtime.close();
-    log.info('mailer stopped');
-    process.exit(0);
-  } catch (err) {
-    log.fatal({ err }, 'the mailer failed');
-    process.exit(1);
-  }
+    return { core: runtime.batch.queueConsumer, close: () => runtime.close() };
+  });
 }
 
 await main();
