@@ -12,6 +12,7 @@ import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { dynamoDbClientConfig, ensureTopology, localClientConfig, startDynamoDbLocal, startSnsSqs } from '@user-service/local-aws';
 import { createWorker, type Worker } from '@user-service/projector';
 import { pino } from 'pino';
+import type { SQSRecord } from 'aws-lambda';
 import t, { type Test } from 'tap';
 import { RESET_TOKEN_KEY_PURPOSE, hashToken, resetToken } from '../src/application/mail.js';
 import type { Mailer, MailMessage } from '../src/application/ports.js';
@@ -326,4 +327,61 @@ t.test('an event whose token expired before it could be mailed is dropped, not m
   await waitFor('the queue to drain', async () => (await depth(h.queueUrl)) === 0);
   t.same(h.mails(), []);
   t.equal(await depth(h.dlqUrl), 0);
+});
+
+t.test('two deliveries of one event at once (two Lambda instances): one mail; the other is retried and finds it sent', async (t) => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const sent: MailMessage[] = [];
+  const instance = async (name: string, send: (mail: MailMessage) => Promise<void>) => {
+    // A lease far longer than the test, so that only the claim, never its expiry, decides who sends.
+    const runtime = await composeMailer({ ...config(join(dir, name)), leaseSeconds: 600 }, pino({ level: 'silent' }), {
+      mailer: { send },
+      dynamoDbClient: ddb,
+    });
+    t.teardown(() => runtime.close());
+    return runtime.batch.queueConsumer;
+  };
+  const slow = await instance(`slow-${randomUUID()}`, async (mail) => {
+    sent.push(mail);
+    await gate;
+  });
+  const fast = await instance(`fast-${randomUUID()}`, async (mail) => void sent.push(mail));
+  const [event] = await recorded(eventStore, [registered('alan@example.com')]);
+  const message = (messageId: string) => ({
+    messageId,
+    body: JSON.stringify(toCloudEvent(event!)),
+    groupId: messageGroupId(event!.streamId),
+  });
+  const first = slow.applyMessages([message('first')]);
+  await waitFor('the first send to start', () => sent.length === 1);
+  // SES is slow for the first: the second delivery finds the claim held, and is left for redelivery.
+  t.same(await fast.applyMessages([message('concurrent')]), { acknowledged: [], failed: ['concurrent'] });
+  release();
+  t.same(await first, { acknowledged: ['first'], failed: [] });
+  t.same(await fast.applyMessages([message('redelivered')]), { acknowledged: ['redelivered'], failed: [] }, 'the redelivery is a duplicate');
+  t.equal(sent.length, 1, 'SES was called once');
+});
+
+t.test('the Lambda handler answers failed records as batchItemFailures, the rest of their user with them, and throws on a batch that all failed', async (t) => {
+  const h = await harness(t);
+  const [ok] = await recorded(eventStore, [registered('kathleen@example.com')]);
+  const record = (messageId: string, body: string, group: string) =>
+    ({ messageId, body, attributes: { ApproximateReceiveCount: '1', MessageGroupId: group } }) as unknown as SQSRecord;
+  const [later] = await recorded(eventStore, [registered('niklaus@example.com')]);
+  const response = await h.runtime.batch.handleEvent({
+    Records: [
+      record('poison', 'not a cloud event', later!.streamId),
+      // The same user's next message fails with it, so that nothing of theirs overtakes the poison.
+      record('held-back', JSON.stringify(toCloudEvent(later!)), later!.streamId),
+      record('fine', JSON.stringify(toCloudEvent(ok!)), ok!.streamId),
+    ],
+  });
+  t.same(response, { batchItemFailures: [{ itemIdentifier: 'poison' }, { itemIdentifier: 'held-back' }] });
+  t.same(h.mails().map((m) => m.to), ['kathleen@example.com'], 'the other user was mailed');
+  await t.rejects(
+    h.runtime.batch.handleEvent({ Records: [record('only-poison', '{}', 'g')] }),
+    { name: 'FullBatchFailureError' },
+    "a batch in which every record failed throws, for the function's Errors alarm",
+  );
 });
