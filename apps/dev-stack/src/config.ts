@@ -61,6 +61,8 @@ export function loadDevStackConfig(env: Env, cwd: string): DevStackConfig {
     visibilityTimeoutSeconds: read.integer('QUEUE_VISIBILITY_TIMEOUT_SECONDS', 30, 0, 43_200),
     maxReceiveCount: read.integer('MAX_RECEIVE_COUNT', 5, 1, 1000),
   };
+  // The mailer's queue is always `mailer.fifo`: the projector's may not take its name.
+  if (config.consumer === 'mailer') read.problem('CONSUMER="mailer" is the mailer\'s own queue: name the projector\'s another');
   read.done();
   return config;
 }
