@@ -78,7 +78,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
         .catch(() => undefined)
         .then(async () => {
           next = undefined;
-          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT, pageSize: 500 });
+          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT });
           if (seen > 0) log.debug({ events: seen }, 'read model caught up');
         });
       running = next;
