@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -129,6 +130,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     tokens,
     clock,
     newId: randomUUID,
+    newEventId: uuidv7,
     idSecret: derive('user-ids'),
     resetTokenSecret,
     resendConfirmation: async (userId, email) => {
