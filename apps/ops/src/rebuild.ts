@@ -82,6 +82,15 @@ export interface RebuildOptions {
   /** Events read and projected at a time. @default 500 */
   readonly pageSize?: number;
   /**
+   * How often a scan (without global positions) saves its cursor: once this many events or milliseconds
+   * have passed since the last save, whichever comes first, and always when the signal stops it or an event
+   * fails. Each save is a read-model write, so saving every page would cost a write per page and pass; a
+   * process killed outright re-reads at most this much on resume, and writes none of it twice (the version
+   * gate). `catchUp` (with global positions) commits its cursor with each page's views in one transaction,
+   * which costs nothing extra, and ignores this. @default { events: 50000, ms: 10000 }
+   */
+  readonly checkpointEvery?: { readonly events: number; readonly ms: number };
+  /**
    * How long the rebuild waits after each pointer change before it relies on it, in milliseconds: longer
    * than the `refreshMs` of every process's slotted read model (1000 by default). After naming the slot it
    * fills, so that every writer writes it too before the fill reads the store; after the switch, so that no
@@ -151,6 +160,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
+  const checkpointEvery = options.checkpointEvery ?? { events: 50_000, ms: 10_000 };
   const switchDelayMs = options.switchDelayMs ?? 2000;
   const progress = options.progress ?? silentProgress;
   const now = options.now ?? Date.now;
@@ -219,11 +229,23 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
    */
   async function scan(label: string, checkpoint: string): Promise<void> {
     let cursor = await model.getCheckpoint(checkpoint);
+    // `saved`: the last cursor before which every event is written; `persisted`: the last one stored.
     let saved = cursor;
+    let persisted = cursor;
+    let unsavedEvents = 0;
+    let lastSaveAt = now();
     let held: StoredEvent[] = [];
+    /** Stores `saved` now, on its own, if it moved since the last save. */
+    const persist = async (): Promise<void> => {
+      if (saved !== undefined && saved !== persisted) await model.setCheckpoint(checkpoint, saved);
+      persisted = saved;
+    };
     progress.begin(label, { total: await options.estimateTotal?.(cursor, 0) });
     for (;;) {
-      if (signal?.aborted === true) throw new Stopped();
+      if (signal?.aborted === true) {
+        await persist();
+        throw new Stopped();
+      }
       const page = await eventStore.readAll({ cursor, limit: pageSize });
       const read = [...held, ...page.events];
       const last = page.isEnd ? undefined : page.events.at(-1)?.streamId;
@@ -233,13 +255,16 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
       const heldFromEarlier = held.length > 0 && holding < held.length;
       held = read.slice(holding);
       const safe = held.length === 0 ? (page.cursor ?? cursor) : heldFromEarlier ? saved : cursor;
-      // The cursor is saved with the page's views, and only if none of its events failed.
+      unsavedEvents += page.events.length;
+      const due = page.isEnd ? false : unsavedEvents >= checkpointEvery.events || now() - lastSaveAt >= checkpointEvery.ms;
+      // When due, the cursor is saved with the page's views, and only if none of its events failed.
       const batchOptions: ApplyBatchOptions | undefined =
-        safe !== undefined && safe !== saved ? { checkpoint: { name: checkpoint, cursor: safe } } : undefined;
+        due && safe !== undefined && safe !== persisted ? { checkpoint: { name: checkpoint, cursor: safe } } : undefined;
       const outcome = await projector.applyBatch(read.slice(0, holding), batchOptions);
       const failed = outcome.failed[0];
       if (failed !== undefined) {
-        // The page's cursor is not saved: a later run retries from the page before, as catchUp does.
+        // The page's cursor is not saved, the last good one is: a later run retries from there, as catchUp does.
+        await persist();
         throw new ReadModelError(
           'CATCH_UP_FAILED',
           `${outcome.failed.length} events failed, the first at version ${failed.version} of stream ${failed.streamId}`,
@@ -249,7 +274,13 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
       events += page.events.length;
       progress.add(page.events.length);
       saved = safe;
+      if (batchOptions !== undefined) {
+        persisted = safe;
+        unsavedEvents = 0;
+        lastSaveAt = now();
+      }
       cursor = page.cursor ?? cursor;
+      // The end of a pass needs no cursor: the state the caller writes next says the pass is over.
       if (page.isEnd) return;
     }
   }
