@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore, ReadAllOptions, StoredEvent } from '@user-service/event-store';
+import type { EventStore, ReadAllOptions, ReadAllPage, StoredEvent } from '@user-service/event-store';
 import {
   ReadModelError,
   catchUp,
@@ -79,8 +79,15 @@ export interface RebuildOptions {
   readonly progress?: ProgressReporter;
   /** For the ETA of each pass. @default no ETA */
   readonly estimateTotal?: EventTotalEstimator;
-  /** Events read and projected at a time. @default 500 */
+  /** Events read at a time, and projected at a time by a scan. @default 500 */
   readonly pageSize?: number;
+  /**
+   * With global positions: how many events (read in pages of `pageSize`) the fill folds per user and writes
+   * in one read-model transaction, with its cursor. One write per user and batch instead of one per user and
+   * page: on SQLite, where every commit rewrites each page of the table it touched, this is most of the
+   * fill's cost. A stop takes effect after the batch in hand. @default 20000
+   */
+  readonly foldEvents?: number;
   /**
    * How often a scan (without global positions) saves its cursor: once this many events or milliseconds
    * have passed since the last save, whichever comes first, and always when the signal stops it or an event
@@ -94,7 +101,8 @@ export interface RebuildOptions {
    * How long the rebuild waits after each pointer change before it relies on it, in milliseconds: longer
    * than the `refreshMs` of every process's slotted read model (1000 by default). After naming the slot it
    * fills, so that every writer writes it too before the fill reads the store; after the switch, so that no
-   * process writes the old slot alone any more when the last pass starts. @default 2000
+   * process writes the old slot alone any more when the last pass starts. Skipped when the pointer knows
+   * that no live process follows it ({@link SlotPointer.followed}). @default 2000
    */
   readonly switchDelayMs?: number;
   /** Empty the idle slot and start over, even if a fill into it was stopped. @default false */
@@ -160,6 +168,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
+  const foldEvents = Math.max(pageSize, options.foldEvents ?? 20_000);
   const checkpointEvery = options.checkpointEvery ?? { events: 50_000, ms: 10_000 };
   const switchDelayMs = options.switchDelayMs ?? 2000;
   const progress = options.progress ?? silentProgress;
@@ -200,10 +209,10 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     const from = await model.getCheckpoint(REBUILD_CHECKPOINTS.fill);
     progress.begin(label, { total: await options.estimateTotal?.(from, 0) });
     const store: Pick<EventStore, 'readAll'> = {
-      // catchUp has saved the previous page's checkpoint by the time it asks for the next page.
+      // catchUp has saved the previous batch's checkpoint by the time it asks for the next one.
       readAll: async (readOptions: ReadAllOptions) => {
         if (signal?.aborted === true) throw new Stopped();
-        return eventStore.readAll(readOptions);
+        return readPages(eventStore, readOptions, pageSize, signal);
       },
     };
     const counting: Projector = {
@@ -217,7 +226,7 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     };
     // Under steady traffic each round is shorter than the one before; what arrives after the last round
     // is the live follower's, or the last pass's.
-    while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize })) >= pageSize);
+    while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize: foldEvents })) >= pageSize);
   }
 
   /**
@@ -287,6 +296,8 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
 
   /** Waits until every process has seen the pointer's last change; a signal stops the rebuild. */
   async function letWritersSee(): Promise<void> {
+    // No process follows the pointer (the embedded service is not running): whoever reads it next reads the change.
+    if ((await pointer.followed?.()) === false) return;
     try {
       await sleep(switchDelayMs, undefined, { signal });
     } catch {
@@ -330,6 +341,28 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     progress.end();
   }
   return { slot: target, status, resumed, events };
+}
+
+/**
+ * Reads `limit` events after `cursor` in pages of `pageSize`, and answers them as one page: fewer at the
+ * end, and fewer when the signal fires, so that a stop waits for one page rather than for a whole batch.
+ */
+async function readPages(
+  eventStore: Pick<EventStore, 'readAll'>,
+  { cursor, limit }: ReadAllOptions,
+  pageSize: number,
+  signal: AbortSignal | undefined,
+): Promise<ReadAllPage> {
+  const events: StoredEvent[] = [];
+  let at = cursor;
+  for (;;) {
+    const page = await eventStore.readAll({ cursor: at, limit: Math.min(pageSize, limit - events.length) });
+    events.push(...page.events);
+    at = page.cursor ?? at;
+    if (page.isEnd || events.length >= limit || signal?.aborted === true) {
+      return { events, ...(at === undefined ? {} : { cursor: at }), isEnd: page.isEnd };
+    }
+  }
 }
 
 async function readState(model: UserReadModel): Promise<RebuildState | undefined> {

@@ -94,6 +94,8 @@ const base = (opened: OpenedSlots, eventStore: EventStore): RebuildOptions => ({
   checkpointName: LIVE_CHECKPOINT,
   followsPositions: true,
   pageSize: 10,
+  // Two pages per read-model transaction, so that the tests see several.
+  foldEvents: 20,
   switchDelayMs: 150,
 });
 
@@ -283,6 +285,7 @@ t.test('without global positions: two full passes, and a failed event stops the 
     status: 'completed',
     events: 0,
   });
+  t.match(await rebuild(defaults), { slot: 'blue', status: 'completed', events: 0 }, 'and with global positions');
 
   // Stopped in the first pass after two pages, resumed from its scan cursor: the start of the second page,
   // whose last user was held back for the third and so not written yet.
@@ -373,6 +376,23 @@ t.test('a scan saves its cursor every so many events, not every page, and a kill
   t.equal(await opened.slots.models.blue.getCheckpoint(REBUILD_CHECKPOINTS.fill), undefined, 'no fill cursor');
   t.equal(await opened.slots.models.blue.getCheckpoint(REBUILD_CHECKPOINTS.secondPass), undefined, 'no second-pass cursor');
   await assertEqualsFold(t, opened.slots.models.blue, eventStore, seeded.map((u) => u.streamId), 'blue');
+});
+
+t.test('the rebuild waits for the pointer\'s followers to see its changes only while one is alive', async (t) => {
+  const { dataDir, store, opened, seeded } = await setup(t);
+  const total = seeded.reduce((sum, u) => sum + u.version, 0);
+  const hour = 3_600_000;
+  // The embedded service is not running: nobody follows the pointer, so an hour's switch delay is not waited.
+  t.equal(await opened.pointer.followed?.(), false);
+  t.match(await rebuild({ ...base(opened, store.eventStore), switchDelayMs: hour }), { slot: 'green', status: 'completed', events: total });
+
+  // A process follows it now: the rebuild waits for it to see the pointer name the slot it fills, until stopped.
+  await createFileSlotPointer({ filename: join(dataDir, SLOT_POINTER_FILE) }).read();
+  const stop = new AbortController();
+  const waiting = rebuild({ ...base(opened, store.eventStore), switchDelayMs: hour, signal: stop.signal });
+  while ((await opened.pointer.read()).filling !== 'blue') await new Promise((resolve) => setTimeout(resolve, 10));
+  stop.abort();
+  t.match(await waiting, { slot: 'blue', status: 'stopped', events: 0 }, 'stopped in the wait, before reading anything');
 });
 
 t.test('clearing a SQLite slot keeps its schema and spares the other process its open connection', async (t) => {
