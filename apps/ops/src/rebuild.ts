@@ -85,7 +85,8 @@ export interface RebuildOptions {
    * With global positions: how many events (read in pages of `pageSize`) the fill folds per user and writes
    * in one read-model transaction, with its cursor. One write per user and batch instead of one per user and
    * page: on SQLite, where every commit rewrites each page of the table it touched, this is most of the
-   * fill's cost. A stop takes effect after the batch in hand. @default 20000
+   * fill's cost. It bounds what the fill holds in memory. A stop still takes effect after the page in hand:
+   * what the batch has read so far is written, with its cursor. @default 50000
    */
   readonly foldEvents?: number;
   /**
@@ -168,7 +169,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
-  const foldEvents = Math.max(pageSize, options.foldEvents ?? 20_000);
+  const foldEvents = Math.max(pageSize, options.foldEvents ?? 50_000);
   const checkpointEvery = options.checkpointEvery ?? { events: 50_000, ms: 10_000 };
   const switchDelayMs = options.switchDelayMs ?? 2000;
   const progress = options.progress ?? silentProgress;
