@@ -29,6 +29,7 @@ async function main(): Promise<void> {
       log: log.child({ component: 'worker' }),
       waitTimeSeconds: config.waitTimeSeconds,
       concurrency: config.concurrency,
+      batchWindowMs: config.batchWindowMs,
     });
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping after the batch in hand');
