@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventStore, ReadAllOptions, ReadAllPage, StoredEvent } from '@user-service/event-store';
+import type { EventStore, ReadAllOptions, StoredEvent } from '@user-service/event-store';
 import {
   ReadModelError,
   catchUp,
@@ -213,7 +213,7 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
       // catchUp has saved the previous batch's checkpoint by the time it asks for the next one.
       readAll: async (readOptions: ReadAllOptions) => {
         if (signal?.aborted === true) throw new Stopped();
-        return readPages(eventStore, readOptions, pageSize, signal);
+        return eventStore.readAll(readOptions);
       },
     };
     const counting: Projector = {
@@ -227,7 +227,8 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     };
     // Under steady traffic each round is shorter than the one before; what arrives after the last round
     // is the live follower's, or the last pass's.
-    while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize: foldEvents })) >= pageSize);
+    const rounds = { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize, batchSize: foldEvents, ...(signal && { signal }) };
+    while ((await catchUp(store, counting, model, rounds)) >= pageSize);
   }
 
   /**
@@ -348,24 +349,6 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
  * Reads `limit` events after `cursor` in pages of `pageSize`, and answers them as one page: fewer at the
  * end, and fewer when the signal fires, so that a stop waits for one page rather than for a whole batch.
  */
-async function readPages(
-  eventStore: Pick<EventStore, 'readAll'>,
-  { cursor, limit }: ReadAllOptions,
-  pageSize: number,
-  signal: AbortSignal | undefined,
-): Promise<ReadAllPage> {
-  const events: StoredEvent[] = [];
-  let at = cursor;
-  for (;;) {
-    const page = await eventStore.readAll({ cursor: at, limit: Math.min(pageSize, limit - events.length) });
-    events.push(...page.events);
-    at = page.cursor ?? at;
-    if (page.isEnd || events.length >= limit || signal?.aborted === true) {
-      return { events, ...(at === undefined ? {} : { cursor: at }), isEnd: page.isEnd };
-    }
-  }
-}
-
 async function readState(model: UserReadModel): Promise<RebuildState | undefined> {
   const text = await model.getCheckpoint(REBUILD_CHECKPOINTS.state);
   if (text === undefined) return undefined;

@@ -405,6 +405,8 @@ export interface CatchUpOptions {
    * kilobyte each). @default 20000
    */
   readonly batchSize?: number;
+  /** Once aborted, the batch in hand ends after its current page: what it read is projected, with its cursor. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -449,7 +451,7 @@ export async function catchUp(
     let read = 0;
     let at = cursor;
     let isEnd = false;
-    while (!isEnd && read < batchSize) {
+    while (!isEnd && read < batchSize && (pages.length === 0 || options.signal?.aborted !== true)) {
       const page = await eventStore.readAll({ cursor: at, limit });
       at = page.cursor ?? at;
       isEnd = page.isEnd;

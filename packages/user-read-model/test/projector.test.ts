@@ -747,6 +747,29 @@ t.test('catchUp projects the pages of a batch together: each user read and writt
   t.same(once.batches.map((b) => b.writes.length), [histories.length], 'by default a history this short is one batch: one write per user');
 });
 
+t.test('catchUp ends the batch in hand after its page once its signal is aborted', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const spy = recording(inner);
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  const stop = new AbortController();
+  let reads = 0;
+  const stopping: Pick<EventStore, 'readAll'> = {
+    readAll: async (options) => {
+      if (++reads === 2) stop.abort();
+      return eventStore.readAll(options);
+    },
+  };
+  const options = { checkpointName: 'c', pageSize: 2, batchSize: 1000, signal: stop.signal };
+  t.equal(await catchUp(stopping, projector, spy.readModel, options), events.length, 'it still reads to the end');
+  t.same(
+    spy.batches.slice(0, 2).map((b) => b.checkpoint),
+    [{ name: 'c', cursor: '4' }, { name: 'c', cursor: '6' }],
+    'the first batch ends after the page read as the signal fired, and every later one is a page',
+  );
+  await assertConverged(t, inner, eventStore, histories);
+});
+
 t.test('catchUp projects a batch with a failed event again page by page, and stops at the page that holds it', async (t) => {
   const histories = threeUsers();
   const { readModel, eventStore, projector, events } = await setup(histories);
