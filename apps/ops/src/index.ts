@@ -47,7 +47,7 @@ export {
 export {
   clearDynamoDbTable,
   clearSqliteFile,
-  countEvents,
+  countSqliteEventsAfter,
   openEventStore,
   openSlots,
   type OpenedEventStore,

@@ -79,13 +79,31 @@ export interface RebuildOptions {
   readonly progress?: ProgressReporter;
   /** For the ETA of each pass. @default no ETA */
   readonly estimateTotal?: EventTotalEstimator;
-  /** Events read and projected at a time. @default 500 */
+  /** Events read at a time, and projected at a time by a scan. @default 500 */
   readonly pageSize?: number;
+  /**
+   * With global positions: how many events (read in pages of `pageSize`) the fill folds per user and writes
+   * in one read-model transaction, with its cursor. One write per user and batch instead of one per user and
+   * page: on SQLite, where every commit rewrites each page of the table it touched, this is most of the
+   * fill's cost. It bounds what the fill holds in memory. A stop still takes effect after the page in hand:
+   * what the batch has read so far is written, with its cursor. @default 50000
+   */
+  readonly foldEvents?: number;
+  /**
+   * How often a scan (without global positions) saves its cursor: once this many events or milliseconds
+   * have passed since the last save, whichever comes first, and always when the signal stops it or an event
+   * fails. Each save is a read-model write, so saving every page would cost a write per page and pass; a
+   * process killed outright re-reads at most this much on resume, and writes none of it twice (the version
+   * gate). `catchUp` (with global positions) commits its cursor with each page's views in one transaction,
+   * which costs nothing extra, and ignores this. @default { events: 50000, ms: 10000 }
+   */
+  readonly checkpointEvery?: { readonly events: number; readonly ms: number };
   /**
    * How long the rebuild waits after each pointer change before it relies on it, in milliseconds: longer
    * than the `refreshMs` of every process's slotted read model (1000 by default). After naming the slot it
    * fills, so that every writer writes it too before the fill reads the store; after the switch, so that no
-   * process writes the old slot alone any more when the last pass starts. @default 2000
+   * process writes the old slot alone any more when the last pass starts. Skipped when the pointer knows
+   * that no live process follows it ({@link SlotPointer.followed}). @default 2000
    */
   readonly switchDelayMs?: number;
   /** Empty the idle slot and start over, even if a fill into it was stopped. @default false */
@@ -151,6 +169,8 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
+  const foldEvents = Math.max(pageSize, options.foldEvents ?? 50_000);
+  const checkpointEvery = options.checkpointEvery ?? { events: 50_000, ms: 10_000 };
   const switchDelayMs = options.switchDelayMs ?? 2000;
   const progress = options.progress ?? silentProgress;
   const now = options.now ?? Date.now;
@@ -190,7 +210,7 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     const from = await model.getCheckpoint(REBUILD_CHECKPOINTS.fill);
     progress.begin(label, { total: await options.estimateTotal?.(from, 0) });
     const store: Pick<EventStore, 'readAll'> = {
-      // catchUp has saved the previous page's checkpoint by the time it asks for the next page.
+      // catchUp has saved the previous batch's checkpoint by the time it asks for the next one.
       readAll: async (readOptions: ReadAllOptions) => {
         if (signal?.aborted === true) throw new Stopped();
         return eventStore.readAll(readOptions);
@@ -207,7 +227,8 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     };
     // Under steady traffic each round is shorter than the one before; what arrives after the last round
     // is the live follower's, or the last pass's.
-    while ((await catchUp(store, counting, model, { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize })) >= pageSize);
+    const rounds = { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize, batchSize: foldEvents, ...(signal && { signal }) };
+    while ((await catchUp(store, counting, model, rounds)) >= pageSize);
   }
 
   /**
@@ -219,11 +240,23 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
    */
   async function scan(label: string, checkpoint: string): Promise<void> {
     let cursor = await model.getCheckpoint(checkpoint);
+    // `saved`: the last cursor before which every event is written; `persisted`: the last one stored.
     let saved = cursor;
+    let persisted = cursor;
+    let unsavedEvents = 0;
+    let lastSaveAt = now();
     let held: StoredEvent[] = [];
+    /** Stores `saved` now, on its own, if it moved since the last save. */
+    const persist = async (): Promise<void> => {
+      if (saved !== undefined && saved !== persisted) await model.setCheckpoint(checkpoint, saved);
+      persisted = saved;
+    };
     progress.begin(label, { total: await options.estimateTotal?.(cursor, 0) });
     for (;;) {
-      if (signal?.aborted === true) throw new Stopped();
+      if (signal?.aborted === true) {
+        await persist();
+        throw new Stopped();
+      }
       const page = await eventStore.readAll({ cursor, limit: pageSize });
       const read = [...held, ...page.events];
       const last = page.isEnd ? undefined : page.events.at(-1)?.streamId;
@@ -233,13 +266,16 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
       const heldFromEarlier = held.length > 0 && holding < held.length;
       held = read.slice(holding);
       const safe = held.length === 0 ? (page.cursor ?? cursor) : heldFromEarlier ? saved : cursor;
-      // The cursor is saved with the page's views, and only if none of its events failed.
+      unsavedEvents += page.events.length;
+      const due = page.isEnd ? false : unsavedEvents >= checkpointEvery.events || now() - lastSaveAt >= checkpointEvery.ms;
+      // When due, the cursor is saved with the page's views, and only if none of its events failed.
       const batchOptions: ApplyBatchOptions | undefined =
-        safe !== undefined && safe !== saved ? { checkpoint: { name: checkpoint, cursor: safe } } : undefined;
+        due && safe !== undefined && safe !== persisted ? { checkpoint: { name: checkpoint, cursor: safe } } : undefined;
       const outcome = await projector.applyBatch(read.slice(0, holding), batchOptions);
       const failed = outcome.failed[0];
       if (failed !== undefined) {
-        // The page's cursor is not saved: a later run retries from the page before, as catchUp does.
+        // The page's cursor is not saved, the last good one is: a later run retries from there, as catchUp does.
+        await persist();
         throw new ReadModelError(
           'CATCH_UP_FAILED',
           `${outcome.failed.length} events failed, the first at version ${failed.version} of stream ${failed.streamId}`,
@@ -249,13 +285,21 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
       events += page.events.length;
       progress.add(page.events.length);
       saved = safe;
+      if (batchOptions !== undefined) {
+        persisted = safe;
+        unsavedEvents = 0;
+        lastSaveAt = now();
+      }
       cursor = page.cursor ?? cursor;
+      // The end of a pass needs no cursor: the state the caller writes next says the pass is over.
       if (page.isEnd) return;
     }
   }
 
   /** Waits until every process has seen the pointer's last change; a signal stops the rebuild. */
   async function letWritersSee(): Promise<void> {
+    // No process follows the pointer (the embedded service is not running): whoever reads it next reads the change.
+    if ((await pointer.followed?.()) === false) return;
     try {
       await sleep(switchDelayMs, undefined, { signal });
     } catch {
@@ -301,6 +345,10 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
   return { slot: target, status, resumed, events };
 }
 
+/**
+ * Reads `limit` events after `cursor` in pages of `pageSize`, and answers them as one page: fewer at the
+ * end, and fewer when the signal fires, so that a stop waits for one page rather than for a whole batch.
+ */
 async function readState(model: UserReadModel): Promise<RebuildState | undefined> {
   const text = await model.getCheckpoint(REBUILD_CHECKPOINTS.state);
   if (text === undefined) return undefined;

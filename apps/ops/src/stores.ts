@@ -9,7 +9,7 @@ import {
   type AttributeValue,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import type { EventStore } from '@user-service/event-store';
+import { parsePositionCursor, type EventStore } from '@user-service/event-store';
 import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import {
@@ -75,8 +75,8 @@ export async function openEventStore(
     return {
       eventStore,
       followsPositions: true,
-      // A counting pass over SQLite reads about a million events in seconds: cheap enough for an exact ETA.
-      estimateTotal: async (after, done) => ({ count: done + (await countEvents(eventStore, after)), estimate: false }),
+      // One COUNT over the position index, not a pass that reads and parses every event as readAll would.
+      estimateTotal: async (after, done) => ({ count: done + countSqliteEventsAfter(filename, after), estimate: false }),
       close: () => eventStore.close(),
     };
   }
@@ -100,15 +100,13 @@ export async function openEventStore(
   };
 }
 
-/** Counts the events after a `readAll` cursor by paging through them. */
-export async function countEvents(eventStore: Pick<EventStore, 'readAll'>, after: string | undefined): Promise<number> {
-  let cursor = after;
-  let count = 0;
-  for (;;) {
-    const page = await eventStore.readAll({ cursor, limit: 1000 });
-    count += page.events.length;
-    cursor = page.cursor ?? cursor;
-    if (page.isEnd) return count;
+/** Counts the events of the SQLite event store at `filename` after a `readAll` cursor (a global position). */
+export function countSqliteEventsAfter(filename: string, after: string | undefined): number {
+  const db = new Database(filename, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[number], number>('SELECT count(*) FROM events WHERE position > ?').pluck().get(parsePositionCursor(after))!;
+  } finally {
+    db.close();
   }
 }
 
@@ -130,7 +128,8 @@ export async function openSlots(
     const lease = createSqliteLeaseStore(join(storage.dataDir, SQLITE_LEASE_FILE));
     return {
       slots: { models, clear: async (slot) => clearSqliteFile(filename(slot)) },
-      pointer: createFileSlotPointer({ filename: join(storage.dataDir, SLOT_POINTER_FILE) }),
+      // The tools only write the pointer, or read it once: they are no followers a rebuild must wait for.
+      pointer: createFileSlotPointer({ filename: join(storage.dataDir, SLOT_POINTER_FILE), follower: false }),
       lease,
       async close() {
         await closeAll(models);

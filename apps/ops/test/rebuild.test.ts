@@ -94,6 +94,8 @@ const base = (opened: OpenedSlots, eventStore: EventStore): RebuildOptions => ({
   checkpointName: LIVE_CHECKPOINT,
   followsPositions: true,
   pageSize: 10,
+  // Two pages per read-model transaction, so that the tests see several.
+  foldEvents: 20,
   switchDelayMs: 150,
 });
 
@@ -283,6 +285,7 @@ t.test('without global positions: two full passes, and a failed event stops the 
     status: 'completed',
     events: 0,
   });
+  t.match(await rebuild(defaults), { slot: 'blue', status: 'completed', events: 0 }, 'and with global positions');
 
   // Stopped in the first pass after two pages, resumed from its scan cursor: the start of the second page,
   // whose last user was held back for the third and so not written yet.
@@ -322,6 +325,74 @@ t.test('without global positions: two full passes, and a failed event stops the 
 
   await opened.slots.models.green.setCheckpoint(REBUILD_CHECKPOINTS.state, 'not a state');
   await t.rejects(rebuild(base(opened, eventStore)), /not a rebuild state/);
+});
+
+t.test('a scan saves its cursor every so many events, not every page, and a killed one resumes from the last save', async (t) => {
+  const { store, opened, seeded } = await setup(t);
+  const eventStore = store.eventStore;
+  const total = seeded.reduce((sum, u) => sum + u.version, 0);
+  // Every cursor the green slot stores, alone or with a page's views.
+  const saves: Array<{ name: string; cursor: string }> = [];
+  const green = opened.slots.models.green;
+  const counted: UserReadModel = {
+    ...green,
+    setCheckpoint: async (name, cursor) => {
+      saves.push({ name, cursor });
+      await green.setCheckpoint(name, cursor);
+    },
+    putMany: async (writes, checkpoint) => {
+      if (checkpoint !== undefined) saves.push({ name: checkpoint.name, cursor: checkpoint.cursor });
+      return green.putMany(writes, checkpoint);
+    },
+  };
+  const slots = { models: { ...opened.slots.models, green: counted }, clear: opened.slots.clear };
+  const cursors = (name: string) => saves.filter((save) => save.name === name);
+
+  // Killed outright (no signal, nothing flushed) on its sixth page: a save every 3 pages of 10 events.
+  let pages = 0;
+  const dying: EventStore = {
+    ...eventStore,
+    readAll: async (options) => {
+      if (++pages === 6) throw new Error('killed');
+      return eventStore.readAll(options);
+    },
+  };
+  const scanning = { ...base(opened, eventStore), slots, followsPositions: false, checkpointEvery: { events: 30, ms: 3_600_000 } };
+  await t.rejects(rebuild({ ...scanning, eventStore: dying }), /killed/);
+  t.equal(cursors(REBUILD_CHECKPOINTS.fill).length, 1, 'five pages, one save');
+  t.equal(await green.getCheckpoint(REBUILD_CHECKPOINTS.fill), cursors(REBUILD_CHECKPOINTS.fill)[0]?.cursor);
+
+  const resumed = await rebuild(scanning);
+  t.match(resumed, { slot: 'green', status: 'completed', resumed: true });
+  // The save after the third page: its cursor is at most 10 events before that page's end (a held user).
+  t.ok(resumed.events >= total * 2 - 30 && resumed.events <= total * 2 - 20, `resumed after ${total * 2 - resumed.events} events`);
+  await assertEqualsFold(t, green, eventStore, seeded.map((u) => u.streamId), 'green');
+
+  // At the defaults, a rebuild shorter than one save interval saves no scan cursor at all.
+  saves.length = 0;
+  const blue = await rebuild({ ...base(opened, eventStore), followsPositions: false });
+  t.match(blue, { slot: 'blue', status: 'completed', events: total * 2 });
+  t.strictSame(saves, [], 'green untouched');
+  t.equal(await opened.slots.models.blue.getCheckpoint(REBUILD_CHECKPOINTS.fill), undefined, 'no fill cursor');
+  t.equal(await opened.slots.models.blue.getCheckpoint(REBUILD_CHECKPOINTS.secondPass), undefined, 'no second-pass cursor');
+  await assertEqualsFold(t, opened.slots.models.blue, eventStore, seeded.map((u) => u.streamId), 'blue');
+});
+
+t.test('the rebuild waits for the pointer\'s followers to see its changes only while one is alive', async (t) => {
+  const { dataDir, store, opened, seeded } = await setup(t);
+  const total = seeded.reduce((sum, u) => sum + u.version, 0);
+  const hour = 3_600_000;
+  // The embedded service is not running: nobody follows the pointer, so an hour's switch delay is not waited.
+  t.equal(await opened.pointer.followed?.(), false);
+  t.match(await rebuild({ ...base(opened, store.eventStore), switchDelayMs: hour }), { slot: 'green', status: 'completed', events: total });
+
+  // A process follows it now: the rebuild waits for it to see the pointer name the slot it fills, until stopped.
+  await createFileSlotPointer({ filename: join(dataDir, SLOT_POINTER_FILE) }).read();
+  const stop = new AbortController();
+  const waiting = rebuild({ ...base(opened, store.eventStore), switchDelayMs: hour, signal: stop.signal });
+  while ((await opened.pointer.read()).filling !== 'blue') await new Promise((resolve) => setTimeout(resolve, 10));
+  stop.abort();
+  t.match(await waiting, { slot: 'blue', status: 'stopped', events: 0 }, 'stopped in the wait, before reading anything');
 });
 
 t.test('clearing a SQLite slot keeps its schema and spares the other process its open connection', async (t) => {

@@ -35,8 +35,10 @@ export interface WorkerConfig extends ProjectorConfig {
   readonly sqsEndpoint: string | undefined;
   /** `WAIT_TIME_SECONDS`: how long one receive long-polls, 0 to 20. */
   readonly waitTimeSeconds: number;
-  /** `WORKER_CONCURRENCY`: receive loops at once, 1 to 10, each projecting other message groups. */
+  /** `WORKER_CONCURRENCY`: received batches projected at once, 1 to 10, each holding other message groups. */
   readonly concurrency: number;
+  /** `WORKER_BATCH_WINDOW_MS`: the pause after a receive of fewer than 10 messages, 0 to 5,000 ms. */
+  readonly batchWindowMs: number;
 }
 
 /** Parses the Lambda handler's configuration once, at cold start; throws a {@link ConfigError}. */
@@ -56,6 +58,7 @@ export function loadWorkerConfig(env: Env, cwd: string = process.cwd()): WorkerC
     sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
     waitTimeSeconds: read.integer('WAIT_TIME_SECONDS', 20, 0, 20),
     concurrency: read.integer('WORKER_CONCURRENCY', 4, 1, 10),
+    batchWindowMs: read.integer('WORKER_BATCH_WINDOW_MS', 100, 0, 5000),
   };
   read.done();
   return config;

@@ -10,6 +10,8 @@ export interface WorkerProcessConfig {
   readonly sqsEndpoint: string | undefined;
   readonly waitTimeSeconds: number;
   readonly concurrency: number;
+  /** How long the worker gathers a batch (see {@link createWorker}). */
+  readonly batchWindowMs: number;
 }
 
 /** A consumer wired by its composition root, and what to close once its worker has stopped. */
@@ -41,6 +43,7 @@ export async function runWorkerProcess(
       name,
       waitTimeSeconds: config.waitTimeSeconds,
       concurrency: config.concurrency,
+      batchWindowMs: config.batchWindowMs,
     });
     const stop = (signal: NodeJS.Signals) => {
       log.info({ signal }, 'stopping after the batch in hand');

@@ -224,6 +224,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
     sqsEndpoint: undefined,
     waitTimeSeconds: 20,
     concurrency: 4,
+    batchWindowMs: 100,
   });
   t.strictSame(
     loadWorkerConfig({
@@ -237,6 +238,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       LOG_LEVEL: 'debug',
       WAIT_TIME_SECONDS: ' 0 ',
       WORKER_CONCURRENCY: '10',
+      WORKER_BATCH_WINDOW_MS: '0',
       DATA_DIR: '/ignored',
     }),
     {
@@ -249,6 +251,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       sqsEndpoint: 'http://localhost:4566',
       waitTimeSeconds: 0,
       concurrency: 10,
+      batchWindowMs: 0,
     },
   );
   t.strictSame(loadProjectorConfig({ DATA_DIR: '/var/lib/projector', EVENT_STORE: 'dynamodb', EVENT_STORE_TABLE: 'events' }), {
@@ -277,6 +280,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       DYNAMODB_ENDPOINT: ':8000',
       LOG_LEVEL: 'loud',
       WAIT_TIME_SECONDS: '21',
+      WORKER_BATCH_WINDOW_MS: '5001',
     }),
     [
       'READ_MODEL="postgres" must be one of sqlite, dynamodb',
@@ -286,6 +290,7 @@ t.test('the configuration is parsed once, with defaults, and every bad variable 
       'QUEUE_URL="not a url" must be an http(s) queue URL',
       'SQS_ENDPOINT="ftp://example.com" must be an http(s) URL',
       'WAIT_TIME_SECONDS="21" must be an integer from 0 to 20',
+      'WORKER_BATCH_WINDOW_MS="5001" must be an integer from 0 to 5000',
     ],
   );
   t.strictSame(problems({ WAIT_TIME_SECONDS: '  ' }), ['QUEUE_URL is required'], 'a blank variable is unset');

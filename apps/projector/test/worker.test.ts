@@ -456,11 +456,11 @@ t.test('a message without attributes or body is still handled, and start() is id
   t.equal(sent.length, 1, 'a worker stopped before it started never polls');
 });
 
-t.test('several loops project different message groups at once, and each group stays in order', async (t) => {
+t.test('several batches project different message groups at once, and each group stays in order', async (t) => {
   const topology = await ensureTopology({ sns, sqs }, { topicName: 'parallel.fifo', consumers: ['parallel'] });
   const { queueUrl } = topology.consumers['parallel']!;
   const eventStore = createMemoryEventStore();
-  // More groups than one receive takes, so that a second loop finds groups the first does not hold.
+  // More groups than one receive takes, so that a second receive finds groups the first does not hold.
   const histories = await seedUsers(eventStore, { users: 14, seed: 11, prefix: 'par' });
   const sends: OutgoingMessage[] = [];
   for (const { streamId } of histories) sends.push(...(await eventStore.readStream(streamId)).map((e) => messageOf(e)));
@@ -469,7 +469,7 @@ t.test('several loops project different message groups at once, and each group s
   const readModel = createMemoryUserReadModel();
   const { log, lines } = capturedLogger();
   const inner = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log });
-  // The first batch waits until a second one is in flight: only concurrent loops get past it.
+  // The first batch waits until a second one is in flight: only concurrent batches get past it.
   const second = deferred<void>();
   let inFlight = 0;
   let batches = 0;
@@ -504,4 +504,71 @@ t.test('several loops project different message groups at once, and each group s
     t.strictSame(versions, [...versions].sort((a, b) => a - b), `${streamId}: acknowledged in version order`);
   }
   t.match(lines.find((l) => l['msg'] === 'projector worker started'), { concurrency: 3 });
+});
+
+t.test('one receiver: full receives follow at once, a short one waits the batching window, and a full house waits for a slot', async (t) => {
+  const topology = await ensureTopology({ sns, sqs }, { topicName: 'window.fifo', consumers: ['window'] });
+  const { queueUrl } = topology.consumers['window']!;
+  const eventStore = createMemoryEventStore();
+  const histories = await seedUsers(eventStore, { users: 25, seed: 13, prefix: 'window' });
+  const events = (await eventStore.readAll({ limit: 1000 })).events;
+  const registrations = events.filter((e) => e.version === 1);
+  const laterOnes = events.filter((e) => e.version === 2);
+  const readModel = createMemoryUserReadModel();
+  const { log } = capturedLogger();
+  const core = createMessageProjector({ projector: createProjector({ readModel, eventStore }), log });
+  // Each receive's size, recorded when SQS answers; `sent` counts receives when they are sent.
+  const receives: number[] = [];
+  let sent = 0;
+  const counted = {
+    send: (async (command: unknown, options?: unknown) => {
+      const answer = sqs.send(command as never, options as never);
+      if (!(command instanceof ReceiveMessageCommand)) return answer;
+      sent++;
+      const { Messages = [] } = (await answer) as { Messages?: unknown[] };
+      receives.push(Messages.length);
+      return { Messages };
+    }) as SQSClient['send'],
+  };
+
+  // 25 groups waiting: two full receives at once, then a short one, after which the window (a minute) holds.
+  await sendAll(queueUrl, registrations.map((e) => messageOf(e)));
+  const windowed = createWorker({ sqs: counted, queueUrl, core, log, waitTimeSeconds: 1, batchWindowMs: 60_000 });
+  const windowedRun = windowed.start();
+  await waitFor('every registration to be projected', async () => (await isEmpty(queueUrl)) && receives.length === 3);
+  t.strictSame(receives, [10, 10, 5], 'full receives back to back, then one short receive');
+  await sendAll(queueUrl, laterOnes.map((e) => messageOf(e)));
+  await windowed.stop();
+  await windowedRun;
+  t.equal(sent, 3, 'no receive within the window after the short one; stop() cut the window short');
+  t.strictSame(await queueCounts(queueUrl), { visible: laterOnes.length, inFlight: 0, delayed: 0 }, 'what came later waits');
+
+  // Two slots, both batches held: the receiver waits for a slot instead of taking batches it cannot project.
+  const entered: number[] = [];
+  const bothIn = deferred();
+  const gate = deferred();
+  const held = createWorker({
+    sqs: counted,
+    queueUrl,
+    log,
+    concurrency: 2,
+    batchWindowMs: 0,
+    core: {
+      async applyMessages(messages) {
+        if (entered.push(messages.length) === 2) bothIn.resolve();
+        await gate.promise;
+        return core.applyMessages(messages);
+      },
+    },
+  });
+  sent = 0;
+  await sendAll(queueUrl, registrations.map((e) => messageOf(e, `${e.eventId}#again`)));
+  const heldRun = held.start();
+  await bothIn.promise;
+  t.equal(sent, 2, 'two batches in hand, and no third receive while both slots are taken');
+  gate.resolve();
+  await waitFor('the queue to empty', () => isEmpty(queueUrl));
+  await held.stop();
+  await heldRun;
+  for (const { streamId } of histories) t.match(await readModel.get(streamId), { id: streamId, version: 2 }, `${streamId} up to what was sent`);
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -80,7 +81,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
         .catch(() => undefined)
         .then(async () => {
           next = undefined;
-          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT, pageSize: 500 });
+          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT });
           if (seen > 0) log.debug({ events: seen }, 'read model caught up');
         });
       running = next;
@@ -124,6 +125,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     tokens,
     clock,
     newId: randomUUID,
+    newEventId: uuidv7,
     idSecret: derive('user-ids'),
     resetTokenSecret,
     resendConfirmation: async (userId, email) => {

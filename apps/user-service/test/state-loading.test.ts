@@ -297,20 +297,23 @@ t.test('HTTP: GET /users/{id}?minVersion never answers older than the version as
     ],
     { expectedVersion: at },
   );
-  const plain = await svc.request({ method: 'GET', url, headers: alice.auth });
-  t.equal(plain.json().name, null, 'without minVersion: the read model, which lags');
+  const own = await svc.request({ method: 'GET', url, headers: alice.auth });
+  t.equal(own.json().name, 'Written', 'a user reading themself gets the state their authentication loaded');
+  t.equal(own.headers.etag, `"${at + 1}"`, 'with the ETag of what it sent');
+
+  const plain = await svc.request({ method: 'GET', url, headers: svc.adminAuth() });
+  t.equal(plain.json().name, null, 'an admin without minVersion: the read model, which lags');
   t.equal(plain.headers.etag, `"${at}"`, 'and its ETag is the version it shows');
 
-  const fresh = await svc.request({ method: 'GET', url: `${url}?minVersion=${at + 1}`, headers: alice.auth });
+  const fresh = await svc.request({ method: 'GET', url: `${url}?minVersion=${at + 1}`, headers: svc.adminAuth() });
   t.equal(fresh.statusCode, 200);
   t.equal(fresh.json().name, 'Written', 'with minVersion: the write side answers');
   t.equal(fresh.headers.etag, `"${at + 1}"`, 'with the ETag of what it sent');
   t.equal(fresh.json().version, at + 1);
-
-  const admin = await svc.request({ method: 'GET', url: `${url}?minVersion=${at + 1}`, headers: svc.adminAuth() });
-  t.equal(admin.json().name, 'Written', 'an admin reads its writes too');
-  const older = await svc.request({ method: 'GET', url: `${url}?minVersion=1`, headers: alice.auth });
+  const older = await svc.request({ method: 'GET', url: `${url}?minVersion=1`, headers: svc.adminAuth() });
   t.equal(older.headers.etag, `"${at}"`, 'a version the read model has reached is answered from it');
+  const ownFresh = await svc.request({ method: 'GET', url: `${url}?minVersion=${at + 1}`, headers: alice.auth });
+  t.equal(ownFresh.headers.etag, `"${at + 1}"`, 'the user themself reads their writes with minVersion too');
 
   assertProblem(t, await svc.request({ method: 'GET', url: `${url}?minVersion=${at + 2}`, headers: alice.auth }), 404, 'VERSION_NOT_FOUND');
   for (const bad of ['0', '-1', '1.5', 'abc', '']) {

@@ -14,6 +14,7 @@ import {
   UniquenessError,
   isClaimNotHeldError,
   isConcurrencyError,
+  isDuplicateEventIdError,
   isIdempotencyKeyReusedError,
   isUniquenessError,
   type EventStore,
@@ -153,6 +154,27 @@ t.test('sqlite: concurrent appends share one commit, and each keeps its own outc
     [first, ...fresh],
     'and follow the order of the batch',
   );
+});
+
+t.test('sqlite: an append with a repeated event id fails alone in its batch, with no savepoint to undo it', async (t) => {
+  const { store, batches, first } = await watched(t);
+  const [held] = await store.readStream(first);
+  const before = uniqueStreamId();
+  const after = uniqueStreamId();
+  const repeat = [testEvent('New'), { ...testEvent('Again'), eventId: held!.eventId }];
+
+  const [a, repeated, b] = await Promise.allSettled([
+    store.append(before, testEvents(2), { expectedVersion: 0 }),
+    store.append(first, repeat, { expectedVersion: 1 }),
+    store.append(after, testEvents(3), { expectedVersion: 0 }),
+  ]);
+  t.same(batches, [3], 'all three in one batch');
+  t.match(a, { status: 'fulfilled', value: { lastVersion: 2 } });
+  t.ok(repeated.status === 'rejected' && isDuplicateEventIdError(repeated.reason), 'the repeat is refused');
+  t.match(repeated.status === 'rejected' ? repeated.reason : undefined, { streamId: first, eventId: held!.eventId });
+  t.match(b, { status: 'fulfilled', value: { lastVersion: 3 } });
+  t.equal((await store.readStream(first)).length, 1, 'the refused append left nothing, its first event included');
+  t.same(positionsOf(await everything(store)), oneTo(1 + 2 + 3), 'positions are gap-free: the INSERT gave its positions back');
 });
 
 t.test('sqlite: appends in one batch see each other in order', async (t) => {

@@ -1,4 +1,4 @@
-import type { EventStore } from '@user-service/event-store';
+import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { ReadModelError, isReadModelError } from './errors.js';
 import { inParallel } from './parallel.js';
 import type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
@@ -186,8 +186,8 @@ export function createProjector(options: ProjectorOptions): Projector {
           }
           view = applyToView(next, copies[0] as E);
           version = delivered;
-          filled.push(...gap);
-          written.push(...copies);
+          for (const missing of gap) filled.push(missing);
+          for (const copy of copies) written.push(copy);
           applied++;
         } catch (error) {
           blocked = { version: delivered, error };
@@ -305,7 +305,7 @@ export function createProjector(options: ProjectorOptions): Projector {
 function group<E extends ProjectableEvent>(
   events: readonly E[],
 ): { streams: StreamWork<E>[]; malformed: FailedEvent<E>[] } {
-  const byStream = new Map<string, Map<number, E[]>>();
+  const byStream = new Map<string, E[]>();
   const malformed: FailedEvent<E>[] = [];
   for (const event of events) {
     // A version of 0 would otherwise pass as a duplicate and be acknowledged without a trace.
@@ -317,22 +317,31 @@ function group<E extends ProjectableEvent>(
       malformed.push(failure(event, error));
       continue;
     }
-    let versions = byStream.get(event.streamId);
-    if (versions === undefined) byStream.set(event.streamId, (versions = new Map()));
-    const copies = versions.get(event.version);
-    if (copies === undefined) versions.set(event.version, [event]);
-    else copies.push(event);
+    const delivered = byStream.get(event.streamId);
+    if (delivered === undefined) byStream.set(event.streamId, [event]);
+    else delivered.push(event);
   }
   const streams = [...byStream]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([streamId, versions]) => ({
-      streamId,
-      versions: [...versions]
-        .sort(([a], [b]) => a - b)
-        .map(([version, copies]) => ({ version, copies })),
-      stored: new Map<number, ProjectableEvent>(),
-    }));
+    .map(([streamId, delivered]) => ({ streamId, versions: inVersionOrder(delivered), stored: new Map<number, ProjectableEvent>() }));
   return { streams, malformed };
+}
+
+/**
+ * One user's deliveries by version, ascending, each version's copies in the order given. Deliveries mostly
+ * come in order and once each (a page of the store, a FIFO queue), which needs no sorting.
+ */
+function inVersionOrder<E extends ProjectableEvent>(delivered: readonly E[]): StreamWork<E>['versions'] {
+  let ascending = true;
+  for (let i = 1; i < delivered.length && ascending; i++) ascending = delivered[i - 1]!.version < delivered[i]!.version;
+  if (ascending) return delivered.map((event) => ({ version: event.version, copies: [event] }));
+  const byVersion = new Map<number, E[]>();
+  for (const event of delivered) {
+    const copies = byVersion.get(event.version);
+    if (copies === undefined) byVersion.set(event.version, [event]);
+    else copies.push(event);
+  }
+  return [...byVersion].sort(([a], [b]) => a - b).map(([version, copies]) => ({ version, copies }));
 }
 
 /**
@@ -387,23 +396,33 @@ const isVersion = (value: unknown): boolean => Number.isSafeInteger(value) && (v
 export interface CatchUpOptions {
   /** The name the follower's checkpoint is saved under. */
   readonly checkpointName: string;
-  /** How many events one page reads. @default 100 */
+  /** How many events one `readAll` asks for. @default 1000 */
   readonly pageSize?: number;
+  /**
+   * How many events one batch projects at most: pages are read until it is reached or the store ends, and
+   * projected together, so that a user whose events run through many pages is read and written once per
+   * batch instead of once per page. It bounds what a catch-up holds in memory (the events: about half a
+   * kilobyte each). @default 20000
+   */
+  readonly batchSize?: number;
+  /** Once aborted, the batch in hand ends after its current page: what it read is projected, with its cursor. */
+  readonly signal?: AbortSignal;
 }
 
 /**
- * Follows the event store from the saved checkpoint to its end: reads a page, and projects it with the
- * page's cursor as the checkpoint of the same write ({@link ApplyBatchOptions.checkpoint}), so that on
- * SQLite the views and the checkpoint commit in one transaction and always match. `projector` must
- * therefore write into `readModel`, as one built on it does; for a projector that does not save the
+ * Follows the event store from the saved checkpoint to its end: reads pages up to a batch, and projects
+ * the batch with the cursor after it as the checkpoint of the same write ({@link ApplyBatchOptions.checkpoint}),
+ * so that on SQLite the views and the checkpoint commit in one transaction and always match. `projector`
+ * must therefore write into `readModel`, as one built on it does; for a projector that does not save the
  * checkpoint (a wrapper that drops the option, say) the cursor is saved separately afterwards. Answers how
  * many events it read. It needs a store whose `readAll` cursor keeps a global position (memory, SQLite), so
  * that events appended later are found after the checkpoint.
  *
  * At least once: where the checkpoint is not atomic with the views (DynamoDB, or a separate save), a crash
- * between them replays the page, which the version gate makes harmless. A page with a failed event throws
- * `CATCH_UP_FAILED` and its checkpoint is not saved, so that the follower stops at the event instead of
- * skipping it; the next run retries it.
+ * between them replays the batch, which the version gate makes harmless. A batch with a failed event is
+ * projected again page by page, each page with its checkpoint, up to the page of the failed event, which
+ * throws `CATCH_UP_FAILED` without saving its checkpoint: the follower stops at the event instead of
+ * skipping it, and the next run retries it.
  */
 export async function catchUp(
   eventStore: Pick<EventStore, 'readAll'>,
@@ -412,30 +431,57 @@ export async function catchUp(
   options: CatchUpOptions,
 ): Promise<number> {
   const name = options.checkpointName;
-  const limit = options.pageSize ?? 100;
+  const limit = options.pageSize ?? 1000;
+  const batchSize = Math.max(limit, options.batchSize ?? 20_000);
   let cursor = await readModel.getCheckpoint(name);
   let seen = 0;
+
+  /** Projects events read after `from`, up to `to`; answers whether they all went in, saving `to` if so. */
+  const project = async (events: readonly ProjectableEvent[], from: string | undefined, to: string | undefined) => {
+    const next = to !== undefined && to !== from ? to : undefined;
+    const outcome = await projector.applyBatch(events, next === undefined ? undefined : { checkpoint: { name, cursor: next } });
+    if (outcome.failed.length > 0) return outcome.failed;
+    if (next !== undefined && outcome.checkpointSaved !== true) await readModel.setCheckpoint(name, next);
+    return undefined;
+  };
+
   for (;;) {
-    const page = await eventStore.readAll({ cursor, limit });
-    seen += page.events.length;
-    const next = page.cursor !== undefined && page.cursor !== cursor ? page.cursor : undefined;
-    const outcome = await projector.applyBatch(
-      page.events,
-      next === undefined ? undefined : { checkpoint: { name, cursor: next } },
-    );
-    const first = outcome.failed[0];
-    if (first !== undefined) {
+    /** The pages of this batch, each with the cursor after it. */
+    const pages: Array<{ readonly events: readonly StoredEvent[]; readonly to: string | undefined }> = [];
+    let read = 0;
+    let at = cursor;
+    let isEnd = false;
+    while (!isEnd && read < batchSize && (pages.length === 0 || options.signal?.aborted !== true)) {
+      const page = await eventStore.readAll({ cursor: at, limit });
+      at = page.cursor ?? at;
+      isEnd = page.isEnd;
+      pages.push({ events: page.events, to: at });
+      read += page.events.length;
+    }
+    seen += read;
+
+    let failed = await project(pages.length === 1 ? pages[0]!.events : pages.flatMap((page) => page.events), cursor, at);
+    if (failed !== undefined && pages.length > 1) {
+      // Page by page, to keep what the pages before the failed event project, and to stop right at it.
+      let from = cursor;
+      failed = undefined;
+      for (const page of pages) {
+        failed = await project(page.events, from, page.to);
+        if (failed !== undefined) break;
+        from = page.to;
+      }
+      cursor = from;
+    }
+    if (failed !== undefined) {
+      const first = failed[0]!;
       throw new ReadModelError(
         'CATCH_UP_FAILED',
-        `${outcome.failed.length} events of the page after ${cursor ?? 'the start'} failed, the first at ` +
+        `${failed.length} events of the page after ${cursor ?? 'the start'} failed, the first at ` +
           `version ${first.version} of stream ${first.streamId}`,
         { cause: first.error },
       );
     }
-    if (next !== undefined) {
-      cursor = next;
-      if (outcome.checkpointSaved !== true) await readModel.setCheckpoint(name, cursor);
-    }
-    if (page.isEnd) return seen;
+    cursor = at;
+    if (isEnd) return seen;
   }
 }

@@ -1,3 +1,8 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { ReadModelError } from './errors.js';
 import type { UserReadModel } from './port.js';
@@ -55,6 +60,12 @@ export interface SlotPointer {
    * is done. Keeps the active slot. Throws `INVALID_ARGUMENT` unless `slot` is a slot or `undefined`.
    */
   setFilling(slot: Slot | undefined): Promise<void>;
+  /**
+   * Whether any live process may follow the pointer, i.e. may hold an earlier value of it for up to its
+   * `refreshMs`: `false` only when it is known that none does, so that a rebuild need not wait for followers
+   * to see a change. A pointer that cannot tell leaves it out, which counts as `true`.
+   */
+  followed?(): Promise<boolean>;
 }
 
 /** What a pointer says. */
@@ -79,6 +90,36 @@ export interface FileSlotPointerOptions {
   readonly filename: string;
   /** Milliseconds since the epoch, for `activatedAt`. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Whether this process follows the pointer (reads it to pick a slot). A follower announces itself before
+   * its first read, with a file in `<filename>.followers/` naming its host and pid, so that
+   * {@link SlotPointer.followed} can tell whether any follower is alive; the file of a process that has
+   * exited is removed by the next such check. A rebuild's own pointer, which only writes, passes `false`.
+   * @default true
+   */
+  readonly follower?: boolean;
+}
+
+
+/** What a follower's announcement file holds. */
+interface Announcement {
+  readonly host: string;
+  readonly pid: number;
+}
+
+/**
+ * Whether the follower that wrote an announcement may be alive. One on another host (a container with its
+ * own pid namespace, say) cannot be checked, so it may be; a pid that this host does not run is dead.
+ */
+function mayBeAlive(announcement: Partial<Announcement>): boolean {
+  if (announcement.host !== hostname() || !Number.isSafeInteger(announcement.pid)) return true;
+  try {
+    process.kill(announcement.pid!, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**
@@ -89,8 +130,20 @@ export interface FileSlotPointerOptions {
 export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPointer {
   const { filename } = options;
   const now = options.now ?? Date.now;
+  const followersDir = `${filename}.followers`;
+  let announced = options.follower === false;
+
+  /** Announces this follower, synchronously before its first read: a rebuild that misses it changed the pointer first. */
+  function announce(): void {
+    if (announced) return;
+    announced = true;
+    mkdirSync(followersDir, { recursive: true });
+    const file = join(followersDir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
+    writeFileSync(file, JSON.stringify({ host: hostname(), pid: process.pid } satisfies Announcement));
+  }
 
   async function readRecord(): Promise<SlotPointerRecord | undefined> {
+    announce();
     const value = await readJsonFile(filename);
     return value === undefined ? undefined : slotPointerRecordOf(value, filename);
   }
@@ -122,6 +175,27 @@ export function createFileSlotPointer(options: FileSlotPointerOptions): SlotPoin
     async setFilling(slot) {
       if (slot !== undefined) requireSlot(slot);
       await write({ filling: slot });
+    },
+    async followed() {
+      const names = await readdir(followersDir).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      });
+      let alive = false;
+      for (const name of names) {
+        const file = join(followersDir, name);
+        let announcement: Partial<Announcement>;
+        try {
+          announcement = JSON.parse(await readFile(file, 'utf8')) as Partial<Announcement>;
+        } catch {
+          // Half written, or removed just now by an exiting follower: take it for alive, to be safe.
+          announcement = {};
+        }
+        if (mayBeAlive(announcement)) alive = true;
+        // A dead follower's file is left by a crash: tidy it away.
+        else await rm(file, { force: true });
+      }
+      return alive;
     },
   };
 }

@@ -81,32 +81,50 @@ export function applyToView(view: UserView | undefined, event: ProjectableEvent)
   if (view === undefined) throw invalid(`${type} cannot be the first event of a stream`);
   if (view.status === 'removed') throw invalid(`${type} cannot follow the removal of a user`);
 
-  const next = (patch: Partial<UserView> = {}): UserView =>
-    viewOf({ ...view, ...patch, version: event.version, updatedAt: occurredAt });
-
+  // The next view is built once, field by field, never spread from the event or the view: no object either
+  // happens to carry reaches storage.
+  let { email, username, name, surname } = view;
+  let status: UserViewStatus = view.status;
   switch (domainEvent.type) {
     case 'UserEmailConfirmed':
-      return next({ status: 'confirmed' });
+      status = 'confirmed';
+      break;
     case 'UserProfileUpdated': {
       const changes: unknown = domainEvent.data.changes;
       if (typeof changes !== 'object' || changes === null) throw invalid(`${type} has no changes object`);
-      const { username, name, surname } = changes as Record<string, unknown>;
-      return next({
-        username: username === undefined ? view.username : requireText(username, type, 'changes.username'),
-        name: name === undefined ? view.name : nullableText(name, type, 'changes.name'),
-        surname: surname === undefined ? view.surname : nullableText(surname, type, 'changes.surname'),
-      });
+      const changed = changes as Record<string, unknown>;
+      if (changed['username'] !== undefined) username = requireText(changed['username'], type, 'changes.username');
+      if (changed['name'] !== undefined) name = nullableText(changed['name'], type, 'changes.name');
+      if (changed['surname'] !== undefined) surname = nullableText(changed['surname'], type, 'changes.surname');
+      break;
     }
     case 'UserEmailChanged':
       // As in the domain: a new address is unconfirmed until it is confirmed in turn.
-      return next({ email: requireText(domainEvent.data.email, type, 'email'), status: 'registered' });
+      email = requireText(domainEvent.data.email, type, 'email');
+      status = 'registered';
+      break;
     case 'UserPasswordChanged':
     case 'PasswordResetRequested':
       // Only secrets and times change; the view merely records that the user changed.
-      return next();
+      break;
     case 'UserRemoved':
-      return next({ status: 'removed' });
+      status = 'removed';
+      break;
+    /* c8 ignore next 2 */
+    default:
+      throw invalid(`${(domainEvent satisfies never as UserEvent).type} cannot be projected`);
   }
+  return {
+    id: view.id,
+    email,
+    username,
+    name,
+    surname,
+    status,
+    version: event.version,
+    createdAt: view.createdAt,
+    updatedAt: occurredAt,
+  };
 }
 
 /** Copies exactly the view's fields, so nothing else an object happens to carry can reach storage. */
@@ -123,9 +141,50 @@ function toDomainEvent(event: ProjectableEvent): UserEvent {
   }
 }
 
+/**
+ * Whether `text` is an RFC 3339 date-time, as the domain writes `occurredAt` (`toISOString()`, or with an
+ * offset): checked character by character, with the ranges `Date.parse` checks, since this runs for every
+ * event projected (`Date.parse`, or a regular expression with captures, cost a fifth of the fold).
+ */
+function isInstant(text: string): boolean {
+  const { length } = text;
+  if (length < 20 || !digits(text, 0, 4) || text[4] !== '-' || text[7] !== '-' || text[10] !== 'T') return false;
+  if (text[13] !== ':' || text[16] !== ':') return false;
+  if (!inRange(text, 5, 1, 12) || !inRange(text, 8, 1, 31) || !inRange(text, 11, 0, 23)) return false;
+  if (!inRange(text, 14, 0, 59) || !inRange(text, 17, 0, 59)) return false;
+  let at = 19;
+  if (text[at] === '.') {
+    const from = ++at;
+    while (at < length && isDigit(text.charCodeAt(at))) at++;
+    if (at === from || at - from > 9) return false;
+  }
+  if (text[at] === 'Z') return at + 1 === length;
+  return (
+    (text[at] === '+' || text[at] === '-') &&
+    at + 6 === length &&
+    text[at + 3] === ':' &&
+    inRange(text, at + 1, 0, 23) &&
+    inRange(text, at + 4, 0, 59)
+  );
+}
+
+const isDigit = (code: number): boolean => code >= 48 && code <= 57;
+
+function digits(text: string, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Whether the two digits at `from` make a number from `min` to `max`. */
+function inRange(text: string, from: number, min: number, max: number): boolean {
+  if (!digits(text, from, 2)) return false;
+  const value = (text.charCodeAt(from) - 48) * 10 + text.charCodeAt(from + 1) - 48;
+  return value >= min && value <= max;
+}
+
 function instantOf(event: ProjectableEvent): string {
   const occurredAt: unknown = event.metadata?.occurredAt;
-  if (typeof occurredAt !== 'string' || Number.isNaN(Date.parse(occurredAt))) {
+  if (typeof occurredAt !== 'string' || !isInstant(occurredAt)) {
     throw invalid(`${event.type} has no metadata.occurredAt instant`);
   }
   return occurredAt;

@@ -701,7 +701,7 @@ t.test('catchUp of an empty store saves no checkpoint', async (t) => {
   t.equal(await readModel.getCheckpoint('rebuild'), undefined);
 });
 
-t.test('catchUp writes each page and its checkpoint in one batch write', async (t) => {
+t.test('catchUp with a batch of one page writes each page and its checkpoint in one batch write', async (t) => {
   const histories = threeUsers();
   const { readModel: inner, eventStore, events } = await setup(histories);
   let separateSaves = 0;
@@ -713,7 +713,7 @@ t.test('catchUp writes each page and its checkpoint in one batch write', async (
     },
   });
   const projector = createProjector({ readModel: spy.readModel, eventStore });
-  await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 4 });
+  await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 4, batchSize: 4 });
   const pages = Math.ceil(events.length / 4);
   t.equal(spy.batches.length, pages, 'one batch write per page');
   t.same(
@@ -725,6 +725,68 @@ t.test('catchUp writes each page and its checkpoint in one batch write', async (
   await assertConverged(t, inner, eventStore, histories);
 });
 
+t.test('catchUp projects the pages of a batch together: each user read and written once per batch', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const spy = recording(inner);
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  t.equal(await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 2, batchSize: 8 }), events.length);
+  const batches = Math.ceil(events.length / 8);
+  t.same(
+    spy.batches.map((b) => b.checkpoint),
+    Array.from({ length: batches }, (_, i) => ({ name: 'c', cursor: String(Math.min(events.length, (i + 1) * 8)) })),
+    'one write per batch of four pages, with the cursor after its last page',
+  );
+  t.ok(spy.batches.every((b) => b.writes.length <= histories.length), 'each user written at most once per batch');
+  await assertConverged(t, inner, eventStore, histories);
+
+  const whole = await setup(histories);
+  const once = recording(whole.readModel);
+  const all = createProjector({ readModel: once.readModel, eventStore: whole.eventStore });
+  await catchUp(whole.eventStore, all, once.readModel, { checkpointName: 'c', pageSize: 2 });
+  t.same(once.batches.map((b) => b.writes.length), [histories.length], 'by default a history this short is one batch: one write per user');
+});
+
+t.test('catchUp ends the batch in hand after its page once its signal is aborted', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const spy = recording(inner);
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  const stop = new AbortController();
+  let reads = 0;
+  const stopping: Pick<EventStore, 'readAll'> = {
+    readAll: async (options) => {
+      if (++reads === 2) stop.abort();
+      return eventStore.readAll(options);
+    },
+  };
+  const options = { checkpointName: 'c', pageSize: 2, batchSize: 1000, signal: stop.signal };
+  t.equal(await catchUp(stopping, projector, spy.readModel, options), events.length, 'it still reads to the end');
+  t.same(
+    spy.batches.slice(0, 2).map((b) => b.checkpoint),
+    [{ name: 'c', cursor: '4' }, { name: 'c', cursor: '6' }],
+    'the first batch ends after the page read as the signal fired, and every later one is a page',
+  );
+  await assertConverged(t, inner, eventStore, histories);
+});
+
+t.test('catchUp projects a batch with a failed event again page by page, and stops at the page that holds it', async (t) => {
+  const histories = threeUsers();
+  const { readModel, eventStore, projector, events } = await setup(histories);
+  const weird = decideHistory('user-weird', LIFECYCLE.slice(0, 1)).events[0] as StoredEvent;
+  await eventStore.append('user-weird', [{ ...weird, type: 'UserTeleported' }], { expectedVersion: 0 });
+  const late = decideHistory('user-late', LIFECYCLE.slice(0, 2));
+  await seed(eventStore, [late]);
+  const error = await catchUp(eventStore, projector, readModel, { checkpointName: 'c', pageSize: 3, batchSize: 1000 }).catch(
+    (e: unknown) => e,
+  );
+  const before = Math.floor(events.length / 3) * 3;
+  t.match(error, { code: 'CATCH_UP_FAILED', cause: { code: 'INVALID_EVENT' } });
+  t.match(String((error as Error).message), new RegExp(`after ${before === 0 ? 'the start' : before} failed`), 'it names the page');
+  t.equal(await readModel.getCheckpoint('c'), before === 0 ? undefined : String(before), 'every page before it is checkpointed');
+  await assertConverged(t, readModel, eventStore, histories);
+});
+
 for (const crash of [
   { what: 'a batch write that never committed', viewsWritten: false },
   { what: 'views written but not the checkpoint (DynamoDB)', viewsWritten: true },
@@ -733,7 +795,7 @@ for (const crash of [
     const histories = threeUsers();
     const { readModel, eventStore, projector, events } = await setup(histories);
     const clean = await setup(histories);
-    await catchUp(clean.eventStore, clean.projector, clean.readModel, { checkpointName: 'c', pageSize: 5 });
+    await catchUp(clean.eventStore, clean.projector, clean.readModel, { checkpointName: 'c', pageSize: 5, batchSize: 5 });
 
     let batches = 0;
     const crashing: UserReadModel = {
@@ -746,7 +808,7 @@ for (const crash of [
       },
     };
     const dying = createProjector({ readModel: crashing, eventStore });
-    await t.rejects(catchUp(eventStore, dying, crashing, { checkpointName: 'c', pageSize: 5 }), {
+    await t.rejects(catchUp(eventStore, dying, crashing, { checkpointName: 'c', pageSize: 5, batchSize: 5 }), {
       code: 'CATCH_UP_FAILED',
       cause: { message: 'killed' },
     });
@@ -761,7 +823,7 @@ for (const crash of [
         return outcome;
       },
     };
-    const replayed = await catchUp(eventStore, observed, readModel, { checkpointName: 'c', pageSize: 5 });
+    const replayed = await catchUp(eventStore, observed, readModel, { checkpointName: 'c', pageSize: 5, batchSize: 5 });
     t.equal(replayed, events.length - 5, 'it resumed from the saved checkpoint');
     t.equal(outcomes[0]?.duplicates, crash.viewsWritten ? 5 : 0, 'the replayed page was duplicates if written');
     t.equal(await readModel.getCheckpoint('c'), String(events.length), 'and the cursor was saved all the same');

@@ -1,5 +1,5 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { createMemoryUserReadModel } from '../src/memory.js';
@@ -63,7 +63,7 @@ t.test('file pointer: blue until activated, then an atomic rename of a small JSO
 
   await pointer.activate('blue');
   t.equal(await pointer.active(), 'blue');
-  t.same(readdirSync(join(filename, '..')), ['read-model.slot.json'], 'no temporary file is left behind');
+  t.same(readdirSync(join(filename, '..')), ['read-model.slot.json', 'read-model.slot.json.followers'], 'no temporary file is left behind');
 
   t.same(JSON.parse(readFileSync(filename, 'utf8')), { active: 'blue', activatedAt: '2024-03-01T09:00:00.000Z' });
 });
@@ -104,6 +104,38 @@ t.test('file pointer: refuses a non-slot and a file that names none', async (t) 
   await t.rejects(createFileSlotPointer({ filename: folder }).active(), { code: 'EISDIR' });
   await t.rejects(createFileSlotPointer({ filename: folder }).activate('green'), { code: 'EISDIR' });
   t.same(readdirSync(dir).filter((name) => name.endsWith('.tmp')), [], 'a failed switch leaves no temporary file');
+});
+
+t.test('file pointer: followers announce themselves before their first read, and followed() finds the live ones', async (t) => {
+  const filename = newPointerFile();
+  const followers = `${filename}.followers`;
+  const writer = createFileSlotPointer({ filename, follower: false });
+  t.equal(await writer.followed!(), false, 'nobody has read the pointer');
+  await writer.activate('green');
+  t.equal(await writer.active(), 'green');
+  t.equal(await writer.followed!(), false, 'a pointer that is no follower does not announce itself');
+
+  const follower = createFileSlotPointer({ filename });
+  t.equal(await follower.active(), 'green');
+  const [announced] = readdirSync(followers);
+  t.match(JSON.parse(readFileSync(join(followers, announced!), 'utf8')), { host: hostname(), pid: process.pid });
+  t.equal(await writer.followed!(), true, 'this process follows it');
+  await follower.read();
+  t.equal(readdirSync(followers).length, 1, 'announced once');
+
+  // Files that exited followers left: a pid this host does not run is dead, and its file is tidied away.
+  writeFileSync(join(followers, announced!), JSON.stringify({ host: hostname(), pid: 2 ** 30 }));
+  t.equal(await writer.followed!(), false, 'a dead follower is none');
+  t.same(readdirSync(followers), [], 'and its file is removed');
+  // Another host's follower (a container with its own pids) cannot be checked, nor can a half-written file.
+  writeFileSync(join(followers, 'elsewhere.json'), JSON.stringify({ host: `${hostname()}-elsewhere`, pid: 2 ** 30 }));
+  t.equal(await writer.followed!(), true, 'a follower on another host may be alive');
+  writeFileSync(join(followers, 'elsewhere.json'), '{"host":');
+  t.equal(await writer.followed!(), true, 'so may the writer of a half-written file');
+
+  rmSync(followers, { recursive: true });
+  writeFileSync(followers, '');
+  await t.rejects(writer.followed!(), { code: 'ENOTDIR' }, 'an unreadable folder is an error, not "no followers"');
 });
 
 /** A pointer whose reads are counted, and which can be told to fail. */

@@ -118,6 +118,51 @@ t.test('refuses an event that does not follow the view', async (t) => {
   );
 });
 
+t.test('takes occurredAt as an RFC 3339 date-time, and nothing else', async (t) => {
+  const registered = at(1);
+  const project = (occurredAt: string) => {
+    try {
+      return applyToView(undefined, { ...registered, metadata: { occurredAt } }).createdAt;
+    } catch (error) {
+      return isReadModelError(error) ? error.code : error;
+    }
+  };
+  const instants = [
+    '2026-12-01T13:22:19Z',
+    '2026-12-01T13:22:19.123Z',
+    '2026-12-01T13:22:19.123456789Z',
+    '2026-12-01T13:22:19+01:00',
+    '2026-12-01T13:22:19.5-23:59',
+    '0001-01-01T00:00:00Z',
+  ];
+  for (const instant of instants) t.equal(project(instant), instant, `${instant} is an instant`);
+  const others = [
+    '2026-12-01',
+    '2026-12-01T13:22Z',
+    '2026-12-01 13:22:19Z',
+    '2026/12/01T13:22:19Z',
+    '2026-12-01T13-22-19Z',
+    '26-12-01T13:22:19.000Z',
+    '2026-12-01T13:22:19',
+    '2026-12-01T13:22:19.Z',
+    '2026-12-01T13:22:19.1234567890Z',
+    '2026-12-01T13:22:19Zulu',
+    '2026-12-01T13:22:19+0100',
+    '2026-12-01T13:22:19+01-00',
+    '2026-12-01T13:22:19+24:00',
+    '2026-12-01T13:22:19+01:60',
+    '2026-00-01T13:22:19Z',
+    '2026-13-01T13:22:19Z',
+    '2026-12-00T13:22:19Z',
+    '2026-12-32T13:22:19Z',
+    '2026-12-01T24:00:00Z',
+    '2026-12-01T13:60:19Z',
+    '2016-12-31T23:59:60Z',
+    '2026-1a-01T13:22:19Z',
+  ];
+  for (const other of others) t.equal(project(other), 'INVALID_EVENT', `${other} is not`);
+});
+
 t.test('refuses an event it cannot project, naming no value', async (t) => {
   const registered = at(1);
   const cases: Array<[string, UserView | undefined, ProjectableEvent]> = [

@@ -36,6 +36,8 @@ export interface MailerWorkerConfig extends MailerConfig {
   readonly waitTimeSeconds: number;
   /** `WORKER_CONCURRENCY`: receive loops at once, 1 to 10. */
   readonly concurrency: number;
+  /** `WORKER_BATCH_WINDOW_MS`: how long the worker gathers a batch, as the projector's worker does. */
+  readonly batchWindowMs: number;
 }
 
 /** Parses the Lambda handler's configuration; throws a ConfigError naming every bad variable. */
@@ -55,6 +57,7 @@ export function loadMailerWorkerConfig(env: Env, cwd: string = process.cwd()): M
     sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl),
     waitTimeSeconds: read.integer('WAIT_TIME_SECONDS', 20, 0, 20),
     concurrency: read.integer('WORKER_CONCURRENCY', 2, 1, 10),
+    batchWindowMs: read.integer('WORKER_BATCH_WINDOW_MS', 100, 0, 5000),
   };
   read.done();
   return config;

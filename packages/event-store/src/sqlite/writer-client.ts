@@ -141,8 +141,16 @@ function writerExecArgv(): string[] {
   return kept;
 }
 
+/**
+ * The writer thread's young generation, kept small: what it allocates (one batch's requests and outcomes)
+ * dies young, and V8's default lets each isolate's new space grow to tens of megabytes under load, which
+ * the process then holds as resident memory. The old generation keeps V8's default, so that a batch of
+ * large appends (up to MAX_BATCH_CHARS) still fits.
+ */
+const WRITER_HEAP = { maxYoungGenerationSizeMb: 8 };
+
 function startHost(): Host {
-  const worker = new Worker(WRITER_URL, { execArgv: writerExecArgv() });
+  const worker = new Worker(WRITER_URL, { execArgv: writerExecArgv(), resourceLimits: WRITER_HEAP });
   worker.unref();
   const host: Host = {
     worker,

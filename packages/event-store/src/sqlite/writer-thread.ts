@@ -74,28 +74,36 @@ class Connection {
   }
 
   /**
-   * Runs a batch in one transaction, each request in its own savepoint. When the transaction itself fails
-   * (the write lock not taken within the busy timeout, a failed COMMIT, a disk error that ended the
-   * transaction), nothing of the batch is durable and every request of it fails with that error, whatever it
-   * did alone.
+   * Runs a batch in one transaction. A request whose failure could leave writes of its own behind runs in a
+   * savepoint, which undoes them; the others need none, since each makes at most one write that can fail
+   * (the events' multi-row INSERT, which SQLite undoes as a statement) and fails before any other. Should a
+   * request without a savepoint fail after a write all the same, the batch is rolled back and run again with a
+   * savepoint for every request. When the transaction itself fails (the write lock not taken within the busy
+   * timeout, a failed COMMIT, a disk error that ended the transaction), nothing of the batch is durable and
+   * every request of it fails with that error, whatever it did alone.
    */
-  commitBatch(batch: readonly WriteRequest[]): Outcome[] {
+  commitBatch(batch: readonly WriteRequest[], everyInSavepoint = false): Outcome[] {
     const { db, statements } = this;
     const outcomes: Outcome[] = [];
     try {
       statements.begin.run();
       for (const request of batch) {
-        statements.savepoint.run();
+        const savepoint = everyInSavepoint || mayLeaveWrites(request);
+        if (savepoint) statements.savepoint.run();
+        const progress = { wrote: false };
         try {
-          const value = execute(statements, request);
-          statements.releaseSavepoint.run();
+          const value = execute(statements, request, progress);
+          if (savepoint) statements.releaseSavepoint.run();
           outcomes.push({ id: request.id, ok: true, value });
         } catch (error) {
           // Some errors (a full disk, an I/O error) make SQLite roll back the whole transaction by itself.
           if (!db.inTransaction) throw error;
-          // Undoes this request's writes, AUTOINCREMENT's counter included, so positions stay gap-free.
-          statements.rollbackToSavepoint.run();
-          statements.releaseSavepoint.run();
+          if (!savepoint && progress.wrote) throw new RunAgainInSavepoints();
+          if (savepoint) {
+            // Undoes this request's writes, AUTOINCREMENT's counter included, so positions stay gap-free.
+            statements.rollbackToSavepoint.run();
+            statements.releaseSavepoint.run();
+          }
           outcomes.push({ id: request.id, ok: false, error: encodeError(error) });
         }
       }
@@ -107,10 +115,28 @@ class Connection {
       } catch {
         // The transaction is gone either way; the error that ended it is the one to report.
       }
+      if (error instanceof RunAgainInSavepoints && !everyInSavepoint) return this.commitBatch(batch, true);
       const encoded = encodeError(error);
       return batch.map((request) => ({ id: request.id, ok: false, error: encoded }));
     }
   }
+}
+
+/** A request without a savepoint failed after writing: its batch runs again, every request in a savepoint. */
+class RunAgainInSavepoints extends Error {}
+
+/**
+ * Whether a failing request could have written before it failed: an append with claims or releases checks
+ * them before its INSERT (the documented precedence puts a repeated event id before a taken key), so its
+ * repeated-id check cannot be left to the INSERT, and its claim writes follow the INSERT.
+ */
+function mayLeaveWrites(request: WriteRequest): boolean {
+  return request.kind === 'append' && (request.claims.length > 0 || request.releases.length > 0);
+}
+
+/** Set once a request has written, so that a failure after it is known to need undoing. */
+interface Progress {
+  wrote: boolean;
 }
 
 type Statements = ReturnType<typeof prepare>;
@@ -168,6 +194,15 @@ function prepare(db: Database.Database) {
   };
 }
 
+/** The first of `eventIds` that the stream already holds. */
+function repeatedEventId(statements: Statements, streamId: string, eventIds: readonly string[]): string | undefined {
+  return eventIds.find((eventId) => statements.eventIdHeld.get(streamId, eventId) !== undefined);
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
 /** The record the key holds at `now`, or undefined when it holds none or only an expired one. */
 function liveRecord(statements: Statements, key: string, now: number): IdempotencyRecord | undefined {
   const seen = statements.idempotency.get(key, now);
@@ -178,7 +213,7 @@ function remember(statements: Statements, key: string, record: IdempotencyRecord
   statements.remember.run(key, JSON.stringify(record), now + IDEMPOTENCY_TTL_SECONDS * 1000);
 }
 
-function append(statements: Statements, request: AppendRequest): AppendResult {
+function append(statements: Statements, request: AppendRequest, progress: Progress): AppendResult {
   const { streamId, expectedVersion, events, idempotencyKey, idempotencyFingerprint, now } = request;
   if (idempotencyKey !== undefined) {
     const seen = liveRecord(statements, idempotencyKey, now);
@@ -189,8 +224,9 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
   if ((last?.version ?? 0) !== expectedVersion || (expectedEventId !== undefined && last?.eventId !== expectedEventId)) {
     throw new ConcurrencyError(streamId, expectedVersion);
   }
-  if (expectedVersion > 0) {
-    const repeated = events.eventIds.find((eventId) => statements.eventIdHeld.get(streamId, eventId) !== undefined);
+  const checkIdsFirst = expectedVersion > 0 && mayLeaveWrites(request);
+  if (checkIdsFirst) {
+    const repeated = repeatedEventId(statements, streamId, events.eventIds);
     if (repeated !== undefined) throw new DuplicateEventIdError(streamId, repeated);
   }
   for (const key of request.claims) {
@@ -208,7 +244,15 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
     const version = expectedVersion + i + 1;
     values.push(streamId, version, eventIds[i], types[i], schemaVersions[i], data[i], metadata[i], recordedAt);
   }
-  statements.insertEvents(eventIds.length).run(values);
+  try {
+    statements.insertEvents(eventIds.length).run(values);
+  } catch (error) {
+    // The UNIQUE (stream_id, event_id) index refused the INSERT, which SQLite undid as a statement.
+    const repeated = expectedVersion > 0 && isUniqueViolation(error) ? repeatedEventId(statements, streamId, eventIds) : undefined;
+    if (repeated !== undefined) throw new DuplicateEventIdError(streamId, repeated, { cause: error });
+    throw error;
+  }
+  progress.wrote = true;
   for (const key of request.claims) statements.claim.run(key, streamId);
   for (const key of request.releases) statements.unclaim.run(key);
 
@@ -226,22 +270,23 @@ function append(statements: Statements, request: AppendRequest): AppendResult {
 }
 
 /** Keeps an outcome under its key, unless the key holds a live record already: then answers from that. */
-function recordOutcome(statements: Statements, request: OutcomeRequest): AppendResult {
+function recordOutcome(statements: Statements, request: OutcomeRequest, progress: Progress): AppendResult {
   const { idempotencyKey, streamId, fingerprint, now } = request;
   const seen = liveRecord(statements, idempotencyKey, now);
   if (seen !== undefined) return answerRetry(idempotencyKey, seen, streamId, fingerprint);
   const outcome = JSON.parse(request.outcome) as JsonObject;
   const record = outcomeIdempotencyRecord({ streamId, fingerprint, version: request.version, outcome });
   remember(statements, idempotencyKey, record, now);
+  progress.wrote = true;
   return recordedResult(record, false);
 }
 
-function execute(statements: Statements, request: WriteRequest): AppendResult | undefined {
+function execute(statements: Statements, request: WriteRequest, progress: Progress): AppendResult | undefined {
   switch (request.kind) {
     case 'append':
-      return append(statements, request);
+      return append(statements, request, progress);
     case 'outcome':
-      return recordOutcome(statements, request);
+      return recordOutcome(statements, request, progress);
     case 'snapshot':
       statements.writeSnapshot.run(request.streamId, request.schema, request.version, request.state);
       return undefined;
