@@ -1,0 +1,41 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { PersonalDataError } from './errors.js';
+import type { GeneratedKey, KeyWrapper } from './ports.js';
+
+const FORMAT = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_BYTES = 32;
+
+/**
+ * Wraps data keys with AES-256-GCM under a local key-encryption key, the subject as additional data. It
+ * stands in for KMS where there is none: embedded, and in tests.
+ */
+export function createLocalKeyWrapper(keyEncryptionKey: Uint8Array): KeyWrapper {
+  if (keyEncryptionKey.length !== KEY_BYTES) {
+    throw new PersonalDataError('INVALID_ARGUMENT', 'the key-encryption key must be 32 bytes');
+  }
+  const kek = Buffer.from(keyEncryptionKey);
+  return {
+    async generate(subject: string): Promise<GeneratedKey> {
+      const plaintext = randomBytes(KEY_BYTES);
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', kek, iv).setAAD(Buffer.from(subject));
+      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      return { plaintext, wrapped: Buffer.concat([Buffer.of(FORMAT), iv, body, cipher.getAuthTag()]) };
+    },
+    async unwrap(subject: string, wrapped: Uint8Array): Promise<Buffer> {
+      const bytes = Buffer.from(wrapped);
+      if (bytes.length !== 1 + IV_BYTES + KEY_BYTES + TAG_BYTES || bytes[0] !== FORMAT) {
+        throw new PersonalDataError('UNREADABLE', `the wrapped key of ${subject} is malformed`);
+      }
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', kek, bytes.subarray(1, 1 + IV_BYTES)).setAAD(Buffer.from(subject));
+        decipher.setAuthTag(bytes.subarray(-TAG_BYTES));
+        return Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES, -TAG_BYTES)), decipher.final()]);
+      } catch (cause) {
+        throw new PersonalDataError('UNREADABLE', `the wrapped key of ${subject} does not unwrap`, { cause });
+      }
+    },
+  };
+}
