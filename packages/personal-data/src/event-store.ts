@@ -49,10 +49,7 @@ export interface PersonalDataEventStore extends EventStore {
  */
 export function createPersonalDataEventStore(inner: EventStore, options: PersonalDataStoreOptions): PersonalDataEventStore {
   const { keys } = options;
-  const rules: SealRules = {
-    personalFields: new Set(options.personalFields ?? PERSONAL_FIELDS),
-    forgotten: options.forgotten ?? FORGOTTEN,
-  };
+  const rules = sealRules(options);
   const legacy = options.legacyPlaintextClaims ?? false;
   let claimKey: Promise<Buffer> | undefined;
   const blind = async (claim: string): Promise<string> => {
@@ -74,18 +71,7 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
     return events.map((event) => (personal(event) ? { ...event, data: sealDocument(event.data, key, streamId, rules) } : event));
   }
 
-  /** Opens a page of events, fetching each stream's key once. */
-  async function openEvents(events: readonly StoredEvent[]): Promise<StoredEvent[]> {
-    const subjects = new Set(events.filter((event) => hasSealed(event.data)).map((event) => event.streamId));
-    if (subjects.size === 0) return [...events];
-    const found = new Map<string, Buffer | undefined>();
-    await Promise.all([...subjects].map(async (subject) => found.set(subject, await keys.forReading(subject))));
-    return events.map((event) =>
-      hasSealed(event.data)
-        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules).value }
-        : event,
-    );
-  }
+  const openEvents = createEventOpener(keys, rules);
 
   async function blindOptions(streamId: string, options: AppendOptions): Promise<AppendOptions> {
     if (typeof options !== 'object' || options === null) return options;
@@ -169,6 +155,35 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
       await keys.close();
     },
   };
+}
+
+/**
+ * Opens the sealed fields of stored events, fetching each stream's key once per call: what a reader of raw
+ * events (the stream relay, reading DynamoDB stream images) needs without a store around it. A forgotten
+ * field reads as the placeholder.
+ */
+export function createEventOpener(
+  keys: Pick<DataKeys, 'forReading'>,
+  options: Pick<PersonalDataStoreOptions, 'personalFields' | 'forgotten'> | SealRules = {},
+): <E extends StoredEvent>(events: readonly E[]) => Promise<E[]> {
+  const rules = sealRules(options);
+  return async (events) => {
+    const subjects = new Set(events.filter((event) => hasSealed(event.data)).map((event) => event.streamId));
+    if (subjects.size === 0) return [...events];
+    const found = new Map<string, Buffer | undefined>();
+    await Promise.all([...subjects].map(async (subject) => found.set(subject, await keys.forReading(subject))));
+    return events.map((event) =>
+      hasSealed(event.data)
+        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules).value }
+        : event,
+    );
+  };
+}
+
+function sealRules(options: Pick<PersonalDataStoreOptions, 'personalFields' | 'forgotten'> | SealRules): SealRules {
+  if ('personalFields' in options && options.personalFields instanceof Set) return options as SealRules;
+  const given = options as Pick<PersonalDataStoreOptions, 'personalFields' | 'forgotten'>;
+  return { personalFields: new Set(given.personalFields ?? PERSONAL_FIELDS), forgotten: given.forgotten ?? FORGOTTEN };
 }
 
 /**

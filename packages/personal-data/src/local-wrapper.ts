@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PersonalDataError } from './errors.js';
 import type { GeneratedKey, KeyWrapper } from './ports.js';
 
@@ -38,4 +40,29 @@ export function createLocalKeyWrapper(keyEncryptionKey: Uint8Array): KeyWrapper 
       }
     },
   };
+}
+
+/** The file in the data directory that holds the local key-encryption key. */
+export const LOCAL_KEY_ENCRYPTION_KEY_FILE = 'key-encryption-key';
+
+/**
+ * A local key wrapper whose key-encryption key lives in `dataDir` (generated on first use, mode 0600): the
+ * embedded default, and DynamoDB Local where there is no KMS.
+ */
+export function openLocalKeyWrapper(dataDir: string): KeyWrapper {
+  mkdirSync(dataDir, { recursive: true });
+  return createLocalKeyWrapper(loadOrCreateKey(join(dataDir, LOCAL_KEY_ENCRYPTION_KEY_FILE)));
+}
+
+/** Created exclusively, so two processes starting at once agree on one key. */
+function loadOrCreateKey(file: string): Buffer {
+  try {
+    writeFileSync(file, randomBytes(KEY_BYTES).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} must be readable by its owner only (chmod 600)`);
+  }
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+  if (key.length !== KEY_BYTES) throw new Error(`${file} must hold a 32-byte key`);
+  return key;
 }

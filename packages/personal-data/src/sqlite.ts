@@ -1,14 +1,13 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createDataKeys, type DataKeys, type DataKeysOptions } from './data-keys.js';
 import { PersonalDataError } from './errors.js';
-import { createLocalKeyWrapper } from './local-wrapper.js';
+import { LOCAL_KEY_ENCRYPTION_KEY_FILE, openLocalKeyWrapper } from './local-wrapper.js';
 import type { KeyStore, StoredKey } from './ports.js';
 
 /** The files the embedded key store keeps in the data directory. */
-export const LOCAL_KEY_FILES = { keys: 'keys.db', keyEncryptionKey: 'key-encryption-key' } as const;
+export const LOCAL_KEY_FILES = { keys: 'keys.db', keyEncryptionKey: LOCAL_KEY_ENCRYPTION_KEY_FILE } as const;
 
 export interface SqliteKeyStoreOptions {
   readonly filename: string;
@@ -86,19 +85,28 @@ export function openLocalDataKeys(options: LocalKeysOptions): DataKeys {
   return createDataKeys({
     ...cache,
     store: createSqliteKeyStore({ filename: join(dataDir, LOCAL_KEY_FILES.keys) }),
-    wrapper: createLocalKeyWrapper(loadOrCreateKey(join(dataDir, LOCAL_KEY_FILES.keyEncryptionKey))),
+    wrapper: openLocalKeyWrapper(dataDir),
   });
 }
 
-/** Created exclusively, so two processes starting at once agree on one key. */
-function loadOrCreateKey(file: string): Buffer {
-  try {
-    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} must be readable by its owner only (chmod 600)`);
+/**
+ * Checkpoints each existing SQLite database's write-ahead log into its main file and truncates the log to
+ * zero bytes, so that no older page image (a scrubbed row's former content) survives in `-wal`. With
+ * `secure_delete` on, the main file zeroes what was deleted, and together no copy is left. Throws
+ * `STORE_BUSY` when a reader holds a log open, so that the caller retries.
+ */
+export function truncateJournals(filenames: readonly string[]): void {
+  for (const filename of filenames) {
+    if (!existsSync(filename)) continue;
+    const db = new Database(filename, { fileMustExist: true });
+    try {
+      db.pragma('busy_timeout = 5000');
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (result !== undefined && result.busy !== 0) {
+        throw new PersonalDataError('STORE_BUSY', `the log of ${filename} could not be truncated: a reader holds it`);
+      }
+    } finally {
+      db.close();
+    }
   }
-  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
-  if (key.length !== 32) throw new Error(`${file} must hold a 32-byte key`);
-  return key;
 }
