@@ -5,7 +5,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { join } from 'node:path';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
-import { createPersonalDataEventStore, type PersonalDataEventStore } from '@user-service/personal-data';
+import { createPersonalDataEventStore, deriveKeyEncryptionKey, type PersonalDataEventStore } from '@user-service/personal-data';
 import {
   SLOTS,
   SLOT_POINTER_FILE,
@@ -64,7 +64,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => createHmac('sha256', secret).update(purpose).digest('base64url');
 
-  const stores = await openStores(config, log, derive, overrides.dynamoDbClient);
+  const stores = await openStores(config, log, derive, secret, overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -203,6 +203,7 @@ async function openStores(
   config: Config,
   log: Logger,
   derive: (purpose: string) => string,
+  secret: string,
   sharedClient?: RuntimeOverrides['dynamoDbClient'],
 ): Promise<Stores> {
   const { storage } = config;
@@ -250,7 +251,7 @@ async function openStores(
     tableName: storage.eventStoreTable,
     kmsKeyId: storage.kmsKeyId,
     // Every instance derives the same key: the service's secret is what they share.
-    localKeyEncryptionKey: Buffer.from(derive('data-key-wrapping'), 'base64url'),
+    localKeyEncryptionKey: deriveKeyEncryptionKey(secret),
   });
   if (wrapping === 'local') log.warn('KMS_KEY_ID is not set: data keys are wrapped under a key derived from the JWT secret');
   const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: storage.eventStoreTable }), { keys });

@@ -12,7 +12,8 @@ import {
 } from '@user-service/event-store/dynamodb/schema';
 import { createDataKeys, type DataKeys, type DataKeysOptions } from './data-keys.js';
 import { createLocalKeyWrapper } from './local-wrapper.js';
-import type { KeyStore, StoredKey } from './ports.js';
+import { PersonalDataError } from './errors.js';
+import type { KeyStore, KeyWrapper, StoredKey } from './ports.js';
 
 /**
  * Key items share the event-store table: partition `key#<subject>`, sort key 0. The stream relay skips them
@@ -84,10 +85,11 @@ export interface DynamoDbDataKeysOptions extends Omit<DataKeysOptions, 'store' |
   /** The KMS key that wraps data keys; absent, `localKeyEncryptionKey` does (DynamoDB Local). */
   readonly kmsKeyId?: string | undefined;
   /**
-   * Without KMS: the 32-byte key that wraps data keys, the same in every instance (derived from a secret
-   * they share).
+   * Without KMS: the 32-byte key that wraps data keys, the same in every instance (see
+   * `deriveKeyEncryptionKey`). With neither, every key use fails with `NO_KEY_ACCESS`: a tool without key
+   * access must stop, never take sealed data for forgotten.
    */
-  readonly localKeyEncryptionKey: Uint8Array;
+  readonly localKeyEncryptionKey?: Uint8Array | undefined;
 }
 
 /**
@@ -97,11 +99,12 @@ export interface DynamoDbDataKeysOptions extends Omit<DataKeysOptions, 'store' |
  */
 export async function openDynamoDbDataKeys(
   options: DynamoDbDataKeysOptions,
-): Promise<{ keys: DataKeys; wrapping: 'kms' | 'local' }> {
+): Promise<{ keys: DataKeys; wrapping: 'kms' | 'local' | 'none' }> {
   const { client, tableName, kmsKeyId, localKeyEncryptionKey, ...cache } = options;
   const store = createDynamoDbKeyStore({ client, tableName });
   if (kmsKeyId === undefined) {
-    return { keys: createDataKeys({ ...cache, store, wrapper: createLocalKeyWrapper(localKeyEncryptionKey) }), wrapping: 'local' };
+    const wrapper = localKeyEncryptionKey === undefined ? noKeyAccess : createLocalKeyWrapper(localKeyEncryptionKey);
+    return { keys: createDataKeys({ ...cache, store, wrapper }), wrapping: localKeyEncryptionKey === undefined ? 'none' : 'local' };
   }
   const [{ KMSClient }, { createKmsKeyWrapper }] = await Promise.all([import('@aws-sdk/client-kms'), import('./kms.js')]);
   const kms = new KMSClient({});
@@ -117,3 +120,8 @@ export async function openDynamoDbDataKeys(
     wrapping: 'kms',
   };
 }
+
+const refuse = async (): Promise<never> => {
+  throw new PersonalDataError('NO_KEY_ACCESS', 'sealed personal data needs KMS_KEY_ID (or, with DynamoDB Local, the JWT secret)');
+};
+const noKeyAccess: KeyWrapper = { generate: refuse, unwrap: refuse };

@@ -6,6 +6,8 @@ export type PersonalDataErrorCode =
   | 'UNREADABLE'
   /** The store could not finish removing every copy of a key (a reader held its log); retrying finishes it. */
   | 'STORE_BUSY'
+  /** This process was given no way to unwrap keys (no KMS key, no local key). */
+  | 'NO_KEY_ACCESS'
   | 'INVALID_ARGUMENT';
 
 export class PersonalDataError extends Error {

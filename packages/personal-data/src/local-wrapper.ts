@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonalDataError } from './errors.js';
@@ -65,4 +65,12 @@ function loadOrCreateKey(file: string): Buffer {
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
   if (key.length !== KEY_BYTES) throw new Error(`${file} must hold a 32-byte key`);
   return key;
+}
+
+/**
+ * The local key-encryption key of a deployment without KMS (DynamoDB Local), derived from a secret every
+ * process of it shares (the service's JWT secret), so that all of them unwrap the same keys.
+ */
+export function deriveKeyEncryptionKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('data-key-wrapping').digest();
 }
