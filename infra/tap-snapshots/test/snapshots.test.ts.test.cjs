@@ -1895,6 +1895,19 @@ Object {
               "Sid": "RebuildReadModel",
             },
             Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+              "Sid": "UnwrapUserDataKeys",
+            },
+            Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
@@ -2002,6 +2015,9 @@ Object {
             "EVENT_STORE": "dynamodb",
             "EVENT_STORE_TABLE": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "debug",
             "POWERTOOLS_METRICS_NAMESPACE": "UserService",
@@ -2189,6 +2205,18 @@ Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
               },
             },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -2291,6 +2319,12 @@ Object {
         "Description": "Relays inserted events from the event-store stream to the SNS FIFO topic",
         "Environment": Object {
           "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "debug",
             "PARKING_QUEUE_URL": Object {
               "Ref": "StreamRelayParkingQueue7A8D3158",
@@ -2565,6 +2599,32 @@ Object {
                 ],
               },
             },
+            Object {
+              "Action": "dynamodb:GetItem",
+              "Condition": Object {
+                "ForAllValues:StringLike": Object {
+                  "dynamodb:LeadingKeys": Array [
+                    "key#*",
+                  ],
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -2676,6 +2736,9 @@ Object {
             },
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "debug",
             "MAILER": "ses",
@@ -2929,6 +2992,21 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+              ],
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -3231,6 +3309,17 @@ Object {
         ],
       },
     },
+    "ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E": Object {
+      "Export": Object {
+        "Name": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+      },
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
+      },
+    },
     "ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE": Object {
       "Export": Object {
         "Name": "UserService-dev-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
@@ -3288,6 +3377,14 @@ Object {
     "JwtSecretArn": Object {
       "Value": Object {
         "Ref": "JwtSecret4F1985F3",
+      },
+    },
+    "PersonalDataKeyArn": Object {
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
       },
     },
     "ReadModelGreenTableName": Object {
@@ -3486,6 +3583,28 @@ Object {
         },
       },
       "Type": "AWS::SecretsManager::Secret",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "PersonalDataKey13F06DED": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "Description": "Wraps each user's personal-data key (crypto-shredding: erasure destroys the wrapped key)",
+        "EnableKeyRotation": true,
+        "KeyPolicy": Object {
+          "Statement": Array [
+            Object {
+              "Action": "kms:*",
+              "Effect": "Allow",
+              "Principal": Object {
+                "AWS": "arn:aws:iam::123456789012:root",
+              },
+              "Resource": "*",
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+      },
+      "Type": "AWS::KMS::Key",
       "UpdateReplacePolicy": "Delete",
     },
     "ReadModelGreenTable3F4ACFA2": Object {
@@ -5555,6 +5674,19 @@ Object {
               "Sid": "RebuildReadModel",
             },
             Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+              "Sid": "UnwrapUserDataKeys",
+            },
+            Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
@@ -5662,6 +5794,9 @@ Object {
             "EVENT_STORE": "dynamodb",
             "EVENT_STORE_TABLE": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "info",
             "POWERTOOLS_METRICS_NAMESPACE": "UserService",
@@ -5849,6 +5984,18 @@ Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
               },
             },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -5951,6 +6098,12 @@ Object {
         "Description": "Relays inserted events from the event-store stream to the SNS FIFO topic",
         "Environment": Object {
           "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "info",
             "PARKING_QUEUE_URL": Object {
               "Ref": "StreamRelayParkingQueue7A8D3158",
@@ -6225,6 +6378,32 @@ Object {
                 ],
               },
             },
+            Object {
+              "Action": "dynamodb:GetItem",
+              "Condition": Object {
+                "ForAllValues:StringLike": Object {
+                  "dynamodb:LeadingKeys": Array [
+                    "key#*",
+                  ],
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -6336,6 +6515,9 @@ Object {
             },
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "info",
             "MAILER": "ses",
@@ -6589,6 +6771,21 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+              ],
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -6891,6 +7088,17 @@ Object {
         ],
       },
     },
+    "ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E": Object {
+      "Export": Object {
+        "Name": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+      },
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
+      },
+    },
     "ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE": Object {
       "Export": Object {
         "Name": "UserService-prod-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
@@ -6948,6 +7156,14 @@ Object {
     "JwtSecretArn": Object {
       "Value": Object {
         "Ref": "JwtSecret4F1985F3",
+      },
+    },
+    "PersonalDataKeyArn": Object {
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
       },
     },
     "ReadModelGreenTableName": Object {
@@ -7150,6 +7366,28 @@ Object {
         },
       },
       "Type": "AWS::SecretsManager::Secret",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "PersonalDataKey13F06DED": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "Description": "Wraps each user's personal-data key (crypto-shredding: erasure destroys the wrapped key)",
+        "EnableKeyRotation": true,
+        "KeyPolicy": Object {
+          "Statement": Array [
+            Object {
+              "Action": "kms:*",
+              "Effect": "Allow",
+              "Principal": Object {
+                "AWS": "arn:aws:iam::111122223333:root",
+              },
+              "Resource": "*",
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+      },
+      "Type": "AWS::KMS::Key",
       "UpdateReplacePolicy": "Retain",
     },
     "ReadModelGreenTable3F4ACFA2": Object {

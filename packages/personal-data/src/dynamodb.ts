@@ -14,14 +14,9 @@ import { createDataKeys, type DataKeys, type DataKeysOptions } from './data-keys
 import { createLocalKeyWrapper } from './local-wrapper.js';
 import { PersonalDataError } from './errors.js';
 import type { KeyStore, KeyWrapper, StoredKey } from './ports.js';
+import { KEY_ITEM_PREFIX, KEY_ITEM_TYPE } from './dynamodb-schema.js';
 
-/**
- * Key items share the event-store table: partition `key#<subject>`, sort key 0. The stream relay skips them
- * (their item type is not an event), and IAM can grant access to them alone by this prefix
- * (`dynamodb:LeadingKeys`).
- */
-export const KEY_ITEM_PREFIX = 'key#';
-export const KEY_ITEM_TYPE = 'key';
+export { KEY_ITEM_PREFIX, KEY_ITEM_TYPE } from './dynamodb-schema.js';
 
 export interface DynamoDbKeyStoreOptions {
   readonly client: Pick<DynamoDBClient, 'send'>;
