@@ -12,7 +12,7 @@ import {
 import type { EventStore } from '@user-service/event-store';
 import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
-import { createPersonalDataEventStore, deriveKeyEncryptionKey } from '@user-service/personal-data';
+import { createPersonalDataEventStore } from '@user-service/personal-data';
 import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
 import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
 import {
@@ -92,7 +92,7 @@ export async function openEventStore(
     client: dynamoDb,
     tableName: storage.eventStoreTable,
     kmsKeyId: storage.kmsKeyId,
-    localKeyEncryptionKey: storage.keySecret === undefined ? undefined : deriveKeyEncryptionKey(storage.keySecret),
+    keySecret: storage.keySecret,
   });
   const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client: dynamoDb, tableName: storage.eventStoreTable }), { keys });
   return {

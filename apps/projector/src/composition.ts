@@ -109,7 +109,7 @@ async function openReadModel(
 /** The event store, its personal data read through the users' keys: forgotten once a user is erased. */
 async function openEventStore(config: ProjectorConfig, dynamoDbClient: () => Promise<DynamoDBClient>): Promise<EventStore> {
   const location = config.eventStore;
-  const { createPersonalDataEventStore, deriveKeyEncryptionKey } = await import('@user-service/personal-data');
+  const { createPersonalDataEventStore } = await import('@user-service/personal-data');
   if (location.kind === 'sqlite') {
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
     const { openLocalDataKeys } = await import('@user-service/personal-data/sqlite');
@@ -126,7 +126,7 @@ async function openEventStore(config: ProjectorConfig, dynamoDbClient: () => Pro
     client,
     tableName: location.tableName,
     kmsKeyId: config.kmsKeyId,
-    localKeyEncryptionKey: config.keySecret === undefined ? undefined : deriveKeyEncryptionKey(config.keySecret),
+    keySecret: config.keySecret,
   });
   return createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: location.tableName }), { keys });
 }

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { createEventOpener, deriveKeyEncryptionKey } from '@user-service/personal-data';
+import { createEventOpener } from '@user-service/personal-data';
 import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
 import type { RelayConfig } from './config.js';
 import type { RelayOptions } from './relay.js';
@@ -17,7 +17,7 @@ export async function personalDataOpener(
     client,
     tableName: keys.tableName,
     kmsKeyId: keys.kmsKeyId,
-    localKeyEncryptionKey: keys.keySecret === undefined ? undefined : deriveKeyEncryptionKey(keys.keySecret),
+    keySecret: keys.keySecret,
   });
   return createEventOpener(opened.keys);
 }

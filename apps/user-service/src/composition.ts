@@ -5,7 +5,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { join } from 'node:path';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
-import { createPersonalDataEventStore, deriveKeyEncryptionKey, type PersonalDataEventStore } from '@user-service/personal-data';
+import { createPersonalDataEventStore, type PersonalDataEventStore } from '@user-service/personal-data';
 import {
   SLOTS,
   SLOT_POINTER_FILE,
@@ -251,7 +251,7 @@ async function openStores(
     tableName: storage.eventStoreTable,
     kmsKeyId: storage.kmsKeyId,
     // Every instance derives the same key: the service's secret is what they share.
-    localKeyEncryptionKey: deriveKeyEncryptionKey(secret),
+    keySecret: secret,
   });
   if (wrapping === 'local') log.warn('KMS_KEY_ID is not set: data keys are wrapped under a key derived from the JWT secret');
   const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: storage.eventStoreTable }), { keys });

@@ -11,7 +11,7 @@ import {
   SORT_KEY,
 } from '@user-service/event-store/dynamodb/schema';
 import { createDataKeys, type DataKeys, type DataKeysOptions } from './data-keys.js';
-import { createLocalKeyWrapper } from './local-wrapper.js';
+import { createLocalKeyWrapper, deriveKeyEncryptionKey } from './local-wrapper.js';
 import { PersonalDataError } from './errors.js';
 import type { KeyStore, KeyWrapper, StoredKey } from './ports.js';
 import { KEY_ITEM_PREFIX, KEY_ITEM_TYPE } from './dynamodb-schema.js';
@@ -80,11 +80,11 @@ export interface DynamoDbDataKeysOptions extends Omit<DataKeysOptions, 'store' |
   /** The KMS key that wraps data keys; absent, `localKeyEncryptionKey` does (DynamoDB Local). */
   readonly kmsKeyId?: string | undefined;
   /**
-   * Without KMS: the 32-byte key that wraps data keys, the same in every instance (see
-   * `deriveKeyEncryptionKey`). With neither, every key use fails with `NO_KEY_ACCESS`: a tool without key
-   * access must stop, never take sealed data for forgotten.
+   * Without KMS: the secret every process of the deployment shares (the service's JWT secret), from which
+   * the key that wraps data keys derives (`deriveKeyEncryptionKey`). With neither, every key use fails with
+   * `NO_KEY_ACCESS`: a tool without key access must stop, never take sealed data for forgotten.
    */
-  readonly localKeyEncryptionKey?: Uint8Array | undefined;
+  readonly keySecret?: string | undefined;
 }
 
 /**
@@ -95,11 +95,11 @@ export interface DynamoDbDataKeysOptions extends Omit<DataKeysOptions, 'store' |
 export async function openDynamoDbDataKeys(
   options: DynamoDbDataKeysOptions,
 ): Promise<{ keys: DataKeys; wrapping: 'kms' | 'local' | 'none' }> {
-  const { client, tableName, kmsKeyId, localKeyEncryptionKey, ...cache } = options;
+  const { client, tableName, kmsKeyId, keySecret, ...cache } = options;
   const store = createDynamoDbKeyStore({ client, tableName });
   if (kmsKeyId === undefined) {
-    const wrapper = localKeyEncryptionKey === undefined ? noKeyAccess : createLocalKeyWrapper(localKeyEncryptionKey);
-    return { keys: createDataKeys({ ...cache, store, wrapper }), wrapping: localKeyEncryptionKey === undefined ? 'none' : 'local' };
+    const wrapper = keySecret === undefined ? noKeyAccess : createLocalKeyWrapper(deriveKeyEncryptionKey(keySecret));
+    return { keys: createDataKeys({ ...cache, store, wrapper }), wrapping: keySecret === undefined ? 'none' : 'local' };
   }
   const [{ KMSClient }, { createKmsKeyWrapper }] = await Promise.all([import('@aws-sdk/client-kms'), import('./kms.js')]);
   const kms = new KMSClient({});

@@ -9,7 +9,7 @@ import { testEvent } from '@user-service/event-store/testing';
 import { dynamoDbClientConfig, startDynamoDbLocal } from '@user-service/local-aws';
 import { FORGOTTEN } from '@user-service/user-domain';
 import t from 'tap';
-import { createPersonalDataEventStore, deriveKeyEncryptionKey, isPersonalDataError } from '../src/index.js';
+import { createPersonalDataEventStore, isPersonalDataError } from '../src/index.js';
 import { KEY_ITEM_PREFIX, createDynamoDbKeyStore, openDynamoDbDataKeys } from '../src/dynamodb.js';
 import { keyStoreContract } from '../src/testing.js';
 
@@ -29,7 +29,7 @@ t.test('a DynamoDB event store seals personal data, and forgets it in one write'
   const { keys, wrapping } = await openDynamoDbDataKeys({
     client,
     tableName: TABLE,
-    localKeyEncryptionKey: deriveKeyEncryptionKey('a-shared-secret-of-at-least-32-bytes'),
+    keySecret: 'a-shared-secret-of-at-least-32-bytes',
   });
   t.equal(wrapping, 'local', 'without KMS, a key derived from the shared secret wraps the keys');
   const inner = createDynamoDbEventStore({ client, tableName: TABLE });
@@ -51,7 +51,7 @@ t.test('a DynamoDB event store seals personal data, and forgets it in one write'
   t.ok(after.Item?.['destroyedAt']?.S, 'only when it was destroyed');
 
   // Another instance, with nothing cached, reads the user as forgotten.
-  const other = createPersonalDataEventStore(inner, { keys: (await openDynamoDbDataKeys({ client, tableName: TABLE, localKeyEncryptionKey: randomBytes(32) })).keys });
+  const other = createPersonalDataEventStore(inner, { keys: (await openDynamoDbDataKeys({ client, tableName: TABLE, keySecret: randomBytes(32).toString('hex') })).keys });
   t.equal((await other.readStream(streamId))[0]?.data['email'], FORGOTTEN, 'every instance reads the data as forgotten');
 
   const { keys: none } = await openDynamoDbDataKeys({ client, tableName: TABLE });
