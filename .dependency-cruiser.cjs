@@ -51,6 +51,13 @@ module.exports = {
       to: { path: 'node_modules/(better-sqlite3|@aws-sdk)/' },
     },
     {
+      name: 'personal-data-drivers-only-in-their-adapter',
+      severity: 'error',
+      comment: 'The key stores and the KMS wrapper are subpath exports: the core of crypto-shredding loads no driver.',
+      from: { path: '^packages/personal-data/src/', pathNot: '^packages/personal-data/src/(sqlite|dynamodb|kms)\\.ts$' },
+      to: { path: 'node_modules/(better-sqlite3|@aws-sdk)/' },
+    },
+    {
       name: 'sqlite-driver-only-in-sqlite-adapter',
       severity: 'error',
       from: { path: '^packages/event-store/src/dynamodb/' },

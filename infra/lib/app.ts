@@ -49,6 +49,7 @@ export function addUserService(app: App, props: UserServiceAppProps): UserServic
     readModel: stateful.readModel,
     readModelGreen: stateful.readModelGreen,
     jwtSecret: stateful.jwtSecret.secret,
+    personalDataKey: stateful.personalDataKey.key,
   });
   const edge =
     config.edge === undefined

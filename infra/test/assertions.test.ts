@@ -56,8 +56,11 @@ function idOf(template: Template, type: string, fragment: string): string {
   return ids[0]!;
 }
 
+/** The customer-managed key of the tables and backups (the personal-data key is the stack's other key). */
+const tableKeyOf = (template: Template) => idOf(template, 'AWS::KMS::Key', 'EventStoreKey');
+
 t.test('the event-store table follows the event-store package schema', async (t) => {
-  const [keyId] = only(stateful, 'AWS::KMS::Key');
+  const keyId = tableKeyOf(stateful);
   stateful.hasResourceProperties('AWS::DynamoDB::Table', {
     KeySchema: [
       { AttributeName: PARTITION_KEY, KeyType: 'HASH' },
@@ -79,7 +82,7 @@ t.test('the event-store table follows the event-store package schema', async (t)
 
 t.test('the read-model lookup indexes project keys only, so a put writes them only when a key changes', async (t) => {
   for (const [envName, { statefulTemplate }] of ENVIRONMENTS) {
-    const [keyId] = only(statefulTemplate, 'AWS::KMS::Key');
+    const keyId = tableKeyOf(statefulTemplate);
     statefulTemplate.resourcePropertiesCountIs('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: READ_MODEL_PARTITION_KEY, KeyType: 'HASH' }],
       BillingMode: 'PAY_PER_REQUEST',
@@ -315,7 +318,7 @@ t.test('each function is granted exactly the actions it needs', async (t) => {
     t.same(
       allowedActions(serviceTemplate, lambda(serviceTemplate, RELAY).properties),
       sorted(
-        'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
+        'dynamodb:DescribeStream', 'dynamodb:GetItem', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
         'kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey', ...common,
         'sns:Publish', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
       ),
@@ -324,7 +327,7 @@ t.test('each function is granted exactly the actions it needs', async (t) => {
     t.same(
       allowedActions(serviceTemplate, lambda(serviceTemplate, API).properties),
       sorted(
-        ...dynamoRead, 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...kmsWrite, ...common,
+        ...dynamoRead, 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', ...kmsWrite, 'kms:GenerateDataKey', ...common,
         'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'ses:SendEmail', 'ses:SendRawEmail',
       ),
       `${envName} user service`,
@@ -347,6 +350,30 @@ t.test('each function is granted exactly the actions it needs', async (t) => {
       `${envName} mailer: no Scan, no update, no key but to decrypt`,
     );
   }
+});
+
+t.test('users’ data keys: one rotated KMS key; the service wraps and unwraps, readers only unwrap, always naming the user', async (t) => {
+  stateful.hasResourceProperties('AWS::KMS::Key', {
+    EnableKeyRotation: true,
+    Description: Match.stringLikeRegexp('personal-data key'),
+  });
+  prod.statefulTemplate.hasResource('AWS::KMS::Key', {
+    Properties: { Description: Match.stringLikeRegexp('personal-data key') },
+    DeletionPolicy: 'Retain',
+  });
+  const onKey = (description: string) =>
+    roleStatements(service, lambda(service, description).properties).filter((s) => JSON.stringify(s.Resource).includes('PersonalDataKey'));
+  const subjectNamed = { Null: { 'kms:EncryptionContext:subject': 'false' } };
+  t.match(onKey(API), [{ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Condition: subjectNamed }], 'the service makes and unwraps keys');
+  for (const reader of [RELAY, PROJECTOR, MAILER]) {
+    t.match(onKey(reader), [{ Action: 'kms:Decrypt', Condition: subjectNamed }], `${reader}: unwraps only`);
+  }
+  const relayGets = roleStatements(service, lambda(service, RELAY).properties).filter((s) => [s.Action].flat().includes('dynamodb:GetItem'));
+  t.match(relayGets, [{ Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['key#*'] } } }], 'the relay reads key items alone');
+  const operator = Object.values(service.findResources('AWS::IAM::ManagedPolicy'))
+    .flatMap((policy) => (policy as { Properties: { PolicyDocument: { Statement: Array<{ Sid?: string; Action: unknown; Condition?: unknown }> } } }).Properties.PolicyDocument.Statement)
+    .filter((s) => s.Sid === 'UnwrapUserDataKeys');
+  t.match(operator, [{ Action: 'kms:Decrypt', Condition: subjectNamed }], 'operators unwrap only, for replay, republish and rebuild');
 });
 
 t.test('each grant is scoped to its resource, with kms:ViaService where a service uses the key', async (t) => {
@@ -445,6 +472,8 @@ t.test('each function gets exactly the environment its configuration reads', asy
   environment(RELAY, {
     TOPIC_ARN: { Ref: topicId },
     PARKING_QUEUE_URL: { Ref: idOf(service, 'AWS::SQS::Queue', 'ParkingQueue') },
+    EVENT_STORE_TABLE: imported('dev', 'RefEventStoreTable'),
+    KMS_KEY_ID: imported('dev', 'FnGetAttPersonalDataKey'),
     LOG_LEVEL: 'debug',
     ...powertools('stream-relay'),
   });
@@ -454,6 +483,7 @@ t.test('each function gets exactly the environment its configuration reads', asy
     READ_MODEL_TABLE: imported('dev', 'RefReadModelTable'),
     READ_MODEL_GREEN_TABLE: imported('dev', 'RefReadModelGreenTable'),
     JWT_SECRET_ARN: imported('dev', 'RefJwtSecret'),
+    KMS_KEY_ID: imported('dev', 'FnGetAttPersonalDataKey'),
     RATE_LIMIT_TABLE: { Ref: idOf(service, 'AWS::DynamoDB::Table', 'RateLimits') },
     MAILER: 'ses',
     SES_FROM_ADDRESS: TEST_SENDER,
@@ -468,11 +498,13 @@ t.test('each function gets exactly the environment its configuration reads', asy
     READ_MODEL_GREEN_TABLE: imported('dev', 'RefReadModelGreenTable'),
     EVENT_STORE: 'dynamodb',
     EVENT_STORE_TABLE: imported('dev', 'RefEventStoreTable'),
+    KMS_KEY_ID: imported('dev', 'FnGetAttPersonalDataKey'),
     LOG_LEVEL: 'debug',
     ...powertools('projector'),
   });
   environment(MAILER, {
     EVENT_STORE_TABLE: imported('dev', 'RefEventStoreTable'),
+    KMS_KEY_ID: imported('dev', 'FnGetAttPersonalDataKey'),
     SENT_MAIL_TABLE: { Ref: idOf(service, 'AWS::DynamoDB::Table', 'MailerSentMails') },
     JWT_SECRET_ARN: imported('dev', 'RefJwtSecret'),
     MAILER: 'ses',
@@ -602,7 +634,7 @@ t.test('prod subscribes its alarm receiver; dev only when asked', async (t) => {
 t.test('the event store is backed up daily; prod keeps 35 days in a locked vault', async (t) => {
   for (const [envName, { statefulTemplate }, days] of [['dev', dev, 7], ['prod', prod, 35]] as const) {
     const [vaultId, vault] = only(statefulTemplate, 'AWS::Backup::BackupVault');
-    const [keyId] = only(statefulTemplate, 'AWS::KMS::Key');
+    const keyId = tableKeyOf(statefulTemplate);
     t.match(vault.Properties, { EncryptionKeyArn: { 'Fn::GetAtt': [keyId, 'Arn'] } });
     statefulTemplate.hasResourceProperties('AWS::Backup::BackupPlan', {
       BackupPlan: {
@@ -704,6 +736,7 @@ t.test('constructs refuse invalid props at synth', async (t) => {
     topic: new Topic(stack, 'Topic'),
     topicKey: events.topicKey,
     encryptionKey: events.queueKey,
+    personalDataKey: events.queueKey,
     retainData: false,
     reservedConcurrency: 1,
     logLevel: 'info',

@@ -84,6 +84,7 @@ const DEPLOY_TIME_VALUES: Record<string, string> = {
   PUBLIC_URL: 'https://abc123.execute-api.eu-west-1.amazonaws.com/',
   RATE_LIMIT_TABLE: 'UserService-dev-Service-RateLimitsTable',
   SENT_MAIL_TABLE: 'UserService-dev-Service-MailerSentMails',
+  KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/00000000-0000-0000-0000-000000000000',
 };
 
 // Loads a bundle as Lambda does (an ES module, from its own folder) and, for the API, answers GET /health.

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,8 @@ async function main(): Promise<void> {
 
   const common = {
     ...credentials,
+    // One secret for the service and the processes that read users' keys without KMS (see sharedSecret).
+    JWT_SECRET: sharedSecret(dataDir),
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     EVENT_STORE_TABLE: config.eventStoreTable,
     READ_MODEL_TABLE: config.readModelTable,
@@ -172,6 +175,20 @@ async function waitForHealth(url: string, timeoutMs = 60_000): Promise<void> {
     await new Promise((done) => setTimeout(done, 200));
   }
   throw new Error(`${url} did not answer within ${timeoutMs / 1000} s`);
+}
+
+/**
+ * The service's secret, kept in `DATA_DIR/jwt-secret` (as the service itself would keep it): without KMS,
+ * users' data keys are wrapped under a key derived from it, so the relay and the projector need it too.
+ */
+function sharedSecret(dataDir: string): string {
+  const file = join(dataDir, 'jwt-secret');
+  try {
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  return readFileSync(file, 'utf8').trim();
 }
 
 /** Runs one app with its own environment, prefixing each line of its output with its name. */

@@ -266,6 +266,8 @@ function ops(script: string, args: string[]): Promise<{ code: number | null; std
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       STORAGE: 'dynamodb',
       DATA_DIR: dataDir,
+      // The stack's secret: without KMS, users' data keys are wrapped under a key derived from it.
+      JWT_SECRET: readFileSync(join(dataDir, 'jwt-secret'), 'utf8').trim(),
       EVENT_STORE_TABLE: 'user-events',
       READ_MODEL_TABLE: 'user-read-model',
       DYNAMODB_ENDPOINT: `http://127.0.0.1:${dynamoPort}`,

@@ -16,6 +16,10 @@ export interface DynamoDbStorage {
   readonly eventStoreTable: string;
   /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
   readonly endpoint: string | undefined;
+  /** `KMS_KEY_ID`: the KMS key that wraps users' data keys, to read their sealed personal data. */
+  readonly kmsKeyId?: string | undefined;
+  /** `JWT_SECRET`: without KMS (DynamoDB Local), the service's secret, from which the wrapping key derives. */
+  readonly keySecret?: string | undefined;
 }
 
 /** The two read-model slot tables on DynamoDB (`STORAGE=dynamodb`). */
@@ -293,6 +297,8 @@ function readEventStore(read: Reader, dataDir: string): SqliteStorage | DynamoDb
     kind,
     eventStoreTable: read.required('EVENT_STORE_TABLE', checks.tableName, { when: 'when STORAGE=dynamodb' }),
     endpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl),
+    kmsKeyId: read.optional('KMS_KEY_ID'),
+    keySecret: read.optional('JWT_SECRET', checks.minBytes(32), { secret: true }),
   };
 }
 

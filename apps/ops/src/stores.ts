@@ -12,6 +12,9 @@ import {
 import { parsePositionCursor, type EventStore } from '@user-service/event-store';
 import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
+import { createPersonalDataEventStore } from '@user-service/personal-data';
+import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
+import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
 import {
   SLOTS,
   SLOT_POINTER_FILE,
@@ -71,7 +74,10 @@ export async function openEventStore(
   if (storage.kind === 'sqlite') {
     const filename = join(storage.dataDir, SQLITE_EVENT_STORE_FILE);
     if (!existsSync(filename)) throw new Error(`there is no event store at ${filename}: check DATA_DIR`);
-    const eventStore = createSqliteEventStore({ filename });
+    // Personal data is sealed at rest: every tool reads it through the keys in DATA_DIR (forgotten once erased).
+    const eventStore = createPersonalDataEventStore(createSqliteEventStore({ filename }), {
+      keys: openLocalDataKeys({ dataDir: storage.dataDir }),
+    });
     return {
       eventStore,
       followsPositions: true,
@@ -82,7 +88,13 @@ export async function openEventStore(
   }
   const dynamoDb = client ?? dynamoDbClient(storage);
   const owned = client === undefined ? dynamoDb : undefined;
-  const eventStore = createDynamoDbEventStore({ client: dynamoDb, tableName: storage.eventStoreTable });
+  const { keys } = await openDynamoDbDataKeys({
+    client: dynamoDb,
+    tableName: storage.eventStoreTable,
+    kmsKeyId: storage.kmsKeyId,
+    keySecret: storage.keySecret,
+  });
+  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client: dynamoDb, tableName: storage.eventStoreTable }), { keys });
   return {
     eventStore,
     followsPositions: false,

@@ -53,6 +53,8 @@ t.teardown(async () => {
 
 const storage: DynamoDbSlotStorage = {
   kind: 'dynamodb',
+  // Without KMS (DynamoDB Local), keys are wrapped under a key derived from the service's secret.
+  keySecret: 'test-secret-'.padEnd(48, 'x'),
   eventStoreTable: 'events',
   endpoint: dynamoDb.endpoint,
   readModelTables: { blue: 'user-views', green: 'user-views-green' },
@@ -235,6 +237,7 @@ const cliEnv = {
   READ_MODEL_TABLE: storage.readModelTables.blue,
   READ_MODEL_GREEN_TABLE: storage.readModelTables.green,
   DYNAMODB_ENDPOINT: dynamoDb.endpoint,
+  JWT_SECRET: storage.keySecret!,
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: accessKeyId,
   AWS_SECRET_ACCESS_KEY: 'local',

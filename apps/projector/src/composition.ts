@@ -13,7 +13,7 @@ import {
   type UserReadModel,
 } from '@user-service/user-read-model';
 import type { Logger } from 'pino';
-import type { ProjectorConfig, StoreLocation } from './config.js';
+import type { ProjectorConfig } from './config.js';
 import { createMessageProjector, type MessageProjector } from './core.js';
 import { createProjectorMetrics, publishBatchMetrics } from './metrics.js';
 
@@ -44,7 +44,7 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
   };
 
   const readModel = await openReadModel(config, dynamoDbClient);
-  const eventStore = await openEventStore(config.eventStore, dynamoDbClient);
+  const eventStore = await openEventStore(config, dynamoDbClient);
   const projectorLog = log.child({ component: 'projector' });
   // The core logs each batch and each failure with its message id; the projector's own lines for those
   // would only repeat them. Its gap-filling warnings say something the core's counts do not.
@@ -106,15 +106,27 @@ async function openReadModel(
   });
 }
 
-async function openEventStore(
-  location: StoreLocation,
-  dynamoDbClient: () => Promise<DynamoDBClient>,
-): Promise<EventStore> {
+/** The event store, its personal data read through the users' keys: forgotten once a user is erased. */
+async function openEventStore(config: ProjectorConfig, dynamoDbClient: () => Promise<DynamoDBClient>): Promise<EventStore> {
+  const location = config.eventStore;
+  const { createPersonalDataEventStore } = await import('@user-service/personal-data');
   if (location.kind === 'sqlite') {
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
-    mkdirSync(dirname(location.filename), { recursive: true });
-    return createSqliteEventStore({ filename: location.filename });
+    const { openLocalDataKeys } = await import('@user-service/personal-data/sqlite');
+    const dataDir = dirname(location.filename);
+    mkdirSync(dataDir, { recursive: true });
+    return createPersonalDataEventStore(createSqliteEventStore({ filename: location.filename }), {
+      keys: openLocalDataKeys({ dataDir }),
+    });
   }
   const { createDynamoDbEventStore } = await import('@user-service/event-store/dynamodb');
-  return createDynamoDbEventStore({ client: await dynamoDbClient(), tableName: location.tableName });
+  const { openDynamoDbDataKeys } = await import('@user-service/personal-data/dynamodb');
+  const client = await dynamoDbClient();
+  const { keys } = await openDynamoDbDataKeys({
+    client,
+    tableName: location.tableName,
+    kmsKeyId: config.kmsKeyId,
+    keySecret: config.keySecret,
+  });
+  return createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: location.tableName }), { keys });
 }

@@ -24,6 +24,10 @@ export interface ProjectorConfig {
   readonly readModelGreenTable: string | undefined;
   /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
   readonly dynamoDbEndpoint: string | undefined;
+  /** `KMS_KEY_ID`: the KMS key that wraps users' data keys, for gaps filled from a DynamoDB event store. */
+  readonly kmsKeyId?: string | undefined;
+  /** `JWT_SECRET`: without KMS (DynamoDB Local), the service's secret, from which the wrapping key derives. */
+  readonly keySecret?: string | undefined;
   readonly logLevel: LogLevel;
 }
 
@@ -80,6 +84,14 @@ function readProjectorConfig(read: EnvReader, cwd: string): ProjectorConfig {
     readModelGreenTable: read.optional('READ_MODEL_GREEN_TABLE', checks.tableName),
     eventStore: store('EVENT_STORE', 'EVENT_STORE_TABLE', 'events.db'),
     dynamoDbEndpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl),
+    ...keyAccess(read),
     logLevel: read.logLevel(),
   };
+}
+
+/** How the projector reaches users' keys, present only when configured. */
+function keyAccess(read: EnvReader): Pick<ProjectorConfig, 'kmsKeyId' | 'keySecret'> {
+  const kmsKeyId = read.optional('KMS_KEY_ID');
+  const keySecret = read.optional('JWT_SECRET', checks.minBytes(32), { secret: true });
+  return { ...(kmsKeyId === undefined ? {} : { kmsKeyId }), ...(keySecret === undefined ? {} : { keySecret }) };
 }

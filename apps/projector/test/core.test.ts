@@ -214,6 +214,11 @@ t.test('the Lambda handler answers exactly the poison records as batchItemFailur
 });
 
 t.test('the configuration is parsed once, with defaults, and every bad variable is named', async (t) => {
+  t.match(
+    loadProjectorConfig({ KMS_KEY_ID: 'alias/user-data-keys', JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes' }, '/srv'),
+    { kmsKeyId: 'alias/user-data-keys', keySecret: 'a-shared-secret-of-at-least-32-bytes' },
+    'how to reach users’ data keys: KMS, or locally the shared secret',
+  );
   t.strictSame(loadWorkerConfig({ QUEUE_URL: 'http://127.0.0.1:4566/000000000000/projector.fifo' }, '/srv'), {
     readModel: { kind: 'sqlite', filename: '/srv/data/read-model.db' },
     readModelGreenTable: undefined,

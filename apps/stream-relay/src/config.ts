@@ -11,6 +11,12 @@ export interface RelayConfig {
    * record is retried like a transient failure instead, holding back its shard (logged at every cold start).
    */
   readonly parkingQueueUrl: string | undefined;
+  /**
+   * How the relay reads users' data keys to publish their personal data opened: `EVENT_STORE_TABLE` (which
+   * holds the key items) and `KMS_KEY_ID`, or locally `JWT_SECRET` in place of KMS. Without the table, events
+   * are published as stored, sealed (logged at every cold start).
+   */
+  readonly keys: { readonly tableName?: string; readonly kmsKeyId?: string; readonly keySecret?: string };
   readonly logLevel: LogLevel;
 }
 
@@ -42,7 +48,11 @@ const FIFO_TOPIC_ARN = /^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,251}\.fifo$/;
  */
 export function loadRelayConfig(env: Env): RelayConfig {
   const read = new EnvReader(env);
-  const config = { ...readRelay(read), parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl) };
+  const config = {
+    ...readRelay(read),
+    parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl),
+    keys: readKeys(read, read.optional('EVENT_STORE_TABLE', checks.tableName)),
+  };
   read.done();
   return config;
 }
@@ -57,23 +67,36 @@ export function loadLocalRunnerConfig(env: Env, cwd: string): LocalRunnerConfig 
   const relay = readRelay(read);
   const dynamoDbEndpoint = read.required('DYNAMODB_ENDPOINT', checks.httpUrl);
   const snsEndpoint = read.required('SNS_ENDPOINT', checks.httpUrl);
+  const tableName = read.required('EVENT_STORE_TABLE', checks.tableName);
   const config: LocalRunnerConfig = {
     ...relay,
     dynamoDbEndpoint,
     snsEndpoint,
-    tableName: read.required('EVENT_STORE_TABLE', checks.tableName),
+    tableName,
     checkpointFile: read.path('CHECKPOINT_FILE', '', cwd),
     region: read.string('AWS_REGION', 'us-east-1'),
     // The default matches local-aws's client settings, so the runner sees the tables the tooling made.
     accessKeyId: read.string('LOCAL_ACCESS_KEY_ID', 'local'),
     parkingQueueUrl: read.optional('PARKING_QUEUE_URL', checks.queueUrl),
     sqsEndpoint: read.optional('SQS_ENDPOINT', checks.httpUrl) ?? snsEndpoint,
+    keys: readKeys(read, tableName),
   };
   read.done();
   return config;
 }
 
-function readRelay(read: EnvReader): Omit<RelayConfig, 'parkingQueueUrl'> {
+/** `KMS_KEY_ID` and `JWT_SECRET`, for the key items of `tableName`; each present only when set. */
+function readKeys(read: EnvReader, tableName: string | undefined): RelayConfig['keys'] {
+  const kmsKeyId = read.optional('KMS_KEY_ID');
+  const keySecret = read.optional('JWT_SECRET', checks.minBytes(32), { secret: true });
+  return {
+    ...(tableName === undefined ? {} : { tableName }),
+    ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+    ...(keySecret === undefined ? {} : { keySecret }),
+  };
+}
+
+function readRelay(read: EnvReader): Omit<RelayConfig, 'parkingQueueUrl' | 'keys'> {
   return {
     topicArn: read.required('TOPIC_ARN', (value) =>
       FIFO_TOPIC_ARN.test(value) ? undefined : 'must be the ARN of an SNS FIFO topic',

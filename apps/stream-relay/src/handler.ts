@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
@@ -6,6 +7,7 @@ import { loadRelayConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { createRelayMetrics } from './metrics.js';
 import { createSqsParkingLot, unconfiguredParkingLot } from './parking.js';
+import { personalDataOpener } from './personal-data.js';
 import { createRelay } from './relay.js';
 
 // Cold start: a bad configuration fails the init phase with a message that names the variable, before any
@@ -16,7 +18,12 @@ const log = createLogger(config.logLevel, pino.destination({ dest: 1, sync: true
 if (config.parkingQueueUrl === undefined) {
   log.error('PARKING_QUEUE_URL is not set: a record that cannot be published will hold back its shard');
 }
+if (config.keys.tableName === undefined) {
+  log.error('EVENT_STORE_TABLE is not set: events are published with their personal data sealed, unreadable to consumers');
+}
+const openPersonalData = await personalDataOpener(config.keys, new DynamoDBClient({}));
 const relay = createRelay({
+  ...(openPersonalData === undefined ? {} : { openPersonalData }),
   sns: new SNSClient({}),
   topicArn: config.topicArn,
   parking:

@@ -8,6 +8,7 @@ import { startLocalRunner } from './local-runner.js';
 import { createLogger } from './logger.js';
 import { createRelayMetrics } from './metrics.js';
 import { createSqsParkingLot } from './parking.js';
+import { personalDataOpener } from './personal-data.js';
 import { createRelay } from './relay.js';
 
 /** The parking queue the runner makes on the emulator when `PARKING_QUEUE_URL` names none. */
@@ -67,7 +68,15 @@ async function main(): Promise<void> {
     config.parkingQueueUrl ?? (await sqs.send(new CreateQueueCommand({ QueueName: LOCAL_PARKING_QUEUE }))).QueueUrl!;
   log.info({ parkingQueueUrl }, 'unpublishable records are parked here');
   const parking = createSqsParkingLot({ sqs, queueUrl: parkingQueueUrl });
-  const relay = createRelay({ sns, topicArn: config.topicArn, parking, metrics: createRelayMetrics(), log });
+  const openPersonalData = await personalDataOpener(config.keys, dynamoDb);
+  const relay = createRelay({
+    sns,
+    topicArn: config.topicArn,
+    parking,
+    metrics: createRelayMetrics(),
+    log,
+    ...(openPersonalData === undefined ? {} : { openPersonalData }),
+  });
   const runner = startLocalRunner({
     dynamoDb,
     streams,

@@ -32,6 +32,12 @@ export interface RelayOptions {
   readonly metrics?: Metrics;
   /** Where the relay logs ids and counts (never event data). */
   readonly log: Logger;
+  /**
+   * Opens the events' sealed personal data (see `@user-service/personal-data`), so that consumers get it
+   * readable, or forgotten for an erased user. A failure to reach the keys (KMS throttled, say) is transient:
+   * the batch is retried whole. @default events are published as stored
+   */
+  readonly openPersonalData?: (events: readonly StoredEvent[]) => Promise<StoredEvent[]>;
 }
 
 export interface Relay {
@@ -106,7 +112,7 @@ export function createRelay(options: RelayOptions): Relay {
         counts.parked += outcome.parked;
         counts.failures += outcome.failures;
       };
-      const readings = records.map(read);
+      const readings = await opened(records.map(read), log);
       const order = publishingOrder(readings);
       let chunk: Pending[] = [];
       let chunkBytes = 0;
@@ -169,6 +175,38 @@ export function createRelay(options: RelayOptions): Relay {
       return { batchItemFailures: [{ itemIdentifier }] };
     },
   };
+
+  /**
+   * The readings with each event's personal data opened, one stream at a time, so that a stream whose data
+   * is corrupt (`UNREADABLE`) is parked while the others go on. Any other failure to open is thrown: the
+   * whole batch is retried, nothing of it published.
+   */
+  async function opened(readings: Reading[], log: Logger): Promise<Reading[]> {
+    const open = options.openPersonalData;
+    if (open === undefined) return readings;
+    const byStream = new Map<string, number[]>();
+    readings.forEach((reading, index) => {
+      if (reading.kind === 'event') byStream.set(reading.event.streamId, [...(byStream.get(reading.event.streamId) ?? []), index]);
+    });
+    const next = [...readings];
+    for (const [streamId, indexes] of byStream) {
+      const events = indexes.map((index) => (readings[index] as Extract<Reading, { kind: 'event' }>).event);
+      try {
+        const done = await open(events);
+        indexes.forEach((index, i) => {
+          const event = done[i]!;
+          next[index] = { kind: 'event', event, message: JSON.stringify(toCloudEvent(event)) };
+        });
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== 'UNREADABLE') {
+          log.error({ err: error, streamId }, 'could not open personal data; the batch is retried');
+          throw error;
+        }
+        for (const index of indexes) next[index] = { kind: 'unreadable', streamId, error: error as Error };
+      }
+    }
+    return next;
+  }
 
   /**
    * Publishes one chunk. Entries SNS refuses as the sender's fault (they would fail forever) are parked;

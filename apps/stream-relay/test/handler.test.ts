@@ -40,7 +40,7 @@ function problemsOf(load: () => unknown): readonly string[] {
 t.test('the relay configuration: TOPIC_ARN is required and must name a FIFO topic', async (t) => {
   t.same(
     loadRelayConfig({ TOPIC_ARN: ` ${TOPIC} `, PARKING_QUEUE_URL: PARKING }),
-    { topicArn: TOPIC, parkingQueueUrl: PARKING, logLevel: 'info' },
+    { topicArn: TOPIC, parkingQueueUrl: PARKING, logLevel: 'info', keys: {} },
     'defaults, trimmed',
   );
   t.same(loadRelayConfig({ TOPIC_ARN: TOPIC, PARKING_QUEUE_URL: PARKING, LOG_LEVEL: 'debug' }).logLevel, 'debug');
@@ -78,6 +78,7 @@ t.test('the local runner configuration', async (t) => {
     checkpointFile: '/srv/state/checkpoint.json',
     region: 'us-east-1',
     accessKeyId: 'local',
+    keys: { tableName: 'events' },
   });
   t.equal(loadLocalRunnerConfig({ ...env, CHECKPOINT_FILE: '/var/cp.json' }, '/srv').checkpointFile, '/var/cp.json');
   t.same(problemsOf(() => loadLocalRunnerConfig({}, '/srv')), [

@@ -6,7 +6,9 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { join } from 'node:path';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
+import { createPersonalDataEventStore, type PersonalDataEventStore } from '@user-service/personal-data';
 import {
+  SLOTS,
   SLOT_POINTER_FILE,
   SQLITE_SLOT_FILES,
   catchUp,
@@ -18,9 +20,10 @@ import {
 } from '@user-service/user-read-model';
 import type { Logger } from 'pino';
 import type { AppOptions } from './app.js';
-import type { Clock, Mailer, PasswordHasher } from './application/ports.js';
+import type { Clock, Mailer, PasswordHasher, PersonalDataEraser } from './application/ports.js';
 import { createUserApplication } from './application/users.js';
 import type { Config } from './config.js';
+import { createEraser } from './infrastructure/eraser.js';
 import { createJwtService } from './infrastructure/jwt.js';
 import { createOutboxMailer } from './infrastructure/outbox-mailer.js';
 import { RESET_TOKEN_KEY_PURPOSE, asksForMail, createMailComposer, type MailComposer } from './application/mail.js';
@@ -64,7 +67,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // One secret, several purposes: each purpose gets its own derived key.
   const derive = (purpose: string) => deriveKey(secret, purpose);
 
-  const stores = await openStores(config, log, derive('rate-limit-keys'), overrides.dynamoDbClient);
+  const stores = await openStores(config, log, derive, secret, overrides.dynamoDbClient);
   const { eventStore, readModel } = stores;
 
   // Embedded, the read model follows the store's global position in process. On DynamoDB it is fed by the
@@ -135,6 +138,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     },
     passwordResetTtlSeconds: config.passwordResetTtlSeconds,
     emailConfirmationTtlSeconds: config.emailConfirmationTtlSeconds,
+    eraser: stores.eraser,
     ...(stores.followPositions && {
       afterCommit: async (recorded: readonly StoredEvent[]) => {
         await project();
@@ -173,8 +177,10 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
 }
 
 interface Stores {
-  readonly eventStore: EventStore;
+  /** Personal data encrypted under each user's data key (see `@user-service/personal-data`). */
+  readonly eventStore: PersonalDataEventStore;
   readonly readModel: UserReadModel;
+  readonly eraser: PersonalDataEraser;
   /** Whether the event store keeps a global position that an in-process follower can track. */
   readonly followPositions: boolean;
   /** Whether the event store applies appends in the order they are made (its writer thread's queue). */
@@ -191,7 +197,8 @@ interface Stores {
 async function openStores(
   config: Config,
   log: Logger,
-  rateLimitKeySecret: string,
+  derive: (purpose: string) => string,
+  secret: string,
   sharedClient?: RuntimeOverrides['dynamoDbClient'],
 ): Promise<Stores> {
   const { storage } = config;
@@ -200,15 +207,25 @@ async function openStores(
     mkdirSync(config.dataDir, { recursive: true });
     const { createSqliteEventStore } = await import('@user-service/event-store/sqlite');
     const { createSqliteUserReadModel } = await import('@user-service/user-read-model/sqlite');
-    const eventStore = createSqliteEventStore({ filename: join(config.dataDir, 'events.db') });
-    const slot = (name: Slot) => createSqliteUserReadModel({ filename: join(config.dataDir, SQLITE_SLOT_FILES[name]) });
+    const { openLocalDataKeys, truncateJournals } = await import('@user-service/personal-data/sqlite');
+    const eventStore = createPersonalDataEventStore(
+      createSqliteEventStore({ filename: join(config.dataDir, 'events.db') }),
+      { keys: openLocalDataKeys({ dataDir: config.dataDir }) },
+    );
+    const slotFile = (name: Slot) => join(config.dataDir, SQLITE_SLOT_FILES[name]);
+    const slots = { blue: createSqliteUserReadModel({ filename: slotFile('blue') }), green: createSqliteUserReadModel({ filename: slotFile('green') }) };
     const readModel = createSlottedReadModel({
-      slots: { blue: slot('blue'), green: slot('green') },
+      slots,
       pointer: createFileSlotPointer({ filename: join(config.dataDir, SLOT_POINTER_FILE) }),
     });
     return {
       eventStore,
       readModel,
+      eraser: createEraser({
+        eventStore,
+        slots: Object.values(slots),
+        scrubFiles: () => truncateJournals(SLOTS.map(slotFile)),
+      }),
       followPositions: true,
       appendsInCallOrder: true,
       async close() {
@@ -223,12 +240,22 @@ async function openStores(
   const { createDynamoDbSlotPointer } = await import('@user-service/user-read-model/slots/dynamodb');
   const client =
     sharedClient ?? new DynamoDBClient(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint });
-  const eventStore = createDynamoDbEventStore({ client, tableName: storage.eventStoreTable });
+  const { openDynamoDbDataKeys } = await import('@user-service/personal-data/dynamodb');
+  const { keys, wrapping } = await openDynamoDbDataKeys({
+    client,
+    tableName: storage.eventStoreTable,
+    kmsKeyId: storage.kmsKeyId,
+    // Every instance derives the same key: the service's secret is what they share.
+    keySecret: secret,
+  });
+  if (wrapping === 'local') log.warn('KMS_KEY_ID is not set: data keys are wrapped under a key derived from the JWT secret');
+  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: storage.eventStoreTable }), { keys });
+  const slots = {
+    blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTable }),
+    green: createDynamoDbUserReadModel({ client, tableName: storage.readModelGreenTable }),
+  };
   const readModel = createSlottedReadModel({
-    slots: {
-      blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTable }),
-      green: createDynamoDbUserReadModel({ client, tableName: storage.readModelGreenTable }),
-    },
+    slots,
     pointer: createDynamoDbSlotPointer({ client, tableName: storage.readModelTable }),
   });
   let rateLimitStore: AppOptions['rateLimitStore'];
@@ -236,11 +263,12 @@ async function openStores(
     log.warn('RATE_LIMIT_TABLE is not set: rate limits count per process, not across instances');
   } else {
     const { dynamoDbRateLimitStore } = await import('./infrastructure/dynamodb-rate-limit-store.js');
-    rateLimitStore = dynamoDbRateLimitStore({ client, tableName: storage.rateLimitTable, keySecret: rateLimitKeySecret });
+    rateLimitStore = dynamoDbRateLimitStore({ client, tableName: storage.rateLimitTable, keySecret: derive('rate-limit-keys') });
   }
   return {
     eventStore,
     readModel,
+    eraser: createEraser({ eventStore, slots: Object.values(slots) }),
     followPositions: false,
     appendsInCallOrder: false,
     ...(rateLimitStore === undefined ? {} : { rateLimitStore }),

@@ -67,6 +67,11 @@ export type StorageConfig =
       readonly rateLimitTable?: string;
       /** For DynamoDB Local; absent on AWS, where the SDK finds the regional endpoint. */
       readonly endpoint?: string;
+      /**
+       * The KMS key that wraps users' data keys (kept as items of the event-store table). Absent (DynamoDB
+       * Local), they are wrapped under a local key in `DATA_DIR`, and the service warns.
+       */
+      readonly kmsKeyId?: string;
     };
 
 export { ConfigError };
@@ -187,6 +192,7 @@ function readStorage(read: EnvReader): StorageConfig {
     read.optional('READ_MODEL_GREEN_TABLE', checks.tableName) ?? `${readModelTable}-green`;
   const rateLimitTable = read.optional('RATE_LIMIT_TABLE', checks.tableName);
   const endpoint = read.optional('DYNAMODB_ENDPOINT', checks.httpUrl);
+  const kmsKeyId = read.optional('KMS_KEY_ID');
   return {
     kind,
     eventStoreTable,
@@ -194,5 +200,6 @@ function readStorage(read: EnvReader): StorageConfig {
     readModelGreenTable,
     ...(rateLimitTable === undefined ? {} : { rateLimitTable }),
     ...(endpoint === undefined ? {} : { endpoint }),
+    ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
   };
 }

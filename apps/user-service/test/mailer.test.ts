@@ -61,6 +61,7 @@ const config = (dataDir: string): MailerConfig & { jwtSecret: string } => ({
   eventStoreTable: 'events',
   sentMailTable: 'sent-mails',
   dynamoDbEndpoint: undefined,
+  kmsKeyId: undefined,
   // Below the queue's visibility timeout, so that a redelivery after a crash finds the claim expired.
   leaseSeconds: 1,
 });

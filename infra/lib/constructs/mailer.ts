@@ -6,6 +6,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { EmailIdentity } from 'aws-cdk-lib/aws-ses';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { grantUnwrapDataKeys } from './personal-data-key.js';
 import { MAILER_CONSUMER } from '../config.js';
 import { acknowledge } from './acknowledge.js';
 import { ServiceFunction } from './service-function.js';
@@ -29,6 +31,8 @@ export interface MailerProps {
   readonly queue: IQueue;
   /** Read only: a reset mail goes to the address the user had at the event's version. */
   readonly eventStoreTable: ITable;
+  /** Unwraps users' data keys (KMS_KEY_ID), to open the sealed address a reset mail goes to. */
+  readonly personalDataKey: IKey;
   /** The service's secret: confirmation tokens are signed with it, reset tokens keyed by a key derived from it. */
   readonly jwtSecret: ISecret;
   /** The `From` of every mail. */
@@ -96,6 +100,7 @@ export class Mailer extends Construct {
       serviceName: MAILER_CONSUMER,
       environment: {
         EVENT_STORE_TABLE: props.eventStoreTable.tableName,
+        KMS_KEY_ID: props.personalDataKey.keyArn,
         SENT_MAIL_TABLE: this.sentMails.tableName,
         JWT_SECRET_ARN: props.jwtSecret.secretArn,
         MAILER: 'ses',
@@ -117,6 +122,7 @@ export class Mailer extends Construct {
     const role = this.function.role;
     props.eventStoreTable.grant(role, ...EVENT_STORE_READ_ACTIONS);
     props.eventStoreTable.encryptionKey?.grantDecrypt(role);
+    grantUnwrapDataKeys(role, props.personalDataKey);
     Grant.addToPrincipal({ grantee: role, actions: LEDGER_ACTIONS, resourceArns: [this.sentMails.tableArn] });
     props.jwtSecret.grantRead(role);
     props.sesIdentities.forEach((identity, index) =>

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from './acknowledge.js';
 import type { ConsumerQueue } from './event-topic.js';
 import { grantKeyVia } from './grants.js';
+import { unwrapDataKeysStatement } from './personal-data-key.js';
 
 /** Where the read model keeps its control items (the slot pointer, a rebuild's lease): `control#…`. */
 export const READ_MODEL_CONTROL_ITEMS = 'control#*';
@@ -24,6 +25,8 @@ export interface OperatorAccessProps {
   readonly readModelGreen: ITable;
   /** Read in full by `pnpm republish`. */
   readonly eventStoreTable: ITable;
+  /** Unwraps users' data keys: replay, republish and rebuild read personal data opened. */
+  readonly personalDataKey: IKey;
   /** Published to by `pnpm republish`. */
   readonly topic: ITopic;
   readonly topicKey: IKey;
@@ -108,6 +111,7 @@ export class OperatorAccess extends Construct {
         resources: [props.readModel.tableArn, props.readModelGreen.tableArn],
       }),
     ];
+    statements.push(unwrapDataKeysStatement(props.personalDataKey));
     for (const statement of statements) this.policy.addStatements(statement);
     grantKeyVia(this.policy, props.queueKey, 'sqs', ['kms:Decrypt', 'kms:GenerateDataKey']);
     grantKeyVia(this.policy, props.topicKey, 'sns', ['kms:Decrypt', 'kms:GenerateDataKey']);

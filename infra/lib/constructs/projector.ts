@@ -1,9 +1,11 @@
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PROJECTOR_CONSUMER } from '../config.js';
+import { grantUnwrapDataKeys } from './personal-data-key.js';
 import type { ReadModelTable } from './read-model-table.js';
 import { KMS_WRITE_WILDCARDS, ServiceFunction } from './service-function.js';
 
@@ -20,6 +22,8 @@ export interface ProjectorProps {
   readonly readModelGreen: ReadModelTable;
   /** Read only, to fill the gaps a lost or late message leaves. */
   readonly eventStoreTable: ITable;
+  /** Unwraps users' data keys (KMS_KEY_ID), for the gaps it fills from the event store. */
+  readonly personalDataKey: IKey;
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   readonly retainLogs: boolean;
@@ -55,6 +59,7 @@ export class Projector extends Construct {
         READ_MODEL_GREEN_TABLE: props.readModelGreen.table.tableName,
         EVENT_STORE: 'dynamodb',
         EVENT_STORE_TABLE: props.eventStoreTable.tableName,
+        KMS_KEY_ID: props.personalDataKey.keyArn,
         LOG_LEVEL: props.logLevel,
       },
       logRetention: props.logRetention,
@@ -71,6 +76,7 @@ export class Projector extends Construct {
     props.readModelGreen.grantReadWriteViews(this.function.role);
     props.eventStoreTable.grant(this.function.role, ...EVENT_STORE_READ_ACTIONS);
     props.eventStoreTable.encryptionKey?.grantDecrypt(this.function.role);
+    grantUnwrapDataKeys(this.function.role, props.personalDataKey);
     this.function.acknowledgeWildcards(KMS_WRITE_WILDCARDS);
   }
 }

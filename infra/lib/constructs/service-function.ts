@@ -19,6 +19,7 @@ export const BUNDLE_EXTERNALS: readonly string[] = [
   'better-sqlite3',
   '@user-service/event-store/sqlite',
   '@user-service/user-read-model/sqlite',
+  '@user-service/personal-data/sqlite',
 ];
 
 /**

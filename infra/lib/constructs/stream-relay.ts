@@ -18,9 +18,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ITEM_TYPE_ATTRIBUTE, ITEM_TYPES } from '@user-service/event-store/dynamodb/schema';
+import { KEY_ITEM_PREFIX } from '@user-service/personal-data/dynamodb/schema';
 import { acknowledge } from './acknowledge.js';
 import { MESSAGE_RETENTION } from './event-topic.js';
 import { grantKeyVia, grantSendToEncryptedQueue } from './grants.js';
+import { grantUnwrapDataKeys } from './personal-data-key.js';
 import { ServiceFunction } from './service-function.js';
 
 /** The Powertools service name of the relay: the `service` dimension of its metrics. */
@@ -33,6 +35,11 @@ export interface StreamRelayProps {
   readonly repositoryRoot: string;
   /** The event-store table; it must have a stream. */
   readonly table: ITable;
+  /**
+   * Unwraps users' data keys (KMS_KEY_ID), read from the key items of `table`, so that events are published
+   * with their personal data opened.
+   */
+  readonly personalDataKey: IKey;
   /** The SNS FIFO topic the relay publishes to; it must be encrypted with `topicKey`. */
   readonly topic: ITopic;
   readonly topicKey: IKey;
@@ -102,6 +109,8 @@ export class StreamRelay extends Construct {
       environment: {
         TOPIC_ARN: props.topic.topicArn,
         PARKING_QUEUE_URL: this.parkingQueue.queueUrl,
+        EVENT_STORE_TABLE: props.table.tableName,
+        KMS_KEY_ID: props.personalDataKey.keyArn,
         LOG_LEVEL: props.logLevel,
       },
       logRetention: props.logRetention,
@@ -134,6 +143,14 @@ export class StreamRelay extends Construct {
     Grant.addToPrincipal({ grantee: role, actions: ['sns:Publish'], resourceArns: [props.topic.topicArn] });
     grantKeyVia(role, props.topicKey, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']);
     grantSendToEncryptedQueue(role, this.parkingQueue);
+    // The users' key items alone, nothing else of the table: GetItem of partitions `key#...`.
+    Grant.addToPrincipal({
+      grantee: role,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [props.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${KEY_ITEM_PREFIX}*`] } },
+    });
+    grantUnwrapDataKeys(role, props.personalDataKey);
     this.function.acknowledgeWildcards({
       'Resource::*':
         'dynamodb:ListStreams, granted by the DynamoDB event source, supports no resource-level permission ' +

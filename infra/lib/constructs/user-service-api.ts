@@ -1,3 +1,4 @@
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
@@ -22,6 +23,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { acknowledge } from './acknowledge.js';
 import { grantKeyVia } from './grants.js';
+import { grantWrapDataKeys } from './personal-data-key.js';
 import type { Throttle } from '../config.js';
 import type { RateLimitTable } from './rate-limit-table.js';
 import type { ReadModelTable } from './read-model-table.js';
@@ -31,6 +33,8 @@ export interface UserServiceApiProps {
   readonly repositoryRoot: string;
   /** Read and written: events, unique claims and idempotency records. */
   readonly eventStoreTable: ITable;
+  /** Wraps users' data keys (KMS_KEY_ID): the service makes and unwraps them, and destroys them on erasure. */
+  readonly personalDataKey: IKey;
   /** Read only (the projector writes it), lookup indexes included; the blue slot holds the slot pointer. */
   readonly readModel: ReadModelTable;
   /** The read model's green slot, read when the pointer names it. */
@@ -140,6 +144,7 @@ export class UserServiceApi extends Construct {
         READ_MODEL_TABLE: props.readModel.table.tableName,
         READ_MODEL_GREEN_TABLE: props.readModelGreen.table.tableName,
         JWT_SECRET_ARN: props.jwtSecret.secretArn,
+        KMS_KEY_ID: props.personalDataKey.keyArn,
         RATE_LIMIT_TABLE: props.rateLimits.table.tableName,
         MAILER: 'ses',
         SES_FROM_ADDRESS: props.sesFromAddress,
@@ -192,6 +197,7 @@ export class UserServiceApi extends Construct {
     props.readModel.grantReadViews(role);
     props.readModelGreen.grantReadViews(role);
     props.jwtSecret.grantRead(role);
+    grantWrapDataKeys(role, props.personalDataKey);
     props.rateLimits.grantCounting(role);
     props.sesIdentities.forEach((identity, index) =>
       EmailIdentity.fromEmailIdentityName(this, `SesIdentity${index}`, identity).grantSendEmail(role),

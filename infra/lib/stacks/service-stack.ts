@@ -1,3 +1,4 @@
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -22,6 +23,8 @@ export interface ServiceStackProps extends StackProps {
   readonly readModel: ReadModelTable;
   readonly readModelGreen: ReadModelTable;
   readonly jwtSecret: ISecret;
+  /** Wraps users' data keys: the service wraps and unwraps, the relay, projector and operators unwrap. */
+  readonly personalDataKey: IKey;
 }
 
 /**
@@ -52,6 +55,7 @@ export class ServiceStack extends Stack {
     this.relay = new StreamRelay(this, 'StreamRelay', {
       repositoryRoot,
       table: props.eventStoreTable,
+      personalDataKey: props.personalDataKey,
       topic: this.events.topic,
       topicKey: this.events.topicKey,
       encryptionKey: this.events.queueKey,
@@ -68,6 +72,7 @@ export class ServiceStack extends Stack {
       readModel: props.readModel,
       readModelGreen: props.readModelGreen,
       jwtSecret: props.jwtSecret,
+      personalDataKey: props.personalDataKey,
       sesFromAddress: config.sesFromAddress,
       sesIdentities,
       ...(config.publicUrl === undefined ? {} : { publicUrl: config.publicUrl }),
@@ -83,6 +88,7 @@ export class ServiceStack extends Stack {
       readModel: props.readModel,
       readModelGreen: props.readModelGreen,
       eventStoreTable: props.eventStoreTable,
+      personalDataKey: props.personalDataKey,
       timeout: config.projectorTimeout,
       reservedConcurrency: config.concurrency.projectorReserved,
       maximumConcurrency: config.concurrency.projectorMaximum,
@@ -92,6 +98,7 @@ export class ServiceStack extends Stack {
       repositoryRoot,
       queue: this.events.consumer(MAILER_CONSUMER).queue,
       eventStoreTable: props.eventStoreTable,
+      personalDataKey: props.personalDataKey,
       jwtSecret: props.jwtSecret,
       sesFromAddress: config.sesFromAddress,
       sesIdentities,
@@ -137,6 +144,7 @@ export class ServiceStack extends Stack {
       readModel: props.readModel.table,
       readModelGreen: props.readModelGreen.table,
       eventStoreTable: props.eventStoreTable,
+      personalDataKey: props.personalDataKey,
       topic: this.events.topic,
       topicKey: this.events.topicKey,
     });

@@ -5,6 +5,7 @@ import type { BackupParameters } from '../config.js';
 import { EventStoreBackup } from '../constructs/event-store-backup.js';
 import { EventStoreTable } from '../constructs/event-store-table.js';
 import { JwtSecret } from '../constructs/jwt-secret.js';
+import { PersonalDataKey } from '../constructs/personal-data-key.js';
 import { ReadModelTable } from '../constructs/read-model-table.js';
 
 export interface StatefulStackProps extends StackProps {
@@ -29,6 +30,8 @@ export class StatefulStack extends Stack {
   /** The green slot, which a rebuild fills while blue serves, and the other way round. */
   public readonly readModelGreen: ReadModelTable;
   public readonly jwtSecret: JwtSecret;
+  /** Wraps every user's data key; erasure destroys the wrapped key (see docs/privacy.md). */
+  public readonly personalDataKey: PersonalDataKey;
   public readonly backup: EventStoreBackup;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
@@ -43,6 +46,7 @@ export class StatefulStack extends Stack {
       retainData: props.retainData,
     });
     this.jwtSecret = new JwtSecret(this, 'JwtSecret', { retainData: props.retainData });
+    this.personalDataKey = new PersonalDataKey(this, 'PersonalDataKey', { retainData: props.retainData });
     this.backup = new EventStoreBackup(this, 'Backup', {
       ...props.backup,
       table: this.eventStore.table,
@@ -55,12 +59,14 @@ export class StatefulStack extends Stack {
       this.readModel.table,
       this.readModelGreen.table,
       this.jwtSecret.secret,
+      this.personalDataKey.key,
     ];
     for (const resource of shared) CrossStackReferences.of(resource).produce(ReferenceStrength.STRONG);
 
     new CfnOutput(this, 'EventStoreTableName', { value: this.eventStore.table.tableName });
     new CfnOutput(this, 'ReadModelTableName', { value: this.readModel.table.tableName });
     new CfnOutput(this, 'ReadModelGreenTableName', { value: this.readModelGreen.table.tableName });
+    new CfnOutput(this, 'PersonalDataKeyArn', { value: this.personalDataKey.key.keyArn });
     new CfnOutput(this, 'JwtSecretArn', { value: this.jwtSecret.secret.secretArn });
     new CfnOutput(this, 'BackupVaultName', { value: this.backup.vault.backupVaultName });
   }

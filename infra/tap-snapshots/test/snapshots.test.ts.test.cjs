@@ -771,6 +771,9 @@ Object {
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
             },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "debug",
             "MAIL_LEASE_SECONDS": "30",
             "MAILER": "ses",
@@ -931,6 +934,18 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -2857,6 +2872,19 @@ Object {
               "Sid": "RebuildReadModel",
             },
             Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+              "Sid": "UnwrapUserDataKeys",
+            },
+            Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
@@ -2964,6 +2992,9 @@ Object {
             "EVENT_STORE": "dynamodb",
             "EVENT_STORE_TABLE": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "debug",
             "POWERTOOLS_METRICS_NAMESPACE": "UserService",
@@ -3151,6 +3182,18 @@ Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
               },
             },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -3253,6 +3296,12 @@ Object {
         "Description": "Relays inserted events from the event-store stream to the SNS FIFO topic",
         "Environment": Object {
           "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "debug",
             "PARKING_QUEUE_URL": Object {
               "Ref": "StreamRelayParkingQueue7A8D3158",
@@ -3527,6 +3576,32 @@ Object {
                 ],
               },
             },
+            Object {
+              "Action": "dynamodb:GetItem",
+              "Condition": Object {
+                "ForAllValues:StringLike": Object {
+                  "dynamodb:LeadingKeys": Array [
+                    "key#*",
+                  ],
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -3638,6 +3713,9 @@ Object {
             },
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "debug",
             "MAILER": "ses",
@@ -3891,6 +3969,21 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+              ],
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -4193,6 +4286,17 @@ Object {
         ],
       },
     },
+    "ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E": Object {
+      "Export": Object {
+        "Name": "UserService-dev-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+      },
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
+      },
+    },
     "ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE": Object {
       "Export": Object {
         "Name": "UserService-dev-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
@@ -4250,6 +4354,14 @@ Object {
     "JwtSecretArn": Object {
       "Value": Object {
         "Ref": "JwtSecret4F1985F3",
+      },
+    },
+    "PersonalDataKeyArn": Object {
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
       },
     },
     "ReadModelGreenTableName": Object {
@@ -4448,6 +4560,28 @@ Object {
         },
       },
       "Type": "AWS::SecretsManager::Secret",
+      "UpdateReplacePolicy": "Delete",
+    },
+    "PersonalDataKey13F06DED": Object {
+      "DeletionPolicy": "Delete",
+      "Properties": Object {
+        "Description": "Wraps each user's personal-data key (crypto-shredding: erasure destroys the wrapped key)",
+        "EnableKeyRotation": true,
+        "KeyPolicy": Object {
+          "Statement": Array [
+            Object {
+              "Action": "kms:*",
+              "Effect": "Allow",
+              "Principal": Object {
+                "AWS": "arn:aws:iam::123456789012:root",
+              },
+              "Resource": "*",
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+      },
+      "Type": "AWS::KMS::Key",
       "UpdateReplacePolicy": "Delete",
     },
     "ReadModelGreenTable3F4ACFA2": Object {
@@ -5383,6 +5517,9 @@ Object {
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
             },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "info",
             "MAIL_LEASE_SECONDS": "30",
             "MAILER": "ses",
@@ -5543,6 +5680,18 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -7479,6 +7628,19 @@ Object {
               "Sid": "RebuildReadModel",
             },
             Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+              "Sid": "UnwrapUserDataKeys",
+            },
+            Object {
               "Action": Array [
                 "kms:Decrypt",
                 "kms:GenerateDataKey",
@@ -7586,6 +7748,9 @@ Object {
             "EVENT_STORE": "dynamodb",
             "EVENT_STORE_TABLE": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "info",
             "POWERTOOLS_METRICS_NAMESPACE": "UserService",
@@ -7773,6 +7938,18 @@ Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
               },
             },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -7875,6 +8052,12 @@ Object {
         "Description": "Relays inserted events from the event-store stream to the SNS FIFO topic",
         "Environment": Object {
           "Variables": Object {
+            "EVENT_STORE_TABLE": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefEventStoreTable9A84AAAA66CD143F",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+            },
             "LOG_LEVEL": "info",
             "PARKING_QUEUE_URL": Object {
               "Ref": "StreamRelayParkingQueue7A8D3158",
@@ -8149,6 +8332,32 @@ Object {
                 ],
               },
             },
+            Object {
+              "Action": "dynamodb:GetItem",
+              "Condition": Object {
+                "ForAllValues:StringLike": Object {
+                  "dynamodb:LeadingKeys": Array [
+                    "key#*",
+                  ],
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttEventStoreTable9A84AAAAArn288B7554",
+              },
+            },
+            Object {
+              "Action": "kms:Decrypt",
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+              },
+            },
           ],
           "Version": "2012-10-17",
         },
@@ -8260,6 +8469,9 @@ Object {
             },
             "JWT_SECRET_ARN": Object {
               "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+            },
+            "KMS_KEY_ID": Object {
+              "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
             },
             "LOG_LEVEL": "info",
             "MAILER": "ses",
@@ -8513,6 +8725,21 @@ Object {
               "Effect": "Allow",
               "Resource": Object {
                 "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputRefJwtSecret4F1985F39D1ED6DA",
+              },
+            },
+            Object {
+              "Action": Array [
+                "kms:Decrypt",
+                "kms:GenerateDataKey",
+              ],
+              "Condition": Object {
+                "Null": Object {
+                  "kms:EncryptionContext:subject": "false",
+                },
+              },
+              "Effect": "Allow",
+              "Resource": Object {
+                "Fn::ImportValue": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
               },
             },
             Object {
@@ -8815,6 +9042,17 @@ Object {
         ],
       },
     },
+    "ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E": Object {
+      "Export": Object {
+        "Name": "UserService-prod-Stateful:ExportsOutputFnGetAttPersonalDataKey13F06DEDArn35520B7E",
+      },
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
+      },
+    },
     "ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE": Object {
       "Export": Object {
         "Name": "UserService-prod-Stateful:ExportsOutputFnGetAttReadModelGreenTable3F4ACFA2Arn8803ECEE",
@@ -8872,6 +9110,14 @@ Object {
     "JwtSecretArn": Object {
       "Value": Object {
         "Ref": "JwtSecret4F1985F3",
+      },
+    },
+    "PersonalDataKeyArn": Object {
+      "Value": Object {
+        "Fn::GetAtt": Array [
+          "PersonalDataKey13F06DED",
+          "Arn",
+        ],
       },
     },
     "ReadModelGreenTableName": Object {
@@ -9074,6 +9320,28 @@ Object {
         },
       },
       "Type": "AWS::SecretsManager::Secret",
+      "UpdateReplacePolicy": "Retain",
+    },
+    "PersonalDataKey13F06DED": Object {
+      "DeletionPolicy": "Retain",
+      "Properties": Object {
+        "Description": "Wraps each user's personal-data key (crypto-shredding: erasure destroys the wrapped key)",
+        "EnableKeyRotation": true,
+        "KeyPolicy": Object {
+          "Statement": Array [
+            Object {
+              "Action": "kms:*",
+              "Effect": "Allow",
+              "Principal": Object {
+                "AWS": "arn:aws:iam::111122223333:root",
+              },
+              "Resource": "*",
+            },
+          ],
+          "Version": "2012-10-17",
+        },
+      },
+      "Type": "AWS::KMS::Key",
       "UpdateReplacePolicy": "Retain",
     },
     "ReadModelGreenTable3F4ACFA2": Object {

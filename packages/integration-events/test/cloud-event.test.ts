@@ -43,6 +43,7 @@ function historyOfEveryType(): StoredEvent[] {
     { type: 'RequestPasswordReset', now: at(4), tokenHash: TOKEN_HASH, expiresAt: at(50) },
     { type: 'CompletePasswordReset', now: at(5), tokenHash: TOKEN_HASH, passwordHash: `${PASSWORD_HASH}2` },
     { type: 'RemoveUser', now: at(6) },
+    { type: 'EraseUser', now: at(7) },
   ];
   const events: UserEvent[] = [];
   for (const command of commands) events.push(...decide(command, fold(events)));

@@ -68,6 +68,15 @@ export interface ExpireRegistration {
   confirmationTtlSeconds: number;
 }
 
+/**
+ * Erases a user for good: removes them first when that has not happened yet, then records the tombstone.
+ * The caller destroys the user's data key once the tombstone is recorded.
+ */
+export interface EraseUser {
+  type: 'EraseUser';
+  now: string;
+}
+
 export type UserCommand =
   | RegisterUser
   | ConfirmEmail
@@ -77,4 +86,5 @@ export type UserCommand =
   | RequestPasswordReset
   | CompletePasswordReset
   | RemoveUser
-  | ExpireRegistration;
+  | ExpireRegistration
+  | EraseUser;

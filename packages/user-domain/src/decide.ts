@@ -1,6 +1,7 @@
 import type {
   ChangeEmail,
   CompletePasswordReset,
+  EraseUser,
   RegisterUser,
   UpdateProfile,
   UserCommand,
@@ -25,6 +26,7 @@ import { normalizeEmail } from './unique-keys.js';
 export function decide(command: UserCommand, state: UserState): UserEvent[] {
   assertInstant(command.now, 'now');
   if (command.type === 'RegisterUser') return register(command, state);
+  if (command.type === 'EraseUser') return erase(command, state);
 
   const user = requireActive(state);
   switch (command.type) {
@@ -97,6 +99,17 @@ function register(command: RegisterUser, state: UserState): UserRegistered[] {
       registeredAt: command.now,
     }),
   ];
+}
+
+/**
+ * Removes the user if needed, then records the tombstone, in one decision so that both land in one append.
+ * Erasing an erased user changes nothing: a retry (after the key's destruction failed, say) is not an error.
+ */
+function erase(command: EraseUser, state: UserState): UserEvent[] {
+  if (state.status === 'none') throw new UserDomainError('USER_NOT_FOUND', 'no such user');
+  if (state.status === 'erased') return [];
+  const erased = userEvent('UserErased', { erasedAt: command.now });
+  return state.status === 'removed' ? [erased] : [userEvent('UserRemoved', { removedAt: command.now }), erased];
 }
 
 function updateProfile(command: UpdateProfile, user: ActiveUserState): UserProfileUpdated[] {

@@ -55,6 +55,15 @@ export interface UserRemovedData {
   reason?: 'confirmation-expired';
 }
 
+/**
+ * The tombstone of an erased user: the last event of its stream. It carries no personal data. Once it is
+ * recorded the user's data key is destroyed, so the personal fields of every earlier event of the stream
+ * can no longer be read (see docs/privacy.md).
+ */
+export interface UserErasedData {
+  erasedAt: string;
+}
+
 interface Event<Type extends string, Data> {
   readonly type: Type;
   readonly schemaVersion: number;
@@ -68,6 +77,7 @@ export type UserEmailChanged = Event<'UserEmailChanged', UserEmailChangedData>;
 export type UserPasswordChanged = Event<'UserPasswordChanged', UserPasswordChangedData>;
 export type PasswordResetRequested = Event<'PasswordResetRequested', PasswordResetRequestedData>;
 export type UserRemoved = Event<'UserRemoved', UserRemovedData>;
+export type UserErased = Event<'UserErased', UserErasedData>;
 
 export type UserEvent =
   | UserRegistered
@@ -76,7 +86,8 @@ export type UserEvent =
   | UserEmailChanged
   | UserPasswordChanged
   | PasswordResetRequested
-  | UserRemoved;
+  | UserRemoved
+  | UserErased;
 
 export type UserEventType = UserEvent['type'];
 
@@ -89,6 +100,7 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<UserEventType, number>> = {
   UserPasswordChanged: 1,
   PasswordResetRequested: 1,
   UserRemoved: 1,
+  UserErased: 1,
 };
 
 export const USER_EVENT_TYPES = Object.keys(CURRENT_SCHEMA_VERSION) as readonly UserEventType[];
@@ -96,6 +108,27 @@ export const USER_EVENT_TYPES = Object.keys(CURRENT_SCHEMA_VERSION) as readonly 
 export function isUserEventType(type: string): type is UserEventType {
   return Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
 }
+
+/**
+ * The names of the fields that hold personal data or secrets, wherever they appear in event data (and in
+ * states folded from it): what a store keeps encrypted under the user's data key, and what erasure makes
+ * unreadable. A new event field holding personal data must be named here.
+ */
+export const PERSONAL_FIELDS: readonly string[] = [
+  'email',
+  'previousEmail',
+  'username',
+  'name',
+  'surname',
+  'passwordHash',
+  'tokenHash',
+];
+
+/**
+ * What a personal field reads as once its user's data key is destroyed: the data is forgotten, and a reader
+ * gets this placeholder instead of an error. It is never a valid email, and no user can choose it as a name.
+ */
+export const FORGOTTEN = '[erased]';
 
 /** Builds an event at the current schema version of its type. */
 export function userEvent<E extends UserEvent>(type: E['type'], data: E['data']): E {

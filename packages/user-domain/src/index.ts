@@ -3,6 +3,8 @@ export { decide } from './decide.js';
 export { UserDomainError, isUserDomainError, type UserErrorCode } from './errors.js';
 export {
   CURRENT_SCHEMA_VERSION,
+  FORGOTTEN,
+  PERSONAL_FIELDS,
   USER_EVENT_TYPES,
   isUserEventType,
   userEvent,
@@ -21,6 +23,8 @@ export {
   type UserProfileUpdatedData,
   type UserRegistered,
   type UserRegisteredData,
+  type UserErased,
+  type UserErasedData,
   type UserRemoved,
   type UserRemovedData,
 } from './events.js';

@@ -22,6 +22,7 @@ export function publicEventData(event: UserEvent): Record<string, unknown> {
     case 'UserProfileUpdated':
     case 'UserEmailChanged':
     case 'UserRemoved':
+    case 'UserErased':
       return { ...event.data };
     default:
       // An unknown type might carry anything: show nothing rather than a secret.

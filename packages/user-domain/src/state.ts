@@ -24,7 +24,8 @@ export interface UserProfile {
 export type UserState =
   | { readonly status: 'none' }
   | ({ readonly status: 'registered' | 'confirmed' } & UserProfile)
-  | { readonly status: 'removed'; readonly removedAt: string };
+  | { readonly status: 'removed'; readonly removedAt: string }
+  | { readonly status: 'erased'; readonly removedAt: string; readonly erasedAt: string };
 
 export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confirmed' }>;
 
@@ -33,7 +34,7 @@ export type ActiveUserState = Extract<UserState, { status: 'registered' | 'confi
  * any change to either: states folded and kept (snapshots, caches) under another version are then ignored
  * and folded again from the events.
  */
-export const USER_STATE_SCHEMA_VERSION = 3;
+export const USER_STATE_SCHEMA_VERSION = 4;
 
 export const initialState: UserState = Object.freeze({ status: 'none' });
 
@@ -61,6 +62,10 @@ export function evolve(state: UserState, event: UserEvent): UserState {
       passwordChangedAt: registeredAt,
       pendingReset: null,
     };
+  }
+  if (event.type === 'UserErased') {
+    if (state.status !== 'removed') throw impossible(state, event);
+    return { status: 'erased', removedAt: state.removedAt, erasedAt: event.data.erasedAt };
   }
   if (!isActive(state)) throw impossible(state, event);
 

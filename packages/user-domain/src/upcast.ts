@@ -22,6 +22,7 @@ const UPCASTERS: Readonly<Record<UserEvent['type'], readonly Upcaster[]>> = {
   UserPasswordChanged: [],
   PasswordResetRequested: [],
   UserRemoved: [],
+  UserErased: [],
 };
 
 // A schema version without its upcaster would label old data as new: refuse to load at all.

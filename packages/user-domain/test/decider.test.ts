@@ -22,6 +22,7 @@ import {
   allEvents,
   emailChanged,
   emailConfirmed,
+  erased,
   passwordChanged,
   profileUpdated,
   registered,
@@ -29,7 +30,7 @@ import {
   resetRequested,
 } from './fixtures.js';
 import { errorCodeOf, given } from './given.js';
-import { userEvent, type UserRemoved } from '../src/index.js';
+import { emailKey, uniqueKeyChanges, uniqueKeysOf, userEvent, usernameKey, type UserRemoved } from '../src/index.js';
 
 const register = (fields: Partial<Omit<Extract<UserCommand, { type: 'RegisterUser' }>, 'type'>> = {}) =>
   ({ type: 'RegisterUser', now: REGISTERED_AT, ...ALICE, ...fields }) as const;
@@ -396,6 +397,8 @@ t.test('rules over every command type', async (t) => {
       [registered(), emailConfirmed(), resetRequested(), removed()],
     ]) {
       for (const command of allCommands) {
+        // Erasure is the one thing a removed user may still ask for; see the erasure tests.
+        if (command.type === 'EraseUser') continue;
         const code: UserErrorCode = command.type === 'RegisterUser' ? 'USER_ALREADY_EXISTS' : 'USER_REMOVED';
         given(t, ...history)
           .when(command)
@@ -506,6 +509,14 @@ t.test('evolve', async (t) => {
     t.strictSame(fold([registered(), resetRequested(), removed()]), { status: 'removed', removedAt: NOW });
   });
 
+  t.test('UserErased keeps only the times of removal and erasure', async (t) => {
+    t.strictSame(fold([registered(), removed(REGISTERED_AT), erased()]), {
+      status: 'erased',
+      removedAt: REGISTERED_AT,
+      erasedAt: NOW,
+    });
+  });
+
   t.test('fold continues from a given state', async (t) => {
     t.strictSame(fold([emailConfirmed()], fold([registered()])), { ...active, status: 'confirmed', everConfirmed: true });
     t.equal(fold([]), initialState);
@@ -519,9 +530,13 @@ t.test('evolve', async (t) => {
       ...allEvents
         .filter((event) => event.type !== 'UserRegistered')
         .map((event): [string, UserState, UserEvent] => [`${event.type} on no user`, initialState, event]),
+      ...allEvents
+        .filter((event) => event.type !== 'UserErased')
+        .map((event): [string, UserState, UserEvent] => [`${event.type} after UserRemoved`, removedUser, event]),
+      ['UserErased on a registered user', fold([registered()]), erased()],
       ...allEvents.map((event): [string, UserState, UserEvent] => [
-        `${event.type} after UserRemoved`,
-        removedUser,
+        `${event.type} after UserErased`,
+        fold([registered(), removed(), erased()]),
         event,
       ]),
     ];
@@ -532,6 +547,46 @@ t.test('evolve', async (t) => {
         name,
       );
     }
+  });
+});
+
+t.test('EraseUser', async (t) => {
+  t.test('removes an active user first, then records the tombstone, in one decision', async (t) => {
+    given(t, registered()).when({ type: 'EraseUser', now: NOW }).then([removed(), erased()]);
+    given(t, registered(), emailConfirmed(), resetRequested())
+      .when({ type: 'EraseUser', now: NOW })
+      .then([removed(), erased()]);
+  });
+
+  t.test('only records the tombstone of a user removed before', async (t) => {
+    given(t, registered(), removed(REGISTERED_AT)).when({ type: 'EraseUser', now: NOW }).then([erased()]);
+    const expired = userEvent<UserRemoved>('UserRemoved', { removedAt: REGISTERED_AT, reason: 'confirmation-expired' });
+    given(t, registered(), expired).when({ type: 'EraseUser', now: NOW }).then([erased()]);
+  });
+
+  t.test('changes nothing for a user already erased, so that a retry is not an error', async (t) => {
+    given(t, registered(), removed(), erased()).when({ type: 'EraseUser', now: NOW }).then([]);
+  });
+
+  t.test('is refused for no user, and for a malformed time', async (t) => {
+    given(t).when({ type: 'EraseUser', now: NOW }).thenThrows('USER_NOT_FOUND');
+    given(t, registered()).when({ type: 'EraseUser', now: 'yesterday' }).thenThrows('INVALID_COMMAND');
+  });
+
+  t.test('an erased user rejects every other command', async (t) => {
+    for (const command of allCommands) {
+      if (command.type === 'EraseUser') continue;
+      const code: UserErrorCode = command.type === 'RegisterUser' ? 'USER_ALREADY_EXISTS' : 'USER_REMOVED';
+      given(t, registered(), removed(), erased()).when(command).thenThrows(code);
+    }
+  });
+
+  t.test('an erased user holds no unique key', async (t) => {
+    t.strictSame(uniqueKeysOf(fold([registered(), removed(), erased()])), []);
+    t.strictSame(uniqueKeyChanges(fold([registered()]), [removed(), erased()]), {
+      claims: [],
+      releases: [emailKey(ALICE.email), usernameKey(ALICE.username)],
+    });
   });
 });
 

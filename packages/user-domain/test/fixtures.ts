@@ -10,6 +10,7 @@ import {
   type UserProfileUpdated,
   type UserRegistered,
   type UserRegisteredData,
+  type UserErased,
   type UserRemoved,
 } from '../src/index.js';
 
@@ -51,6 +52,8 @@ export const resetRequested = (
 export const removed = (removedAt = NOW) => userEvent<UserRemoved>('UserRemoved', { removedAt });
 
 /** An unconfirmed user with a reset pending: every command except RegisterUser is valid against it. */
+export const erased = (erasedAt = NOW) => userEvent<UserErased>('UserErased', { erasedAt });
+
 export const activeHistory: readonly UserEvent[] = [registered(), resetRequested()];
 
 type ByType<U extends { type: string }> = { readonly [K in U['type']]: Extract<U, { type: K }> };
@@ -87,6 +90,7 @@ export const sampleCommands: ByType<UserCommand> = {
   RemoveUser: { type: 'RemoveUser', now: NOW },
   // The active history registered at 09:00 and never confirmed: by 10:30 an hour's window has passed.
   ExpireRegistration: { type: 'ExpireRegistration', now: NOW, confirmationTtlSeconds: 3600 },
+  EraseUser: { type: 'EraseUser', now: NOW },
 };
 
 export const allCommands: readonly UserCommand[] = Object.values(sampleCommands);
@@ -100,6 +104,7 @@ export const sampleEvents: ByType<UserEvent> = {
   UserPasswordChanged: passwordChanged('hash-2', 'change'),
   PasswordResetRequested: resetRequested(),
   UserRemoved: removed(),
+  UserErased: erased(),
 };
 
 export const allEvents: readonly UserEvent[] = Object.values(sampleEvents);

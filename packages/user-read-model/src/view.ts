@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@user-service/event-store';
-import { upcast, type UserEvent } from '@user-service/user-domain';
+import { FORGOTTEN, upcast, type UserEvent } from '@user-service/user-domain';
 import { ReadModelError } from './errors.js';
 
 export type UserViewStatus = 'registered' | 'confirmed' | 'removed';
@@ -10,7 +10,8 @@ export const USER_VIEW_STATUSES: readonly UserViewStatus[] = ['registered', 'con
 /**
  * What queries see of a user. It holds no secret: no password hash and no reset-token hash ever reach the
  * read side. A removed user stays as a tombstone with status `removed`, so that the version gate still
- * refuses its older events; queries must hide it.
+ * refuses its older events; queries must hide it. An erased user's tombstone keeps no personal data: its
+ * email and username read {@link FORGOTTEN}, its name and surname `null`.
  */
 export interface UserView {
   /** The user's stream id. */
@@ -79,6 +80,10 @@ export function applyToView(view: UserView | undefined, event: ProjectableEvent)
     };
   }
   if (view === undefined) throw invalid(`${type} cannot be the first event of a stream`);
+  if (domainEvent.type === 'UserErased') {
+    if (view.status !== 'removed') throw invalid(`${type} must follow the removal of a user`);
+    return erasedView(view, event.version, occurredAt);
+  }
   if (view.status === 'removed') throw invalid(`${type} cannot follow the removal of a user`);
 
   // The next view is built once, field by field, never spread from the event or the view: no object either
@@ -125,6 +130,16 @@ export function applyToView(view: UserView | undefined, event: ProjectableEvent)
     createdAt: view.createdAt,
     updatedAt: occurredAt,
   };
+}
+
+/**
+ * The tombstone of an erased user: its id, version and times, and none of its personal data. It stays, not
+ * deleted, so that the version gate still refuses older events delivered again (whose public data would
+ * otherwise bring the user back).
+ */
+function erasedView(view: UserView, version: number, updatedAt: string): UserView {
+  const { id, createdAt } = view;
+  return { id, email: FORGOTTEN, username: FORGOTTEN, name: null, surname: null, status: 'removed', version, createdAt, updatedAt };
 }
 
 /** Copies exactly the view's fields, so nothing else an object happens to carry can reach storage. */

@@ -96,6 +96,9 @@ export const LIFECYCLE: readonly UserCommand[] = [
   { type: 'RemoveUser', now: minutes(8) },
 ];
 
+/** {@link LIFECYCLE} and its erasure: one event of every type. */
+export const ERASED_LIFECYCLE: readonly UserCommand[] = [...LIFECYCLE, { type: 'EraseUser', now: minutes(9) }];
+
 const EMAILS = ['ann@example.com', 'ANN@example.com', 'ben@example.com', 'cy@example.com'];
 const USERNAMES = ['ann', 'Ann', 'ben', 'cy'];
 

@@ -2,9 +2,9 @@ import type { StoredEvent } from '@user-service/event-store';
 import { USER_EVENT_TYPES, isActive, isUserDomainError } from '@user-service/user-domain';
 import t from 'tap';
 import { applyToView, isReadModelError, type ProjectableEvent, type UserView } from '../src/index.js';
-import { LIFECYCLE, decideHistory, foldView } from './fixtures.js';
+import { ERASED_LIFECYCLE, decideHistory, foldView } from './fixtures.js';
 
-const history = decideHistory('user-alice', LIFECYCLE);
+const history = decideHistory('user-alice', ERASED_LIFECYCLE);
 const events = history.events;
 const at = (version: number): StoredEvent => {
   const event = events[version - 1];
@@ -58,14 +58,17 @@ t.test('maps every event type onto the view', async (t) => {
   t.strictSame(views[7], expected(7, renamed), 'UserProfileUpdated of the username alone');
   t.strictSame(views[8], expected(8, renamed), 'UserPasswordChanged (by change) only bumps version and time');
   t.strictSame(views[9], expected(9, { ...renamed, status: 'removed' }), 'UserRemoved leaves a tombstone');
-  t.strictSame(foldView(events), views[9], 'a plain fold gives the same view');
+  const forgotten = { email: '[erased]', username: '[erased]', name: null, surname: null } as const;
+  t.strictSame(views[10], expected(10, { ...forgotten, status: 'removed' }), 'UserErased keeps no personal data');
+  t.strictSame(foldView(events), views[10], 'a plain fold gives the same view');
 });
 
 t.test('agrees with the domain fold at every version', async (t) => {
   for (let version = 1; version <= events.length; version++) {
-    const state = decideHistory('user-alice', LIFECYCLE.slice(0, version)).state;
+    const state = decideHistory('user-alice', ERASED_LIFECYCLE.slice(0, version)).state;
     const view = views[version];
-    t.equal(view?.status, state.status, `status at version ${version}`);
+    // An erased user's view is a removed user's tombstone without its personal data.
+    t.equal(view?.status, state.status === 'erased' ? 'removed' : state.status, `status at version ${version}`);
     if (isActive(state)) {
       const { email, username, name, surname } = state;
       t.match(view, { email, username, name, surname }, `profile at version ${version}`);
@@ -169,6 +172,8 @@ t.test('refuses an event it cannot project, naming no value', async (t) => {
     ['a first event that is not a registration', undefined, with_(at(2), { version: 1 })],
     ['a second registration', views[1], with_(registered, { version: 2 })],
     ['an event after the removal', views[9], with_(at(8), { version: 10 })],
+    ['an erasure of a user not removed', views[8], with_(at(10), { version: 9 })],
+    ['an event after the erasure', views[10], with_(at(8), { version: 11 })],
     ['an unknown type', undefined, with_(registered, { type: 'UserTeleported' })],
     ['a future schema version', undefined, with_(registered, { schemaVersion: 2 })],
     ['an email that is not text', undefined, with_(registered, { data: { ...registered.data, email: 7 } })],

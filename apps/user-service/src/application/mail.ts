@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { upcast, type UserState } from '@user-service/user-domain';
+import { FORGOTTEN, upcast, type UserState } from '@user-service/user-domain';
 import type { StoredEvent } from '@user-service/event-store';
 import type { MailMessage, TokenService } from './ports.js';
 
@@ -64,10 +64,13 @@ export function createMailComposer(deps: MailComposerDeps) {
       switch (event.type) {
         case 'UserRegistered':
         case 'UserEmailChanged':
+          // An erased user's address is forgotten (read after the erasure, or published after it): no mail.
+          if (event.data.email === FORGOTTEN) return undefined;
           return confirmation(stored.eventId, userId, event.data.email, Date.parse(stored.metadata.occurredAt));
         case 'PasswordResetRequested': {
           const state = await deps.stateAt(userId, stored.version);
           if (state.status !== 'registered' && state.status !== 'confirmed') return undefined;
+          if (state.email === FORGOTTEN) return undefined;
           const token = resetToken(deps.resetTokenSecret, userId, event.data.expiresAt);
           return {
             eventId: stored.eventId,

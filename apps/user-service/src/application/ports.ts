@@ -59,3 +59,11 @@ export interface TokenService {
 export interface Clock {
   now(): Date;
 }
+
+/**
+ * Makes an erased user's personal data unreadable wherever this service keeps it: destroys their data key
+ * and scrubs every copy of their view (both read-model slots, and the files' journals). Idempotent.
+ */
+export interface PersonalDataEraser {
+  forget(userId: string): Promise<void>;
+}

@@ -13,7 +13,7 @@ import { applyToView, type UserReadModel, type UserView } from '@user-service/us
 import { createCommandRunner, type CommandContext, type CommandOutcome } from './commands.js';
 import { ApplicationError } from './errors.js';
 import { hashToken, resetToken } from './mail.js';
-import type { Clock, PasswordHasher, Principal, TokenService } from './ports.js';
+import type { Clock, PasswordHasher, PersonalDataEraser, Principal, TokenService } from './ports.js';
 import { createUserStates, foldAll, type LoadedUser } from './user-states.js';
 
 export interface UserApplicationDeps {
@@ -41,6 +41,8 @@ export interface UserApplicationDeps {
    * new events' mails here (its mail follower).
    */
   readonly afterCommit?: (recorded: readonly StoredEvent[]) => Promise<void>;
+  /** Destroys an erased user's key and scrubs their views, once their tombstone is recorded. */
+  readonly eraser: PersonalDataEraser;
   /** Keys reset tokens (see `mail.ts`). */
   readonly resetTokenSecret: string;
   /** Sends a mail that no event asks for (a confirmation sent again on request); a failure is logged. */
@@ -432,6 +434,32 @@ export function createUserApplication(deps: UserApplicationDeps) {
       requireSelfOrAdmin(caller.principal, userId);
       const outcome = await runner.run(userId, () => ({ type: 'RemoveUser', now: now() }), caller);
       return committed(outcome);
+    },
+
+    /**
+     * Erases the user: removes them if that has not happened yet and records the `UserErased` tombstone (one
+     * append), then destroys their data key and scrubs their views. The user themself must give the current
+     * password; an admin may erase any user, a removed one included. Erasing an erased user again only
+     * repeats the destruction, so a retry after a failure part way through finishes the job.
+     */
+    async erase(userId: string, currentPassword: string | undefined, caller: Caller): Promise<void> {
+      requireSelfOrAdmin(caller.principal, userId);
+      const self = caller.principal?.role !== 'admin';
+      if (self && currentPassword === undefined) {
+        throw new ApplicationError('VALIDATION_FAILED', 'currentPassword is required to erase your own account');
+      }
+      const outcome = await runner.run(
+        userId,
+        async (state) => {
+          if (self && (!isActive(state) || !(await deps.passwords.verify(currentPassword ?? '', state.passwordHash)))) {
+            throw invalidCredentials();
+          }
+          return { type: 'EraseUser', now: now() };
+        },
+        caller,
+      );
+      await committed(outcome);
+      await deps.eraser.forget(userId);
     },
 
     /**

@@ -59,6 +59,11 @@ export const ChangePasswordBody = Type.Object(
   { currentPassword: GivenPassword, newPassword: Password },
   { additionalProperties: false },
 );
+/** The user erasing their own account proves it with their password; an admin sends `{}`. */
+export const ErasureBody = Type.Object(
+  { currentPassword: Type.Optional(GivenPassword) },
+  { additionalProperties: false },
+);
 export const LoginBody = Type.Object(
   { email: Email, password: GivenPassword },
   { additionalProperties: false },

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
+import { createPersonalDataEventStore } from '@user-service/personal-data';
+import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
 import type { Logger } from 'pino';
 import { RESET_TOKEN_KEY_PURPOSE, createMailComposer } from '../application/mail.js';
 import { createMailConsumer } from '../application/mail-consumer.js';
@@ -42,7 +44,15 @@ export async function composeMailer(
   const now = overrides.now ?? Date.now;
   const client =
     overrides.dynamoDbClient ?? new DynamoDBClient(config.dynamoDbEndpoint === undefined ? {} : { endpoint: config.dynamoDbEndpoint });
-  const eventStore = createDynamoDbEventStore({ client, tableName: config.eventStoreTable });
+  // The address a reset mail goes to is sealed in the store: it is read through the users' keys, and an
+  // erased user's reads as forgotten, which the composer sends no mail to.
+  const { keys } = await openDynamoDbDataKeys({
+    client,
+    tableName: config.eventStoreTable,
+    kmsKeyId: config.kmsKeyId,
+    keySecret: config.jwtSecret,
+  });
+  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: config.eventStoreTable }), { keys });
   const composer = createMailComposer({
     // Sessions are not the mailer's business: it only issues confirmation tokens, with the service's key.
     tokens: createJwtService({

@@ -20,6 +20,11 @@ export interface MailerConfig
   /** `DYNAMODB_ENDPOINT`, for DynamoDB Local; absent on AWS. */
   readonly dynamoDbEndpoint: string | undefined;
   /**
+   * `KMS_KEY_ID`: the key that wraps users' data keys, to open the sealed address a reset mail goes to.
+   * Absent on DynamoDB Local, where the wrapping key derives from the JWT secret, as the service's does.
+   */
+  readonly kmsKeyId: string | undefined;
+  /**
    * `MAIL_LEASE_SECONDS`: how long a delivery's claim holds before a redelivery may take it over. At least
    * the Lambda timeout, at most the queue's visibility timeout.
    */
@@ -75,6 +80,7 @@ function readMailerConfig(read: EnvReader, cwd: string): MailerConfig {
     eventStoreTable: read.required('EVENT_STORE_TABLE', checks.tableName, when),
     sentMailTable: read.required('SENT_MAIL_TABLE', checks.tableName, when),
     dynamoDbEndpoint: read.optional('DYNAMODB_ENDPOINT', checks.httpUrl),
+    kmsKeyId: read.optional('KMS_KEY_ID'),
     leaseSeconds: read.integer('MAIL_LEASE_SECONDS', 60, 1, 43_200),
   };
 }

@@ -28,6 +28,7 @@ PATCH  /users/{V}                       | 401  | 401     | 401     | 401      | 
 PUT    /users/{V}/email                 | 401  | 401     | 401     | 401      | 403   | 401   | 401     | 200   | 200
 PUT    /users/{V}/password              | 401  | 401     | 401     | 401      | 403   | 401   | 401     | 403   | 204
 DELETE /users/{V}                       | 401  | 401     | 401     | 401      | 403   | 401   | 401     | 204   | 204
+POST   /users/{V}/erasure               | 401  | 401     | 401     | 401      | 403   | 401   | 401     | 204   | 204
 POST   /users/{V}/email-confirmation    | 200  | 200     | 200     | 200      | 200   | 200   | 200     | 200   | 200
 POST   /sessions                        | 200  | 200     | 200     | 200      | 200   | 200   | 200     | 200   | 200
 POST   /password-resets                 | 202  | 202     | 202     | 202      | 202   | 202   | 202     | 202   | 202
@@ -65,6 +66,7 @@ const ROUTES: Record<string, Route> = {
     payload: { currentPassword: v.password, newPassword: `new-${unique()}-password` },
   }),
   'DELETE /users/{V}': (_svc, v) => ({ method: 'DELETE', url: `/users/${v.id}` }),
+  'POST /users/{V}/erasure': (_svc, v) => ({ method: 'POST', url: `/users/${v.id}/erasure`, payload: { currentPassword: v.password } }),
   'POST /users/{V}/email-confirmation': (_svc, v) => ({
     method: 'POST',
     url: `/users/${v.id}/email-confirmation`,

@@ -1,3 +1,5 @@
+import { createPersonalDataEventStore } from '@user-service/personal-data';
+import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,7 +98,10 @@ t.test('kill -9 at random moments loses no acknowledged write, and the read mode
 
   // The store, read with its own adapter once the service is down: killed like the others.
   await service.kill();
-  const store = createSqliteEventStore({ filename: join(dataDir, 'events.db') });
+  // Personal fields are sealed at rest: read them as every reader does, through the personal-data store.
+  const store = createPersonalDataEventStore(createSqliteEventStore({ filename: join(dataDir, 'events.db') }), {
+    keys: openLocalDataKeys({ dataDir }),
+  });
   const streams = byStream(await readEverything(store));
   await store.close();
   const lost = acks.filter((ack) => {

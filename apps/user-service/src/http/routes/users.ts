@@ -7,6 +7,7 @@ import {
   ChangeEmailBody,
   ChangePasswordBody,
   Empty,
+  ErasureBody,
   EVENT_PAGE,
   EventList,
   EventsQuery,
@@ -249,6 +250,32 @@ export const userRoutes: FastifyPluginAsyncTypebox<UserRoutesOptions> = async (a
     },
     async (request, reply) => {
       await users.remove(request.params.id, caller(request));
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    '/users/:id/erasure',
+    {
+      config: { rateLimit },
+      preHandler: auth,
+      schema: {
+        summary:
+          'Erase a user for good: removed if not yet, their data key destroyed, a UserErased tombstone recorded and ' +
+          'their view scrubbed. The user themself gives their current password; an admin sends {}',
+        tags: ['users'],
+        security: bearer,
+        headers: conditionalHeaders,
+        params: UserIdParams,
+        body: ErasureBody,
+        response: { 204: Empty, ...problems(400, 401, 403, 404, 412, 413, 415, 422, 429) },
+      },
+    },
+    async (request, reply) => {
+      // Failed password checks count per account, as for password changes: a stolen session cannot guess.
+      await passwordAttempt(request, () =>
+        users.erase(request.params.id, request.body.currentPassword, caller(request)),
+      );
       return reply.code(204).send(null);
     },
   );
