@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventStore, NewEvent } from '@user-service/event-store';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
+import { createPersonalDataEventStore } from '@user-service/personal-data';
+import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
 import {
   decide,
   fold,
@@ -80,9 +82,14 @@ export async function registerThroughHttp(origin: string, run: string, i: number
   return { id: user.id, email: names.email };
 }
 
-/** Opens the event store of a data directory, which no service may be using meanwhile. */
+/**
+ * Opens the event store of a data directory as the service does, with personal data sealed under the users'
+ * keys in the same directory; no service may be using it meanwhile.
+ */
 async function withStore<R>(dataDir: string, work: (store: EventStore) => Promise<R>): Promise<R> {
-  const store = createSqliteEventStore({ filename: join(dataDir, EVENT_STORE_FILE) });
+  const store = createPersonalDataEventStore(createSqliteEventStore({ filename: join(dataDir, EVENT_STORE_FILE) }), {
+    keys: openLocalDataKeys({ dataDir }),
+  });
   try {
     return await work(store);
   } finally {
