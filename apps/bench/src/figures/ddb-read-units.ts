@@ -19,7 +19,7 @@ import {
 import { decide, evolve, fold, initialState, upcast, type UserState } from '@user-service/user-domain';
 import { createProjector, createSlottedReadModel } from '@user-service/user-read-model';
 import { createPersonalDataEventStore } from '@user-service/personal-data';
-import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
+import { KEY_ITEM_PREFIX, openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
 import {
   READ_MODEL_KEY_PREFIXES,
   createDynamoDbUserReadModel,
@@ -135,6 +135,7 @@ function classify(command: string, input: Loose): string {
       if (pk.startsWith(KEY_PREFIXES.idempotency)) return 'idempotency GetItem';
       if (pk.startsWith(KEY_PREFIXES.snapshot)) return 'snapshot GetItem';
       if (pk.startsWith(KEY_PREFIXES.claim)) return 'claim GetItem';
+      if (pk.startsWith(KEY_ITEM_PREFIX)) return 'key GetItem';
       return 'event-store GetItem';
     }
     const id = String(input['Key']?.id?.S ?? '');
