@@ -14,7 +14,7 @@ import {
 import { FORGOTTEN, PERSONAL_FIELDS } from '@user-service/user-domain';
 import type { DataKeys } from './data-keys.js';
 import { isPersonalDataError } from './errors.js';
-import { blindClaim, hasPersonalText, hasSealed, openDocument, sealDocument, type SealRules } from './seal.js';
+import { SealedMemo, blindClaim, hasPersonalText, hasSealed, openDocument, sealDocument, type SealRules } from './seal.js';
 
 /** The subject of the service's own claim key in the key store; stream ids never start with `$`. */
 export const CLAIM_KEY_SUBJECT = '$service:claim-hmac';
@@ -32,6 +32,12 @@ export interface PersonalDataStoreOptions {
    * release and missed lookup. @default false
    */
   readonly legacyPlaintextClaims?: boolean;
+  /**
+   * How many values this store sealed lately it keeps in plaintext, so that reading its own appends back (the
+   * embedded projector reads each commit right after it) decrypts nothing. A few hundred bytes each; they are
+   * dropped with the subject's key by {@link PersonalDataEventStore.forget}. 0 turns it off. @default 4096
+   */
+  readonly recentlySealed?: number;
 }
 
 /** An event store whose personal data is encrypted at rest, and a way to forget a stream's subject. */
@@ -51,6 +57,7 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
   const { keys } = options;
   const rules = sealRules(options);
   const legacy = options.legacyPlaintextClaims ?? false;
+  const memo = new SealedMemo(options.recentlySealed ?? 4096);
   let claimKey: Promise<Buffer> | undefined;
   const blind = async (claim: string): Promise<string> => {
     // Malformed keys reach the store as they are, so that it refuses them as it refuses any.
@@ -68,10 +75,12 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
   async function sealEvents(streamId: string, events: readonly NewEvent[]): Promise<readonly NewEvent[]> {
     if (!Array.isArray(events) || !events.some(personal)) return events;
     const key = await keys.forWriting(streamId);
-    return events.map((event) => (personal(event) ? { ...event, data: sealDocument(event.data, key, streamId, rules) } : event));
+    return events.map((event) =>
+      personal(event) ? { ...event, data: sealDocument(event.data, key, streamId, rules, memo) } : event,
+    );
   }
 
-  const openEvents = createEventOpener(keys, rules);
+  const openEvents = eventOpener(keys, rules, memo);
 
   async function blindOptions(streamId: string, options: AppendOptions): Promise<AppendOptions> {
     if (typeof options !== 'object' || options === null) return options;
@@ -149,6 +158,7 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
     },
     async forget(streamId) {
       await keys.destroy(streamId);
+      memo.forget(streamId);
     },
     async close() {
       await inner.close();
@@ -166,7 +176,14 @@ export function createEventOpener(
   keys: Pick<DataKeys, 'forReading'>,
   options: Pick<PersonalDataStoreOptions, 'personalFields' | 'forgotten'> | SealRules = {},
 ): <E extends StoredEvent>(events: readonly E[]) => Promise<E[]> {
-  const rules = sealRules(options);
+  return eventOpener(keys, sealRules(options));
+}
+
+function eventOpener(
+  keys: Pick<DataKeys, 'forReading'>,
+  rules: SealRules,
+  memo?: SealedMemo,
+): <E extends StoredEvent>(events: readonly E[]) => Promise<E[]> {
   return async (events) => {
     const subjects = new Set(events.filter((event) => hasSealed(event.data)).map((event) => event.streamId));
     if (subjects.size === 0) return [...events];
@@ -174,7 +191,7 @@ export function createEventOpener(
     await Promise.all([...subjects].map(async (subject) => found.set(subject, await keys.forReading(subject))));
     return events.map((event) =>
       hasSealed(event.data)
-        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules).value }
+        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules, memo).value }
         : event,
     );
   };

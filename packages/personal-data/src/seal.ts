@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
 import type { JsonObject, JsonValue } from '@user-service/event-store';
 import { PersonalDataError } from './errors.js';
 
@@ -11,6 +11,34 @@ export const SEALED = '$sealed';
 const PREFIX = 'v1.';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+
+/**
+ * The plaintexts of values this process sealed lately, by their sealed text, so that a reader of them in the
+ * same process gets them back without decrypting: the embedded projector reads every commit right after it
+ * is made. An entry answers only for the subject and field it was sealed for, and only where the subject's
+ * key is still there to decrypt with; {@link SealedMemo.forget} drops a subject's entries when its key is
+ * destroyed. It holds at most `max` entries, the oldest going first.
+ */
+export class SealedMemo {
+  private readonly entries = new Map<string, { readonly subject: string; readonly field: string; readonly text: string }>();
+
+  constructor(private readonly max: number) {}
+
+  remember(sealed: string, subject: string, field: string, text: string): void {
+    if (this.max < 1) return;
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(sealed, { subject, field, text });
+  }
+
+  recall(sealed: string, subject: string, field: string): string | undefined {
+    const entry = this.entries.get(sealed);
+    return entry !== undefined && entry.subject === subject && entry.field === field ? entry.text : undefined;
+  }
+
+  forget(subject: string): void {
+    for (const [sealed, entry] of this.entries) if (entry.subject === subject) this.entries.delete(sealed);
+  }
+}
 
 /** What reads could make of a document's sealed values. */
 export interface Opened<T> {
@@ -49,14 +77,39 @@ export function hasSealed(value: JsonValue): boolean {
  * field, a fresh IV each, the subject and the field name as additional data (a value moved to another
  * field or user does not decrypt). `null` stays `null`: that a user has no name is no personal data.
  */
-export function sealDocument<T extends JsonValue>(value: T, key: Buffer, subject: string, rules: SealRules): T {
+export function sealDocument<T extends JsonValue>(
+  value: T,
+  key: Buffer,
+  subject: string,
+  rules: SealRules,
+  memo?: SealedMemo,
+): T {
   return walk(value, (field, text) => {
     if (!rules.personalFields.has(field) || typeof text !== 'string') return undefined;
-    const iv = randomBytes(IV_BYTES);
+    const iv = freshIv();
     const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(additionalData(subject, field));
     const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-    return { [SEALED]: PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url') };
+    const sealed = PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+    memo?.remember(sealed, subject, field, text);
+    return { [SEALED]: sealed };
   }) as T;
+}
+
+/**
+ * Random IVs, drawn from a pool filled 256 at a time: one call into the random generator (and one buffer)
+ * per 256 sealed values instead of one each. Each IV is copied out (into the cipher and the sealed text)
+ * before the pool is filled again, and no part of the pool is handed out twice.
+ */
+const ivPool = Buffer.allocUnsafe(IV_BYTES * 256);
+let ivOffset = ivPool.length;
+
+function freshIv(): Buffer {
+  if (ivOffset === ivPool.length) {
+    randomFillSync(ivPool);
+    ivOffset = 0;
+  }
+  ivOffset += IV_BYTES;
+  return ivPool.subarray(ivOffset - IV_BYTES, ivOffset);
 }
 
 /**
@@ -68,6 +121,7 @@ export function openDocument<T extends JsonValue>(
   key: Buffer | undefined,
   subject: string,
   rules: SealRules,
+  memo?: SealedMemo,
 ): Opened<T> {
   let forgotten = false;
   const opened = walk(value, (field, sealed) => {
@@ -76,7 +130,8 @@ export function openDocument<T extends JsonValue>(
       forgotten = true;
       return rules.forgotten;
     }
-    return openValue(sealed[SEALED] as string, key, subject, field);
+    const text = sealed[SEALED] as string;
+    return memo?.recall(text, subject, field) ?? openValue(text, key, subject, field);
   }) as T;
   return { value: opened, forgotten };
 }
