@@ -52,6 +52,8 @@ export interface RuntimeOverrides {
    * that a test or a benchmark can count its requests. The runtime leaves it open; its owner closes it.
    */
   readonly dynamoDbClient?: DynamoDBClient;
+  /** The clock and wait that `anonymousAnswerFloorMs` is kept with, for a test to watch. */
+  readonly floorTimer?: { now(): number; sleep(ms: number): Promise<void> };
 }
 
 const CHECKPOINT = 'user-views';
@@ -149,6 +151,8 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     pending: async () => mail?.settled(),
     stateCacheEntries: config.stateCacheEntries,
     snapshotEvery: config.snapshotEvery,
+    ...(config.anonymousAnswerFloorMs === undefined ? {} : { anonymousAnswerFloorMs: config.anonymousAnswerFloorMs }),
+    ...(overrides.floorTimer === undefined ? {} : { floorTimer: overrides.floorTimer }),
     appendsInCallOrder: stores.appendsInCallOrder,
     log,
   });

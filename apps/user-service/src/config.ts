@@ -45,6 +45,12 @@ export interface Config {
   readonly stateCacheEntries: number;
   /** Events folded past a user's last snapshot before another is saved in the event store. */
   readonly snapshotEvery: number;
+  /**
+   * Set where the host freezes once it has answered (the Lambda host sets it when the variable does not):
+   * the work of anonymous reset and confirmation requests is then finished before the answer, and those
+   * answers come no sooner than this many milliseconds after the request, known address or not.
+   */
+  readonly anonymousAnswerFloorMs: number | undefined;
 }
 
 /**
@@ -106,6 +112,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
     storage: readStorage(read),
     stateCacheEntries: read.integer('STATE_CACHE_ENTRIES', 10_000, 1, 10_000_000),
     snapshotEvery: read.integer('SNAPSHOT_EVERY', 100, 1, 100_000),
+    anonymousAnswerFloorMs:
+      read.optional('ANONYMOUS_ANSWER_FLOOR_MS') === undefined
+        ? undefined
+        : read.integer('ANONYMOUS_ANSWER_FLOOR_MS', 0, 1, 10_000),
   };
   read.done();
   return config;

@@ -18,13 +18,21 @@ import { createLogger } from './logger.js';
  * composed once per cold start. The JWT key comes from Secrets Manager; nothing is generated on Lambda.
  */
 const config = loadConfig(process.env);
+/**
+ * Lambda freezes an instance once it has answered, so work left running after an answer (the event of a
+ * reset request, a confirmation sent again) may never finish. Such requests finish their work first, and
+ * every answer to them waits until this floor, known address or not: a warm reset is a read and a write,
+ * a cold one also unwraps the user's data key, well inside half a second. `ANONYMOUS_ANSWER_FLOOR_MS` sets it.
+ */
+const LAMBDA_ANONYMOUS_ANSWER_FLOOR_MS = 500;
 const log = createLogger(config.logLevel);
 // Every AWS call (DynamoDB, Secrets Manager, SES) is a subsegment of the invocation's X-Ray trace. Outside
 // Lambda, Powertools leaves tracing off.
 const tracer = new Tracer({ serviceName: 'user-service' });
 
 const jwtSecret = await serviceSecretOnLambda(config, () => tracer.captureAWSv3Client(new SecretsManagerClient({})));
-const runtime = await composeRuntime({ ...config, jwtSecret }, log, {
+const anonymousAnswerFloorMs = config.anonymousAnswerFloorMs ?? LAMBDA_ANONYMOUS_ANSWER_FLOOR_MS;
+const runtime = await composeRuntime({ ...config, jwtSecret, anonymousAnswerFloorMs }, log, {
   ...(config.storage.kind === 'dynamodb' && {
     dynamoDbClient: tracer.captureAWSv3Client(
       new DynamoDBClient(config.storage.endpoint === undefined ? {} : { endpoint: config.storage.endpoint }),

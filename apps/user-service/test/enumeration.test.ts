@@ -106,6 +106,38 @@ t.test('a reset request answers before its mail goes out: mail is off the reques
   t.comment(`reset request median: known ${median(timings.known)} ms, unknown ${median(timings.unknown)} ms (40 each)`);
 });
 
+t.test('on a host that freezes once it answers, the work is done first and every answer waits the same floor', async (t) => {
+  // A clock that stands still: each answer's wait is the whole floor, so the two paths can be compared exactly.
+  const waits: number[] = [];
+  const floorTimer = { now: () => 1000, sleep: async (ms: number) => void waits.push(ms) };
+  const confirmations: string[] = [];
+  const mailer: Mailer = {
+    async send(mail) {
+      if (mail.kind === 'email-confirmation') confirmations.push(mail.to);
+    },
+  };
+  const svc = await buildService(t, { ...env, ANONYMOUS_ANSWER_FLOOR_MS: '250' }, { floorTimer, mailer });
+  const user = await svc.signUp();
+  const unknown = `nobody${unique()}@example.com`;
+  const before = (await svc.allEvents()).length;
+
+  const reset = (email: string) => svc.server.inject({ method: 'POST', url: '/password-resets', payload: { email } });
+  const known = await reset(user.email);
+  t.match((await svc.stream(user.id)).at(-1), { type: 'PasswordResetRequested' }, 'the reset is recorded before the answer, with nothing flushed');
+  const other = await reset(unknown);
+  t.same([known.statusCode, other.statusCode], [202, 202], 'both answer 202');
+  t.same(waits, [250, 250], 'and both answers waited out the same floor');
+  t.equal((await svc.allEvents()).length, before + 1, 'the unknown address wrote nothing');
+
+  await svc.runtime.appOptions.users.flush(); // the registration's own confirmation mail, sent from its event
+  waits.length = 0;
+  confirmations.length = 0;
+  const resend = (email: string) => svc.server.inject({ method: 'POST', url: '/email-confirmations', payload: { email } });
+  t.same([(await resend(user.email)).statusCode, (await resend(unknown)).statusCode], [202, 202], 'a confirmation sent again: 202 for both');
+  t.same(confirmations, [user.email], 'the known address had its mail sent before the answer');
+  t.same(waits, [250, 250], 'and again both waited the same floor');
+});
+
 t.test('who may look users up', async (t) => {
   const svc = await buildService(t, env);
   const fresh = await svc.signUp();

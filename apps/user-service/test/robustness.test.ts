@@ -435,4 +435,7 @@ t.test('configuration fails fast, naming the variable', async (t) => {
     mailer: { kind: 'outbox' },
     trustProxy: false,
   }, 'defaults');
+  t.equal(config.anonymousAnswerFloorMs, undefined, 'no answer floor unless asked (the Lambda host sets its own)');
+  t.equal(loadConfig({ ANONYMOUS_ANSWER_FLOOR_MS: '300' }, '/srv').anonymousAnswerFloorMs, 300, 'ANONYMOUS_ANSWER_FLOOR_MS sets it');
+  t.match(problemOf({ ANONYMOUS_ANSWER_FLOOR_MS: '0' })?.message, /ANONYMOUS_ANSWER_FLOOR_MS/, 'and must be at least 1 ms');
 });

@@ -55,6 +55,15 @@ export interface UserApplicationDeps {
   readonly snapshotEvery?: number;
   /** The event store applies appends in call order, so commands on one user may share commits. */
   readonly appendsInCallOrder?: boolean;
+  /**
+   * For a host that freezes once it has answered (AWS Lambda), where nothing may run after the answer: the
+   * work an anonymous request starts (a reset, a confirmation sent again) is finished before the answer,
+   * and every such answer, known address or not, comes no sooner than this many milliseconds after the
+   * request began, so that the work hides inside the floor. Absent, the work runs after the answer.
+   */
+  readonly anonymousAnswerFloorMs?: number;
+  /** The monotonic clock and the wait that the floor is kept with. @default `performance.now` and a timer */
+  readonly floorTimer?: { now(): number; sleep(ms: number): Promise<void> };
   readonly log: { error(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -130,6 +139,25 @@ export function createUserApplication(deps: UserApplicationDeps) {
       .catch((err: unknown) => deps.log.error({ err }, `${what} failed`))
       .finally(() => background.delete(running));
     background.add(running);
+  }
+
+  const floorTimer = deps.floorTimer ?? {
+    now: () => performance.now(),
+    sleep: (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  };
+  /**
+   * Runs the work an anonymous request started at `startedAt` found to do (none for an unknown address) so
+   * that the answer does not tell the two apart: after the answer, or, with `anonymousAnswerFloorMs`, before
+   * it, with every answer held until the floor. A failure is logged, never answered.
+   */
+  async function anonymousWork(what: string, startedAt: number, task: (() => Promise<void>) | undefined): Promise<void> {
+    const floorMs = deps.anonymousAnswerFloorMs;
+    if (floorMs === undefined) {
+      if (task !== undefined) inBackground(what, task);
+      return;
+    }
+    const work = task?.().catch((err: unknown) => deps.log.error({ err }, `${what} failed`));
+    await Promise.all([work, floorTimer.sleep(Math.max(0, startedAt + floorMs - floorTimer.now()))]);
   }
 
   /**
@@ -387,28 +415,38 @@ export function createUserApplication(deps: UserApplicationDeps) {
     /**
      * Always succeeds from the caller's point of view, so it cannot be used to probe for accounts: the
      * answer comes right after the lookup, known address or not, and the reset itself (an event and a mail)
-     * is made in the background. The idempotency key is not used: asking again is harmless by itself (it
-     * changes nothing while a token is pending), and a key remembered only for known addresses would tell
-     * them apart.
+     * is made after it (or, with `anonymousAnswerFloorMs`, within the floor). The idempotency key is not
+     * used: asking again is harmless by itself (it changes nothing while a token is pending), and a key
+     * remembered only for known addresses would tell them apart.
      */
     async requestPasswordReset(email: string, caller: Caller): Promise<void> {
+      const startedAt = floorTimer.now();
       const userId = await deps.eventStore.lookupClaim(emailKey(email));
-      if (userId === undefined) return;
       const { idempotency: _unused, ...context } = caller;
-      inBackground('a password reset', () => issuePasswordReset(userId, { ...context, actor: caller.actor ?? userId }));
+      await anonymousWork(
+        'a password reset',
+        startedAt,
+        userId === undefined ? undefined : () => issuePasswordReset(userId, { ...context, actor: caller.actor ?? userId }),
+      );
     },
 
     /**
      * Sends the confirmation mail again, to a registered address not yet confirmed. Like a reset request, it
-     * answers alike for every address, right after the lookup, and sends in the background.
+     * answers alike for every address, and sends after the answer (or within the floor).
      */
     async resendEmailConfirmation(email: string): Promise<void> {
+      const startedAt = floorTimer.now();
       const userId = await deps.eventStore.lookupClaim(emailKey(email));
-      if (userId === undefined) return;
-      inBackground('sending a confirmation again', async () => {
-        const { state } = await states.load(userId);
-        if (state.status === 'registered') await deps.resendConfirmation(userId, state.email);
-      });
+      await anonymousWork(
+        'sending a confirmation again',
+        startedAt,
+        userId === undefined
+          ? undefined
+          : async () => {
+              const { state } = await states.load(userId);
+              if (state.status === 'registered') await deps.resendConfirmation(userId, state.email);
+            },
+      );
     },
 
     async completePasswordReset(token: string, newPassword: string, caller: Caller): Promise<void> {
