@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventStore, StoredEvent } from '@user-service/event-store';
-import { fifoIdDigest, isFifoSafeId, messageGroupId, toCloudEvent } from '@user-service/integration-events';
+import { eventIdentity, fifoIdDigest, isFifoSafeId, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { sendUntilTaken, type BatchRetry } from './batch-send.js';
 import { silentProgress, type ProgressReporter, type ProgressTotal } from './progress.js';
@@ -108,13 +108,14 @@ export interface ReplayResult {
 const MAX_BATCH = 10;
 
 /**
- * The deduplication id of a replayed event: its event id plus the run id. The live relay deduplicates by
- * event id alone, so SQS's 5-minute window would otherwise drop a replay of an event just delivered live.
- * An id SQS cannot take (too long, or with characters outside printable ASCII) is replaced by its digest.
+ * The deduplication id of a replayed event: its identity (`eventIdentity`: stream and version) plus the run
+ * id. The live relay deduplicates by the identity alone, so SQS's 5-minute window would otherwise drop a
+ * replay of an event just delivered live. An id SQS cannot take (too long, or with characters outside
+ * printable ASCII) is replaced by its digest.
  */
-export function deduplicationId(eventId: string, runId: string): string {
-  const plain = `${eventId}-r${runId}`;
-  return isFifoSafeId(plain) ? plain : `${fifoIdDigest(eventId)}-r${runId}`;
+export function deduplicationId(identity: string, runId: string): string {
+  const plain = `${identity}-r${runId}`;
+  return isFifoSafeId(plain) ? plain : `${fifoIdDigest(identity)}-r${runId}`;
 }
 
 /** The message group: the live relay's own function, so a user's live and replayed events share an order. */
@@ -281,7 +282,7 @@ function createSender(
         Id: String(i),
         MessageBody: JSON.stringify(toCloudEvent(event, { replayed: true })),
         MessageGroupId: messageGroupId(event.streamId),
-        MessageDeduplicationId: deduplicationId(event.eventId, runId),
+        MessageDeduplicationId: deduplicationId(eventIdentity(event), runId),
       })),
       (pending) => sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: pending })),
       {

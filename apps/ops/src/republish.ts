@@ -5,7 +5,7 @@ import { PublishBatchCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { sendUntilTaken } from './batch-send.js';
 import { ConfigError, EnvReader, checks, type Env } from '@user-service/env-config';
 import { LIMITS, type StoredEvent } from '@user-service/event-store';
-import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
+import { eventIdentity, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import type { DynamoDbStorage, SqliteStorage } from './config.js';
 import { silentProgress, type ProgressReporter } from './progress.js';
@@ -222,7 +222,7 @@ function createPublisher(
         Id: String(i),
         Message: JSON.stringify(toCloudEvent(event, { replayed: true })),
         MessageGroupId: messageGroupId(event.streamId),
-        MessageDeduplicationId: deduplicationId(event.eventId, runId),
+        MessageDeduplicationId: deduplicationId(eventIdentity(event), runId),
       })),
       (pending) => sns.send(new PublishBatchCommand({ TopicArn: topicArn, PublishBatchRequestEntries: pending })),
       {

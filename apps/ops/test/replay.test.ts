@@ -172,7 +172,7 @@ t.test('replays every event into the chosen queue only, marked replayed, in per-
   t.equal(new Set(received.map((e) => e.eventId)).size, TOTAL, 'each once');
   t.ok(received.every((e) => e.replayed), 'every message is marked replayed');
   t.ok(received.every((e) => e.groupId === e.streamId), 'grouped by user');
-  t.ok(received.every((e) => e.dedupId === `${e.eventId}-rrun1`), 'deduplicated per run');
+  t.ok(received.every((e) => e.dedupId === `${e.streamId}:${e.version}-rrun1`), 'deduplicated by user and version, per run');
   assertPerUserOrder(t, received);
   t.equal(await queueDepth(searchQueue), 0, "the other consumer's queue saw nothing");
 

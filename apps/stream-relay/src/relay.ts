@@ -10,7 +10,7 @@ import {
   KEY_PREFIXES,
   PARTITION_KEY,
 } from '@user-service/event-store/dynamodb/schema';
-import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
+import { deduplicationIdOf, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Logger } from 'pino';
 import { publishRelayMetrics } from './metrics.js';
@@ -225,7 +225,7 @@ export function createRelay(options: RelayOptions): Relay {
             Id,
             Message: p.message,
             MessageGroupId: messageGroupId(p.event.streamId),
-            MessageDeduplicationId: p.event.eventId,
+            MessageDeduplicationId: deduplicationIdOf(p.event),
           })),
         }),
       );

@@ -228,6 +228,11 @@ export interface PublishEntry {
   readonly MessageDeduplicationId: string;
 }
 
+/** The event id of a published entry: the `id` of the CloudEvent it carries. */
+export function eventIdOf(entry: PublishEntry): string {
+  return (JSON.parse(entry.Message) as { id: string }).id;
+}
+
 export interface PublishObservation {
   /** The entries of every PublishBatch call that reached the emulator, call by call. */
   readonly calls: PublishEntry[][];
@@ -253,10 +258,10 @@ export function observePublishBatch(sns: SNSClient): PublishObservation {
       if (context.commandName !== 'PublishBatchCommand') return next(args);
       const input = args.input as { PublishBatchRequestEntries: PublishEntry[] };
       const entries = input.PublishBatchRequestEntries;
-      if (entries.some((e) => observation.explode.has(e.MessageDeduplicationId))) {
+      if (entries.some((e) => observation.explode.has(eventIdOf(e)))) {
         throw Object.assign(new Error('injected: the service is unavailable'), { name: 'InternalErrorException' });
       }
-      const id = (e: PublishEntry) => e.MessageDeduplicationId;
+      const id = eventIdOf;
       const sent = entries.filter(
         (e) => !observation.refuse.has(id(e)) && !observation.refuseAsSender.has(id(e)) && !observation.vanish.has(id(e)),
       );

@@ -30,6 +30,7 @@ import {
   byGroup,
   capturedLogger,
   drain,
+  eventIdOf,
   eventItem,
   eventually,
   observePublishBatch,
@@ -165,7 +166,7 @@ t.test('every appended event reaches the queue as its CloudEvent, in order per u
   w.start();
   const later = await drain(w.sqs, w.queueUrl, 4);
   t.same(
-    w.observed.calls.slice(publishedBefore).flat().map((e) => e.MessageDeduplicationId).sort(),
+    w.observed.calls.slice(publishedBefore).flat().map(eventIdOf).sort(),
     [...ids(ann.slice(4)), ...ids(dan)].sort(),
     'after the restart only the new events are published: nothing before the checkpoint, nothing missed',
   );
@@ -266,7 +267,7 @@ t.test('snapshots written through the store pass the relay unpublished, and the 
   );
   t.notOk(w.logs.entries().some((e) => e['msg'] === 'stream record holds an unreadable event'));
   t.same(
-    w.observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    w.observed.calls.flat().map(eventIdOf),
     ann.map((e) => e.eventId),
     'only the events were published',
   );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StoredEvent } from '@user-service/event-store';
 import { messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { ensureTopology, localClientConfig, startSnsSqs } from '@user-service/local-aws';
@@ -16,6 +16,7 @@ import {
   capturedLogger,
   claimItem,
   drain,
+  eventIdOf,
   eventItem,
   idempotencyItem,
   insertEvent,
@@ -89,7 +90,7 @@ t.test('only inserted events are published, each as its CloudEvent, in order per
   const response = await relay.handle({ Records: records });
   t.same(response, { batchItemFailures: [] }, 'nothing failed');
   t.same(
-    observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    observed.calls.flat().map(eventIdOf),
     [ann1, bob1, ann2, ann3, bob2].map((e) => e!.eventId),
     "exactly the five inserted events were published, each user's in version order over the user's places",
   );
@@ -99,8 +100,8 @@ t.test('only inserted events are published, each as its CloudEvent, in order per
   t.same(groups.get('ann'), ann.map((e) => toCloudEvent(e)), "ann's events, in version order, as CloudEvents");
   t.same(groups.get('bob'), bob.map((e) => toCloudEvent(e)), "bob's events, in version order, as CloudEvents");
   for (const m of received) {
-    const body = JSON.parse(m.body) as { id: string; subject: string };
-    t.equal(m.deduplicationId, body.id, 'the deduplication id is the event id');
+    const body = JSON.parse(m.body) as { id: string; subject: string; streamversion: number };
+    t.equal(m.deduplicationId, `${body.subject}:${body.streamversion}`, 'the deduplication id is the user and the version');
     t.equal(m.groupId, body.subject, 'the message group is the user');
   }
   assertNoSecrets(t, received.map((m) => m.body), 'published message');
@@ -138,7 +139,7 @@ t.test('snapshot items are skipped, inserted or replaced: never published, never
   const response = await relay.handle({ Records: records });
   t.same(response, { batchItemFailures: [] }, 'no snapshot record is reported as failed');
   t.same(
-    observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    observed.calls.flat().map(eventIdOf),
     [ann1!.eventId, ann2!.eventId],
     "ann's two events alone were published",
   );
@@ -210,7 +211,7 @@ t.test('an unreadable record is parked with its whole payload, and every other r
   const response = await relay.handle({ Records: records });
   t.same(response, { batchItemFailures: [] }, 'nothing is left to retry: the unreadable records are parked');
   t.same(
-    observed.calls.flat().map((e) => e.MessageDeduplicationId),
+    observed.calls.flat().map(eventIdOf),
     [ann1!.eventId, bob1!.eventId, ann3!.eventId, bob2!.eventId],
     'every readable event was published, later ones of ann included',
   );
@@ -243,6 +244,25 @@ t.test('an event of a schema newer than the relay is published as stored, less s
   t.notOk(JSON.stringify(received.get('ann')).includes(TOKEN_HASH), 'no secret-named field goes out');
   t.match(received.get('eve'), [{ type: 'UserTeleported', dataschema: 'urn:user-service:events:UserTeleported:v1', data: { to: 'Mars' } }]);
   await parked.take(0);
+});
+
+t.test('two events of a stream that share an event id are both published: deduplication is by user and version', async (t) => {
+  const { sqs, queueUrl, relay } = await setup(t);
+  const [ann1, ann2] = userHistory('ann', 2);
+  // DynamoDB checks an event id against the stream's last event only; a writer could repeat an older one.
+  const twin = { ...ann2!, eventId: ann1!.eventId };
+  await relay.handle({ Records: [insertEvent(ann1!)] });
+  await relay.handle({ Records: [insertEvent(twin)] });
+  await relay.handle({ Records: [insertEvent(twin)] }); // the same record delivered again
+  const received = await drain(sqs, queueUrl, 2);
+  t.same(
+    received.map((m) => (JSON.parse(m.body) as { streamversion: number }).streamversion),
+    [1, 2],
+    'both versions reached the queue, and the redelivered record once',
+  );
+  t.same(received.map((m) => m.deduplicationId), ['ann:1', 'ann:2']);
+  const after = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+  t.same(after.Messages ?? [], [], 'and nothing else');
 });
 
 t.test('the events of a user whose id SQS refuses share the group every other path gives them', async (t) => {
@@ -317,7 +337,7 @@ t.test('a record that cannot be parked is retried from, as a transient failure',
   const records = [insertEvent(ann[0]!), streamRecord('INSERT', { ...eventItem(ann[1]!), data: '{' }), insertEvent(ann[2]!)];
   const response = await relay.handle({ Records: records });
   t.same(response.batchItemFailures, failuresOf([records[1]]), 'the record that could not be parked');
-  t.same(observed.calls.flat().map((e) => e.MessageDeduplicationId), [ann[0]!.eventId], 'nothing after it went out');
+  t.same(observed.calls.flat().map(eventIdOf), [ann[0]!.eventId], 'nothing after it went out');
   t.match(logs.entries().find((e) => e['msg'] === 'could not park a stream record; it will be retried'), { level: 50, streamId: 'ann' });
   t.same(metrics.totals(), { RecordsPublished: 1, RecordsParked: 0, PublishFailures: 1 });
 

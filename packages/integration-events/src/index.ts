@@ -8,4 +8,4 @@ export {
   type ReceivedUserEvent,
   type UserCloudEvent,
 } from './cloud-event.js';
-export { fifoIdDigest, isFifoSafeId, messageGroupId } from './message-group.js';
+export { deduplicationIdOf, eventIdentity, fifoIdDigest, isFifoSafeId, messageGroupId } from './message-group.js';

@@ -22,3 +22,23 @@ export function isFifoSafeId(id: string): boolean {
 export function messageGroupId(streamId: string): string {
   return isFifoSafeId(streamId) ? streamId : fifoIdDigest(streamId);
 }
+
+/**
+ * What identifies a stored event on every path that publishes it: its stream and version. They are unique by
+ * construction on every adapter, where an event id is unique within a stream only as far as the store checks
+ * (on DynamoDB, against the stream's last event only): two events that shared an id, deduplicated by it, would
+ * lose the second to SNS and SQS's five-minute window.
+ */
+export function eventIdentity(event: { readonly streamId: string; readonly version: number }): string {
+  return `${event.streamId}:${event.version}`;
+}
+
+/**
+ * The `MessageDeduplicationId` of a live published event: its {@link eventIdentity}, or its digest when SNS
+ * would refuse it (a stream id too long, or outside printable ASCII). A redelivered stream record yields the
+ * same id, so SNS drops the repeat.
+ */
+export function deduplicationIdOf(event: { readonly streamId: string; readonly version: number }): string {
+  const identity = eventIdentity(event);
+  return isFifoSafeId(identity) ? identity : fifoIdDigest(identity);
+}

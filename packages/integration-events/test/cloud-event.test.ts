@@ -4,6 +4,8 @@ import { USER_EVENT_TYPES, decide, fold, type UserCommand, type UserEvent } from
 import t from 'tap';
 import {
   InvalidMessageError,
+  deduplicationIdOf,
+  eventIdentity,
   fifoIdDigest,
   isFifoSafeId,
   messageGroupId,
@@ -165,6 +167,13 @@ t.test('the secret-field rule covers every field the domain keeps secret in the 
     const hidden = Object.keys(event.data).filter((name) => !(name in toCloudEvent(event).data));
     t.same(Object.keys(withoutSecretFields(event.data)).filter((name) => hidden.includes(name)), [], `${event.type}: ${hidden.join(', ') || 'none'}`);
   }
+});
+
+t.test('deduplicationIdOf is the user and the version, or its digest where SNS would refuse it', async (t) => {
+  t.equal(eventIdentity({ streamId: 'ann', version: 7 }), 'ann:7');
+  t.equal(deduplicationIdOf({ streamId: 'ann', version: 7 }), 'ann:7');
+  t.equal(deduplicationIdOf({ streamId: 'é', version: 1 }), fifoIdDigest('é:1'), 'outside printable ASCII: the digest');
+  t.equal(deduplicationIdOf({ streamId: 'x'.repeat(127), version: 1 }), fifoIdDigest(`${'x'.repeat(127)}:1`), 'over 128 characters: the digest');
 });
 
 t.test('messageGroupId keeps ids FIFO queues accept and digests the rest, the same on every path', async (t) => {
