@@ -39,17 +39,23 @@ export function createDataKeys(options: DataKeysOptions): DataKeys {
   const loading = new Map<string, Promise<Cached | undefined>>();
 
   async function load(subject: string, create: boolean): Promise<Cached | undefined> {
-    const stored = (await store.get(subject)) ?? (create ? await created(subject) : undefined);
-    if (stored === undefined) return undefined;
-    const value: Cached = stored.state === 'destroyed' ? 'destroyed' : await wrapper.unwrap(subject, stored.wrapped);
+    const value = await read(subject, create);
+    if (value === undefined) return undefined;
     // A destroyed key never comes back, so that answer is kept without expiry.
     cache.set(subject, value, value === 'destroyed' ? { ttl: 0 } : {});
     return value;
   }
 
-  async function created(subject: string) {
-    const key = await wrapper.generate(subject);
-    return store.create(subject, key.wrapped);
+  async function read(subject: string, create: boolean): Promise<Cached | undefined> {
+    let stored = await store.get(subject);
+    if (stored === undefined && create) {
+      const made = await wrapper.generate(subject);
+      stored = await store.create(subject, made.wrapped);
+      // The key just made needs no unwrapping; one that another process stored first does, like any other.
+      if (stored.state === 'active' && Buffer.from(stored.wrapped).equals(Buffer.from(made.wrapped))) return made.plaintext;
+    }
+    if (stored === undefined) return undefined;
+    return stored.state === 'destroyed' ? 'destroyed' : wrapper.unwrap(subject, stored.wrapped);
   }
 
   function cached(subject: string, create: boolean): Promise<Cached | undefined> {
