@@ -55,7 +55,7 @@ export interface CommandRunnerDeps {
   readonly eventStore: Pick<EventStore, 'append' | 'recallAppend' | 'recordOutcome' | 'readStream'>;
   readonly states: UserStates;
   readonly newEventId: () => string;
-  /** Decisions allowed when other processes write first and no `If-Match` pins the version. @default 10 */
+  /** Decisions allowed when other processes write first and no `If-Match` pins the version. @default {@link DEFAULT_MAX_ATTEMPTS} */
   readonly maxAttempts?: number;
   /**
    * Waits before re-deciding after another process wrote first: `attempt` is the attempt that lost. Losers of
@@ -84,6 +84,9 @@ interface InFlight {
 type Finish = () => Promise<CommandOutcome | typeof DECIDE_AGAIN>;
 const DECIDE_AGAIN = Symbol('decide again');
 
+/** How many times a command is decided before it gives up with `WRITE_CONTENTION`, unless the deps say otherwise. */
+export const DEFAULT_MAX_ATTEMPTS = 12;
+
 /**
  * Decides a command against a user's current state and appends the result, translating storage conflicts
  * into application errors. Commands on one user are decided one at a time in this process, in arrival
@@ -93,9 +96,6 @@ const DECIDE_AGAIN = Symbol('decide again');
  * decided again on the fresh state (without `If-Match`), so the other write is kept and this one is not
  * lost. With `If-Match`, a stale version is refused.
  */
-/** How many times a command is decided before it gives up with `WRITE_CONTENTION`, unless the deps say otherwise. */
-export const DEFAULT_MAX_ATTEMPTS = 12;
-
 export function createCommandRunner(deps: CommandRunnerDeps) {
   const { states } = deps;
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
