@@ -214,7 +214,7 @@ async function openStores(
     const { openLocalDataKeys, truncateJournals } = await import('@user-service/personal-data/sqlite');
     const eventStore = createPersonalDataEventStore(
       createSqliteEventStore({ filename: join(config.dataDir, 'events.db') }),
-      { keys: openLocalDataKeys({ dataDir: config.dataDir }) },
+      { keys: openLocalDataKeys({ dataDir: config.dataDir }), legacyPlaintextClaims: config.legacyPlaintextClaims },
     );
     const slotFile = (name: Slot) => join(config.dataDir, SQLITE_SLOT_FILES[name]);
     const slots = { blue: createSqliteUserReadModel({ filename: slotFile('blue') }), green: createSqliteUserReadModel({ filename: slotFile('green') }) };
@@ -253,7 +253,10 @@ async function openStores(
     keySecret: secret,
   });
   if (wrapping === 'local') log.warn('KMS_KEY_ID is not set: data keys are wrapped under a key derived from the JWT secret');
-  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: storage.eventStoreTable }), { keys });
+  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client, tableName: storage.eventStoreTable }), {
+    keys,
+    legacyPlaintextClaims: config.legacyPlaintextClaims,
+  });
   const slots = {
     blue: createDynamoDbUserReadModel({ client, tableName: storage.readModelTable }),
     green: createDynamoDbUserReadModel({ client, tableName: storage.readModelGreenTable }),

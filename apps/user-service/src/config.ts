@@ -51,6 +51,11 @@ export interface Config {
    * answers come no sooner than this many milliseconds after the request, known address or not.
    */
   readonly anonymousAnswerFloorMs: number | undefined;
+  /**
+   * For an event store written before personal data was sealed: its claims, kept under plaintext keys, still
+   * count for lookups and uniqueness (one more read per claim, release and missed lookup). See docs/privacy.md.
+   */
+  readonly legacyPlaintextClaims: boolean;
 }
 
 /**
@@ -116,6 +121,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Config {
       read.optional('ANONYMOUS_ANSWER_FLOOR_MS') === undefined
         ? undefined
         : read.integer('ANONYMOUS_ANSWER_FLOOR_MS', 0, 1, 10_000),
+    legacyPlaintextClaims: read.boolean('LEGACY_PLAINTEXT_CLAIMS', false),
   };
   read.done();
   return config;

@@ -438,4 +438,6 @@ t.test('configuration fails fast, naming the variable', async (t) => {
   t.equal(config.anonymousAnswerFloorMs, undefined, 'no answer floor unless asked (the Lambda host sets its own)');
   t.equal(loadConfig({ ANONYMOUS_ANSWER_FLOOR_MS: '300' }, '/srv').anonymousAnswerFloorMs, 300, 'ANONYMOUS_ANSWER_FLOOR_MS sets it');
   t.match(problemOf({ ANONYMOUS_ANSWER_FLOOR_MS: '0' })?.message, /ANONYMOUS_ANSWER_FLOOR_MS/, 'and must be at least 1 ms');
+  t.equal(config.legacyPlaintextClaims, false, 'plaintext claims of an older store do not count unless asked');
+  t.match(problemOf({ LEGACY_PLAINTEXT_CLAIMS: 'maybe' })?.message, /LEGACY_PLAINTEXT_CLAIMS/);
 });
