@@ -18,6 +18,7 @@ export {
 } from './core.js';
 export { createLogger, type LogLevel } from './logger.js';
 export {
+  CONSUMER_METRICS,
   METRICS_NAMESPACE,
   PROJECTOR_CONSUMER,
   PROJECTOR_METRICS,

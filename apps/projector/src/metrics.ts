@@ -6,18 +6,26 @@ export const METRICS_NAMESPACE = 'UserService';
 /** The consumer's name: its queue is `<name>.fifo`, and it is the metrics' `service` dimension. */
 export const PROJECTOR_CONSUMER = 'projector';
 
+/**
+ * The metric names every consumer of the topic emits per batch (the projector, the mailer), under its own
+ * `service` dimension. Infra's alarms and `pnpm projection-status` name `failed` and `lag`.
+ */
+export const CONSUMER_METRICS = {
+  /** Messages left for redelivery (and, in the end, the dead-letter queue): not user events, or not handled. */
+  failed: 'EventsFailed',
+  /** Delivered events handled already: acknowledged without doing it again. */
+  duplicates: 'DuplicatesDropped',
+  /** From the append (the command's decision) to the event handled, for the oldest live event of a batch. */
+  lag: 'ProjectionLagMs',
+} as const;
+
 /** The metric names the projector emits per batch, which infra's alarms name too. */
 export const PROJECTOR_METRICS = {
+  ...CONSUMER_METRICS,
   /** Delivered events written to the read model. */
   processed: 'EventsProcessed',
-  /** Messages left for redelivery (and, in the end, the dead-letter queue): not user events, or not projectable. */
-  failed: 'EventsFailed',
-  /** Delivered events the read model already held: acknowledged without a write. */
-  duplicates: 'DuplicatesDropped',
   /** Missing earlier events read from the event store and written along with the delivered ones. */
   gapsFilled: 'GapsFilled',
-  /** From the append (the command's decision) to the read model, for the oldest live event of a batch. */
-  lag: 'ProjectionLagMs',
 } as const;
 
 /** A consumer's Powertools Metrics (EMF on stdout, which CloudWatch turns into metrics). */

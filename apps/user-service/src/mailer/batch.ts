@@ -1,7 +1,7 @@
 import { SqsFifoPartialProcessorAsync, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { parseCloudEvent } from '@user-service/integration-events';
-import type { QueueConsumer, QueueMessage } from '@user-service/projector';
+import { CONSUMER_METRICS, type QueueConsumer, type QueueMessage } from '@user-service/projector';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Logger } from 'pino';
 import type { MailConsumer, MailOutcome } from '../application/mail-consumer.js';
@@ -9,17 +9,15 @@ import type { MailConsumer, MailOutcome } from '../application/mail-consumer.js'
 /** The consumer's name: its queue is `mailer.fifo`, and it is the metrics' `service` dimension. */
 export const MAILER_CONSUMER = 'mailer';
 
-/** The metric names the mailer emits per batch; infra's alarms name `failed` and `lag`, as for every consumer. */
+/**
+ * The metric names the mailer emits per batch: every consumer's (`failed`: its mail not sent; `duplicates`: its
+ * mail had gone out already; `lag`: to the mail sent), which infra's alarms name, and its own.
+ */
 export const MAILER_METRICS = {
+  ...CONSUMER_METRICS,
   sent: 'MailsSent',
-  /** Messages left for redelivery (and, in the end, the DLQ): not user events, or their mail not sent. */
-  failed: 'EventsFailed',
-  /** Events whose mail had gone out already: acknowledged without a send. */
-  duplicates: 'DuplicatesDropped',
   /** Events whose token had expired before their mail could go: acknowledged without a send. */
   expired: 'MailsExpired',
-  /** From the append (the command's decision) to the mail sent, for the oldest live event of a batch. */
-  lag: 'ProjectionLagMs',
 } as const;
 
 export interface MailBatchOptions {
