@@ -1,12 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PersonalDataError } from './errors.js';
+import { IV_BYTES, TAG_BYTES, gcmDecrypt, gcmEncrypt } from './gcm.js';
 import type { GeneratedKey, KeyWrapper } from './ports.js';
 
 const FORMAT = 1;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 const KEY_BYTES = 32;
 
 /**
@@ -21,10 +20,8 @@ export function createLocalKeyWrapper(keyEncryptionKey: Uint8Array): KeyWrapper 
   return {
     async generate(subject: string): Promise<GeneratedKey> {
       const plaintext = randomBytes(KEY_BYTES);
-      const iv = randomBytes(IV_BYTES);
-      const cipher = createCipheriv('aes-256-gcm', kek, iv).setAAD(Buffer.from(subject));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-      return { plaintext, wrapped: Buffer.concat([Buffer.of(FORMAT), iv, body, cipher.getAuthTag()]) };
+      const sealed = gcmEncrypt(kek, randomBytes(IV_BYTES), plaintext, Buffer.from(subject));
+      return { plaintext, wrapped: Buffer.concat([Buffer.of(FORMAT), sealed]) };
     },
     async unwrap(subject: string, wrapped: Uint8Array): Promise<Buffer> {
       const bytes = Buffer.from(wrapped);
@@ -32,9 +29,7 @@ export function createLocalKeyWrapper(keyEncryptionKey: Uint8Array): KeyWrapper 
         throw new PersonalDataError('UNREADABLE', `the wrapped key of ${subject} is malformed`);
       }
       try {
-        const decipher = createDecipheriv('aes-256-gcm', kek, bytes.subarray(1, 1 + IV_BYTES)).setAAD(Buffer.from(subject));
-        decipher.setAuthTag(bytes.subarray(-TAG_BYTES));
-        return Buffer.concat([decipher.update(bytes.subarray(1 + IV_BYTES, -TAG_BYTES)), decipher.final()]);
+        return gcmDecrypt(kek, bytes.subarray(1), Buffer.from(subject));
       } catch (cause) {
         throw new PersonalDataError('UNREADABLE', `the wrapped key of ${subject} does not unwrap`, { cause });
       }

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'node:crypto';
+import { createHmac, randomFillSync } from 'node:crypto';
 import type { JsonObject, JsonValue } from '@user-service/event-store';
 import { PersonalDataError } from './errors.js';
+import { IV_BYTES, TAG_BYTES, gcmDecrypt, gcmEncrypt } from './gcm.js';
 
 /**
  * A sealed personal value as stored: `{ "$sealed": "v1.<base64url of iv | ciphertext | tag>" }`. It is an
@@ -9,8 +10,6 @@ import { PersonalDataError } from './errors.js';
  */
 export const SEALED = '$sealed';
 const PREFIX = 'v1.';
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
 
 /**
  * The plaintexts of values this process sealed lately, by their sealed text, so that a reader of them in the
@@ -86,10 +85,7 @@ export function sealDocument<T extends JsonValue>(
 ): T {
   return walk(value, (field, text) => {
     if (!rules.personalFields.has(field) || typeof text !== 'string') return undefined;
-    const iv = freshIv();
-    const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(additionalData(subject, field));
-    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-    const sealed = PREFIX + Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+    const sealed = PREFIX + gcmEncrypt(key, freshIv(), text, additionalData(subject, field)).toString('base64url');
     memo?.remember(sealed, subject, field, text);
     return { [SEALED]: sealed };
   }) as T;
@@ -141,9 +137,7 @@ function openValue(text: string, key: Buffer, subject: string, field: string): s
     if (!text.startsWith(PREFIX)) throw new Error(`unknown format ${text.slice(0, 3)}`);
     const bytes = Buffer.from(text.slice(PREFIX.length), 'base64url');
     if (bytes.length < IV_BYTES + TAG_BYTES) throw new Error('too short');
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES)).setAAD(additionalData(subject, field));
-    decipher.setAuthTag(bytes.subarray(-TAG_BYTES));
-    return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES, -TAG_BYTES)), decipher.final()]).toString('utf8');
+    return gcmDecrypt(key, bytes, additionalData(subject, field)).toString('utf8');
   } catch (cause) {
     // The message names the place, never a value.
     throw new PersonalDataError('UNREADABLE', `the sealed ${field} of ${subject} does not decrypt`, { cause });
