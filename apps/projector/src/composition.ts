@@ -49,7 +49,7 @@ export async function composeProjector(config: ProjectorConfig, log: Logger): Pr
   // The core logs each batch and each failure with its message id; the projector's own lines for those
   // would only repeat them. Its gap-filling warnings say something the core's counts do not.
   const logger: ProjectorLogger = {
-    info() {},
+    debug() {},
     warn: (obj, msg) => projectorLog.warn(obj, msg),
     error() {},
   };

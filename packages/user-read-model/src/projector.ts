@@ -4,9 +4,14 @@ import { inParallel } from './parallel.js';
 import type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
 import { applyToView, type ProjectableEvent, type UserView } from './view.js';
 
-/** The subset of a pino logger the projector uses: the merging object first, then the message. */
+/**
+ * The subset of a pino logger the projector uses: the merging object first, then the message. Its summary of
+ * each batch is a debug line: a host logs its own outcome at its own level (the queue worker a line per
+ * batch of messages), and the embedded service projects after every commit, where an info line per batch
+ * would double its log.
+ */
 export interface ProjectorLogger {
-  info(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -75,7 +80,7 @@ export interface Projector {
   applyBatch<E extends ProjectableEvent>(events: readonly E[], options?: ApplyBatchOptions): Promise<BatchOutcome<E>>;
 }
 
-const silent: ProjectorLogger = { info() {}, warn() {}, error() {} };
+const silent: ProjectorLogger = { debug() {}, warn() {}, error() {} };
 
 /**
  * How many users' gaps are read from the event store at a time: enough to hide DynamoDB's round trips, few
@@ -289,7 +294,7 @@ export function createProjector(options: ProjectorOptions): Projector {
       }
       // An empty poll is not news; a batch that did something is.
       if (events.length > 0) {
-        logger.info({ applied, duplicates, gapFilled, failed: failed.length }, 'projected a batch');
+        logger.debug({ applied, duplicates, gapFilled, failed: failed.length }, 'projected a batch');
       }
       return checkpoint === undefined
         ? { applied, duplicates, gapFilled, failed }

@@ -46,7 +46,7 @@ async function setup(histories: readonly UserHistory[], readModel = createMemory
   await seed(eventStore, histories);
   const logs: Array<{ level: string; obj: object; msg: string }> = [];
   const logger: ProjectorLogger = {
-    info: (obj, msg) => logs.push({ level: 'info', obj, msg }),
+    debug: (obj, msg) => logs.push({ level: 'debug', obj, msg }),
     warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }),
     error: (obj, msg) => logs.push({ level: 'error', obj, msg }),
   };
@@ -133,7 +133,7 @@ t.test('applies in-order events once each', async (t) => {
   t.same(spy.writes, histories.map((h) => ({ id: h.streamId, from: 1, to: h.events.length })), 'one write per user');
   await assertConverged(t, readModel, eventStore, histories);
   t.same(await projector.applyBatch(events.slice(0, 1)), { applied: 0, duplicates: 1, gapFilled: 0, failed: [] });
-  t.match(logs, [{ level: 'info', obj: { applied: 0, duplicates: 1 }, msg: 'projected a batch' }]);
+  t.match(logs, [{ level: 'debug', obj: { applied: 0, duplicates: 1 }, msg: 'projected a batch' }]);
   t.same(await projector.applyBatch([]), { applied: 0, duplicates: 0, gapFilled: 0, failed: [] });
   t.equal(logs.length, 1, 'an empty batch logs nothing');
 });
@@ -317,7 +317,7 @@ t.test('fills every gap of a user from one read of the event store, in one write
   const { readModel: inner, eventStore, events, logs } = await setup(histories);
   const spy = recording(inner);
   const counted = countingStore(eventStore);
-  const logger: ProjectorLogger = { info() {}, warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }), error() {} };
+  const logger: ProjectorLogger = { debug() {}, warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }), error() {} };
   const projector = createProjector({ readModel: spy.readModel, eventStore: counted.store, logger });
   const [v2, v4, v7] = [events[1], events[3], events[6]] as StoredEvent[];
   t.same(await projector.applyBatch([v7!, v2!, v4!]), { applied: 3, duplicates: 0, gapFilled: 4, failed: [] });
