@@ -7,6 +7,7 @@ export {
   recordedResult,
   type IdempotencyRecord,
 } from './idempotency.js';
+export { isInstant } from './instant.js';
 export type * from './types.js';
 export {
   LIMITS,

@@ -9,7 +9,7 @@ export type JsonObject = { [key: string]: JsonValue };
 
 /** Where an event came from and why; set by the application, never by the store. */
 export interface EventMetadata {
-  /** ISO-8601 instant at which the command that caused the event was decided. */
+  /** When the command that caused the event was decided: an RFC 3339 date-time, as `toISOString()` writes. */
   readonly occurredAt: string;
   /** Shared by every event caused, however indirectly, by one request. */
   readonly correlationId: string;

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
+import { isInstant } from './instant.js';
 import type {
   AppendOptions,
   NewEvent,
@@ -143,8 +144,8 @@ function validateEvent(event: NewEvent, i: number, serialized: SerializedEvents)
   }
   const metadata = event.metadata;
   if (!isPlainObject(metadata)) throw invalid(`${at()}.metadata must be an object`);
-  if (typeof metadata.occurredAt !== 'string' || Number.isNaN(Date.parse(metadata.occurredAt))) {
-    throw invalid(`${at()}.metadata.occurredAt must be an ISO-8601 instant`);
+  if (typeof metadata.occurredAt !== 'string' || !isInstant(metadata.occurredAt)) {
+    throw invalid(`${at()}.metadata.occurredAt must be an RFC 3339 date-time, as toISOString() writes`);
   }
   checkId(metadata.correlationId, LIMITS.maxIdLength, () => `${at()}.metadata.correlationId`);
   checkId(metadata.causationId, LIMITS.maxIdLength, () => `${at()}.metadata.causationId`);

@@ -593,6 +593,9 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
       ['NaN in data', streamId, [{ ...good, data: { n: Number.NaN } }], { expectedVersion: 0 }],
       ['an array as data', streamId, [{ ...good, data: [] }], { expectedVersion: 0 }],
       ['a bad occurredAt', streamId, [{ ...good, metadata: { ...good.metadata, occurredAt: 'soon' } }], { expectedVersion: 0 }],
+      // Both pass Date.parse, and neither could be projected: the read model takes RFC 3339 date-times only.
+      ['an occurredAt that is a date only', streamId, [{ ...good, metadata: { ...good.metadata, occurredAt: '2026-12-01' } }], { expectedVersion: 0 }],
+      ['an occurredAt in local time', streamId, [{ ...good, metadata: { ...good.metadata, occurredAt: '2026-12-01T13:22:19' } }], { expectedVersion: 0 }],
       ['a missing correlation id', streamId, [{ ...good, metadata: { ...good.metadata, correlationId: undefined } }], { expectedVersion: 0 }],
       ['an empty claim', streamId, [good], { expectedVersion: 0, claims: [''] }],
       ['a claim twice', streamId, [good], { expectedVersion: 0, claims: [claim, claim] }],
@@ -620,6 +623,8 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     }
     t.same(await store.readAll({ limit: 10 }), { events: [], isEnd: true }, 'nothing was written');
     t.equal(await store.lookupClaim(claim), undefined);
+    const offset = { ...good, metadata: { ...good.metadata, occurredAt: '2026-12-01T13:22:19.5+01:00' } };
+    t.equal((await store.append(streamId, [offset], { expectedVersion: 0 })).lastVersion, 1, 'an offset date-time is taken');
   });
 
   await scenario('reads the exact tail of a long stream from any version', async (t, store) => {
