@@ -1,4 +1,4 @@
-import type { StoredEvent } from '@user-service/event-store';
+import { isInstant, type StoredEvent } from '@user-service/event-store';
 import { CURRENT_SCHEMA_VERSION, isUserEventType, publicEventData, upcast } from '@user-service/user-domain';
 
 /** Where the events come from, as the CloudEvents `source` attribute. */
@@ -147,7 +147,8 @@ export function parseCloudEvent(body: string): ReceivedUserEvent {
   const schema = DATA_SCHEMA.exec(text('dataschema'));
   if (!schema || schema[1] !== type) throw new InvalidMessageError(`dataschema does not describe a ${type}`);
   const time = text('time');
-  if (Number.isNaN(Date.parse(time))) throw new InvalidMessageError('time must be an ISO-8601 instant');
+  // What the store takes as occurredAt, and so what a projector can apply.
+  if (!isInstant(time)) throw new InvalidMessageError('time must be an RFC 3339 date-time');
   const data = ce['data'];
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new InvalidMessageError('data must be a JSON object');

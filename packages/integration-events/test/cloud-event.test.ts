@@ -136,6 +136,7 @@ t.test('a malformed message is refused with a reason', async (t) => {
     ['a fractional version', JSON.stringify({ ...good, streamversion: 1.5 })],
     ['a schema of another type', JSON.stringify({ ...good, dataschema: 'urn:user-service:events:UserRemoved:v1' })],
     ['a bad time', JSON.stringify({ ...good, time: 'yesterday' })],
+    ['a time without a zone', JSON.stringify({ ...good, time: '2026-12-01T13:22:19' })],
     ['data that is not an object', JSON.stringify({ ...good, data: 'x' })],
     ['no correlation id', JSON.stringify({ ...good, correlationid: undefined })],
   ];
