@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EventStore, ReadAllOptions, StoredEvent } from '@user-service/event-store';
 import {
+  CATCH_UP_BATCH_EVENTS,
   ReadModelError,
   catchUp,
   createProjector,
   otherSlot,
   type ApplyBatchOptions,
-  type Projector,
+  type CatchUpOptions,
   type Slot,
   type SlotPointer,
   type UserReadModel,
@@ -83,10 +84,12 @@ export interface RebuildOptions {
   readonly pageSize?: number;
   /**
    * With global positions: how many events (read in pages of `pageSize`) the fill folds per user and writes
-   * in one read-model transaction, with its cursor. One write per user and batch instead of one per user and
-   * page: on SQLite, where every commit rewrites each page of the table it touched, this is most of the
-   * fill's cost. It bounds what the fill holds in memory. A stop still takes effect after the page in hand:
-   * what the batch has read so far is written, with its cursor. @default 50000
+   * in one read-model transaction, with its cursor ({@link CatchUpOptions.batchSize}). One write per user and
+   * batch instead of one per user and page: on SQLite, where every commit rewrites each page of the table it
+   * touched, this is most of the fill's cost. The fold holds a view per user, not the events; a process
+   * killed outright projects at most this many events again on resume. A stop still takes effect after the
+   * page in hand: what the batch has read so far is written, with its cursor. @default
+   * {@link CATCH_UP_BATCH_EVENTS}
    */
   readonly foldEvents?: number;
   /**
@@ -169,7 +172,7 @@ export async function rebuild(options: RebuildOptions): Promise<RebuildResult> {
 async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promise<RebuildResult> {
   const { eventStore, slots, pointer, checkpointName, followsPositions, signal } = options;
   const pageSize = options.pageSize ?? 500;
-  const foldEvents = Math.max(pageSize, options.foldEvents ?? 50_000);
+  const foldEvents = Math.max(pageSize, options.foldEvents ?? CATCH_UP_BATCH_EVENTS);
   const checkpointEvery = options.checkpointEvery ?? { events: 50_000, ms: 10_000 };
   const switchDelayMs = options.switchDelayMs ?? 2000;
   const progress = options.progress ?? silentProgress;
@@ -210,25 +213,20 @@ async function rebuildHolding(lease: HeldLease, options: RebuildOptions): Promis
     const from = await model.getCheckpoint(REBUILD_CHECKPOINTS.fill);
     progress.begin(label, { total: await options.estimateTotal?.(from, 0) });
     const store: Pick<EventStore, 'readAll'> = {
-      // catchUp has saved the previous batch's checkpoint by the time it asks for the next one.
+      // catchUp has saved the previous batch's checkpoint by the time it asks for the next one. A page is
+      // counted as it is read: catchUp projects its batch, with the page, before it reads again.
       readAll: async (readOptions: ReadAllOptions) => {
         if (signal?.aborted === true) throw new Stopped();
-        return eventStore.readAll(readOptions);
-      },
-    };
-    const counting: Projector = {
-      // The options carry catchUp's checkpoint, which then commits with the page's views.
-      applyBatch: async (batch, batchOptions) => {
-        const outcome = await projector.applyBatch(batch, batchOptions);
-        events += batch.length;
-        progress.add(batch.length);
-        return outcome;
+        const page = await eventStore.readAll(readOptions);
+        events += page.events.length;
+        progress.add(page.events.length);
+        return page;
       },
     };
     // Under steady traffic each round is shorter than the one before; what arrives after the last round
     // is the live follower's, or the last pass's.
     const rounds = { checkpointName: REBUILD_CHECKPOINTS.fill, pageSize, batchSize: foldEvents, ...(signal && { signal }) };
-    while ((await catchUp(store, counting, model, rounds)) >= pageSize);
+    while ((await catchUp(store, projector, model, rounds)) >= pageSize);
   }
 
   /**

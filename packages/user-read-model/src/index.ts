@@ -1,12 +1,14 @@
 export { ReadModelError, isReadModelError, type ReadModelErrorCode } from './errors.js';
 export type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
 export {
+  CATCH_UP_BATCH_EVENTS,
   catchUp,
   createProjector,
   type ApplyBatchOptions,
   type BatchOutcome,
   type CatchUpOptions,
   type FailedEvent,
+  type ProjectionFold,
   type Projector,
   type ProjectorLogger,
   type ProjectorOptions,

@@ -1,5 +1,6 @@
 import type { EventStore, StoredEvent } from '@user-service/event-store';
 import { ReadModelError, isReadModelError } from './errors.js';
+import { createFoldingReadModel } from './folding.js';
 import { inParallel } from './parallel.js';
 import type { CheckpointWrite, UserReadModel, ViewWrite } from './port.js';
 import { applyToView, type ProjectableEvent, type UserView } from './view.js';
@@ -17,7 +18,7 @@ export interface ProjectorLogger {
 }
 
 export interface ProjectorOptions {
-  readonly readModel: UserReadModel;
+  readonly readModel: Pick<UserReadModel, 'getMany' | 'putMany'>;
   /** Where the versions missing from a delivery are read. */
   readonly eventStore: Pick<EventStore, 'readStream'>;
   /** Never given event data: only stream ids, versions, types, counts and `{ err }`. @default silent */
@@ -78,6 +79,34 @@ export interface Projector {
    * still written and count as applied. Other users' events are never held back by it.
    */
   applyBatch<E extends ProjectableEvent>(events: readonly E[], options?: ApplyBatchOptions): Promise<BatchOutcome<E>>;
+
+  /**
+   * Starts a {@link ProjectionFold}: deliveries projected over several calls and written once, at the end.
+   * Optional: {@link catchUp} drives a projector without it (a wrapper, say) one page at a time.
+   */
+  fold?(): ProjectionFold;
+}
+
+/**
+ * Deliveries folded in memory across several calls and written once: how {@link catchUp} projects a batch of
+ * many pages, so that a user whose events run through them is read and written once per batch, while the
+ * fold holds one view per user it met and none of the events.
+ */
+export interface ProjectionFold {
+  /**
+   * Projects deliveries as {@link Projector.applyBatch} does, onto the views folded so far (each user's view
+   * read from the read model the first time the fold meets the user). Nothing is written yet.
+   */
+  add<E extends ProjectableEvent>(events: readonly E[]): Promise<BatchOutcome<E>>;
+
+  /**
+   * Writes every view the fold changed, each conditional on the version the read model held when the fold
+   * read it, with `checkpoint`, in one {@link UserReadModel.putMany}. A user whose write another writer beat
+   * (a live writer during a rebuild, say) gets the events it still lacks read again from the event store and
+   * projected onto its view as it is now. Answers whether every view and the checkpoint went in; if not, the
+   * fold's deliveries are still to be projected, and a read-model error is logged, not thrown.
+   */
+  commit(checkpoint?: CheckpointWrite): Promise<boolean>;
 }
 
 const silent: ProjectorLogger = { debug() {}, warn() {}, error() {} };
@@ -204,7 +233,43 @@ export function createProjector(options: ProjectorOptions): Projector {
     return { work, write, written, applied, filled, duplicates, failed };
   }
 
-  return {
+  /**
+   * The writes of a fold that another writer beat: each such user's events that the read model lacks and the
+   * fold had applied, read from the store and projected onto the view as it is now, with the checkpoint.
+   */
+  async function catchUpBeaten(beaten: readonly ViewWrite[], checkpoint: CheckpointWrite | undefined): Promise<boolean> {
+    const now = await readModel.getMany(beaten.map(({ view }) => view.id));
+    const deliveries: ProjectableEvent[] = [];
+    await inParallel([...beaten.entries()], READ_CONCURRENCY, async ([i, { view }]) => {
+      const stored = now[i]?.version ?? 0;
+      if (stored >= view.version) return;
+      deliveries.push(...(await eventStore.readStream(view.id, { fromVersion: stored + 1, toVersion: view.version })));
+    });
+    logger.debug({ users: beaten.length, events: deliveries.length }, 'projected again the users whose folded writes were beaten');
+    const outcome = await projector.applyBatch(deliveries, checkpoint === undefined ? {} : { checkpoint });
+    return outcome.failed.length === 0;
+  }
+
+  const projector: Projector = {
+    fold(): ProjectionFold {
+      const folding = createFoldingReadModel(readModel);
+      const folder = createProjector({ ...options, readModel: folding });
+      return {
+        add: (events) => folder.applyBatch(events),
+        async commit(checkpoint) {
+          try {
+            const writes = folding.writes();
+            const won = await readModel.putMany(writes, checkpoint);
+            if (won.every(Boolean)) return true;
+            return await catchUpBeaten(writes.filter((_, i) => won[i] !== true), checkpoint);
+          } catch (error) {
+            logger.error({ err: error }, 'could not write a folded batch');
+            return false;
+          }
+        },
+      };
+    },
+
     async applyBatch<E extends ProjectableEvent>(
       events: readonly E[],
       batchOptions: ApplyBatchOptions = {},
@@ -301,6 +366,7 @@ export function createProjector(options: ProjectorOptions): Projector {
         : { applied, duplicates, gapFilled, failed, checkpointSaved };
     },
   };
+  return projector;
 }
 
 /**
@@ -405,29 +471,35 @@ export interface CatchUpOptions {
   readonly pageSize?: number;
   /**
    * How many events one batch projects at most: pages are read until it is reached or the store ends, and
-   * projected together, so that a user whose events run through many pages is read and written once per
-   * batch instead of once per page. It bounds what a catch-up holds in memory (the events: about half a
-   * kilobyte each). @default 20000
+   * folded together ({@link Projector.fold}), so that a user whose events run through many pages is read and
+   * written once per batch instead of once per page. The fold holds one view per user it meets, never the
+   * events; the bound is on what one read-model transaction writes, and on what a crash makes the next run
+   * project again. @default 100000
    */
   readonly batchSize?: number;
   /** Once aborted, the batch in hand ends after its current page: what it read is projected, with its cursor. */
   readonly signal?: AbortSignal;
 }
 
+/** Events one catch-up batch projects at most, unless told otherwise ({@link CatchUpOptions.batchSize}). */
+export const CATCH_UP_BATCH_EVENTS = 100_000;
+
 /**
- * Follows the event store from the saved checkpoint to its end: reads pages up to a batch, and projects
- * the batch with the cursor after it as the checkpoint of the same write ({@link ApplyBatchOptions.checkpoint}),
- * so that on SQLite the views and the checkpoint commit in one transaction and always match. `projector`
- * must therefore write into `readModel`, as one built on it does; for a projector that does not save the
- * checkpoint (a wrapper that drops the option, say) the cursor is saved separately afterwards. Answers how
- * many events it read. It needs a store whose `readAll` cursor keeps a global position (memory, SQLite), so
- * that events appended later are found after the checkpoint.
+ * Follows the event store from the saved checkpoint to its end: reads pages up to a batch, folds them, and
+ * writes the batch's views with the cursor after it as the checkpoint of the same write
+ * ({@link ProjectionFold.commit}), so that on SQLite the views and the checkpoint commit in one transaction
+ * and always match. A batch of one page (what a follower mostly finds) is one {@link Projector.applyBatch}
+ * with its checkpoint. `projector` must therefore write into `readModel`, as one built on it does; for a
+ * projector that does not save the checkpoint (a wrapper that drops the option, say) the cursor is saved
+ * separately afterwards, and a projector without `fold` is driven one page at a time. Answers how many
+ * events it read. It needs a store whose `readAll` cursor keeps a global position (memory, SQLite), so that
+ * events appended later are found after the checkpoint, and the pages of a batch can be read again.
  *
  * At least once: where the checkpoint is not atomic with the views (DynamoDB, or a separate save), a crash
- * between them replays the batch, which the version gate makes harmless. A batch with a failed event is
- * projected again page by page, each page with its checkpoint, up to the page of the failed event, which
- * throws `CATCH_UP_FAILED` without saving its checkpoint: the follower stops at the event instead of
- * skipping it, and the next run retries it.
+ * between them replays the batch, which the version gate makes harmless. A batch whose fold fails (an event
+ * it cannot project, a write it cannot make) is read and projected again page by page, each page with its
+ * checkpoint, up to the page that fails, which throws `CATCH_UP_FAILED` without saving its checkpoint: the
+ * follower stops at the event instead of skipping it, and the next run retries it.
  */
 export async function catchUp(
   eventStore: Pick<EventStore, 'readAll'>,
@@ -437,55 +509,63 @@ export async function catchUp(
 ): Promise<number> {
   const name = options.checkpointName;
   const limit = options.pageSize ?? 1000;
-  const batchSize = Math.max(limit, options.batchSize ?? 20_000);
-  let cursor = await readModel.getCheckpoint(name);
-  let seen = 0;
+  const batchSize = Math.max(limit, options.batchSize ?? CATCH_UP_BATCH_EVENTS);
+  const checkpointAfter = (from: string | undefined, to: string | undefined): CheckpointWrite | undefined =>
+    to !== undefined && to !== from ? { name, cursor: to } : undefined;
 
-  /** Projects events read after `from`, up to `to`; answers whether they all went in, saving `to` if so. */
-  const project = async (events: readonly ProjectableEvent[], from: string | undefined, to: string | undefined) => {
-    const next = to !== undefined && to !== from ? to : undefined;
-    const outcome = await projector.applyBatch(events, next === undefined ? undefined : { checkpoint: { name, cursor: next } });
-    if (outcome.failed.length > 0) return outcome.failed;
-    if (next !== undefined && outcome.checkpointSaved !== true) await readModel.setCheckpoint(name, next);
-    return undefined;
-  };
-
-  for (;;) {
-    /** The pages of this batch, each with the cursor after it. */
-    const pages: Array<{ readonly events: readonly StoredEvent[]; readonly to: string | undefined }> = [];
-    let read = 0;
-    let at = cursor;
-    let isEnd = false;
-    while (!isEnd && read < batchSize && (pages.length === 0 || options.signal?.aborted !== true)) {
-      const page = await eventStore.readAll({ cursor: at, limit });
-      at = page.cursor ?? at;
-      isEnd = page.isEnd;
-      pages.push({ events: page.events, to: at });
-      read += page.events.length;
-    }
-    seen += read;
-
-    let failed = await project(pages.length === 1 ? pages[0]!.events : pages.flatMap((page) => page.events), cursor, at);
-    if (failed !== undefined && pages.length > 1) {
-      // Page by page, to keep what the pages before the failed event project, and to stop right at it.
-      let from = cursor;
-      failed = undefined;
-      for (const page of pages) {
-        failed = await project(page.events, from, page.to);
-        if (failed !== undefined) break;
-        from = page.to;
-      }
-      cursor = from;
-    }
-    if (failed !== undefined) {
-      const first = failed[0]!;
+  /** Projects one page read after `from`, up to `to`, with `to` as its checkpoint; throws if an event failed. */
+  const projectPage = async (events: readonly ProjectableEvent[], from: string | undefined, to: string | undefined) => {
+    const checkpoint = checkpointAfter(from, to);
+    const outcome = await projector.applyBatch(events, checkpoint === undefined ? undefined : { checkpoint });
+    const first = outcome.failed[0];
+    if (first !== undefined) {
       throw new ReadModelError(
         'CATCH_UP_FAILED',
-        `${failed.length} events of the page after ${cursor ?? 'the start'} failed, the first at ` +
+        `${outcome.failed.length} events of the page after ${from ?? 'the start'} failed, the first at ` +
           `version ${first.version} of stream ${first.streamId}`,
         { cause: first.error },
       );
     }
+    if (checkpoint !== undefined && outcome.checkpointSaved !== true) await readModel.setCheckpoint(name, checkpoint.cursor);
+  };
+
+  let cursor = await readModel.getCheckpoint(name);
+  let seen = 0;
+  for (;;) {
+    const from = cursor;
+    const first = await eventStore.readAll({ cursor: from, limit });
+    let at = first.cursor ?? from;
+    let isEnd = first.isEnd;
+    let read = first.events.length;
+    const more = () => !isEnd && read < batchSize && options.signal?.aborted !== true;
+    const fold = more() ? projector.fold?.() : undefined;
+    if (fold === undefined) {
+      await projectPage(first.events, from, at);
+    } else {
+      let pages = 1;
+      let folded = (await fold.add(first.events)).failed.length === 0;
+      while (folded && more()) {
+        const page = await eventStore.readAll({ cursor: at, limit });
+        at = page.cursor ?? at;
+        isEnd = page.isEnd;
+        read += page.events.length;
+        pages++;
+        folded = (await fold.add(page.events)).failed.length === 0;
+      }
+      if (!folded || !(await fold.commit(checkpointAfter(from, at)))) {
+        // Page by page, to keep what the pages before the failure project, and to stop right at it.
+        at = from;
+        isEnd = false;
+        for (let page = 0; page < pages && !isEnd; page++) {
+          const again = await eventStore.readAll({ cursor: at, limit });
+          const to = again.cursor ?? at;
+          await projectPage(again.events, at, to);
+          at = to;
+          isEnd = again.isEnd;
+        }
+      }
+    }
+    seen += read;
     cursor = at;
     if (isEnd) return seen;
   }

@@ -747,6 +747,129 @@ t.test('catchUp projects the pages of a batch together: each user read and writt
   t.same(once.batches.map((b) => b.writes.length), [histories.length], 'by default a history this short is one batch: one write per user');
 });
 
+t.test('a fold writes nothing until it commits, then each user once, and projects again a user another writer beat', async (t) => {
+  const histories = threeUsers();
+  const { readModel, eventStore, events } = await setup(histories);
+  const spy = recording(readModel);
+  const fold = createProjector({ readModel: spy.readModel, eventStore }).fold?.();
+  if (fold === undefined) throw new Error('createProjector makes projectors that fold');
+  const half = Math.floor(events.length / 2);
+  t.match(await fold.add(events.slice(0, half)), { applied: half, duplicates: 0, failed: [] });
+  t.match(await fold.add([...events.slice(half), events[0]!]), { applied: events.length - half, duplicates: 1, failed: [] });
+  t.equal(spy.batches.length, 0, 'nothing is written before the commit');
+
+  // Another writer projects bob's first event meanwhile: the fold's write of bob, made on version 0, loses.
+  const bob = histories[1]!;
+  await createProjector({ readModel, eventStore }).applyBatch(bob.events.slice(0, 1));
+  t.equal(await fold.commit(), true);
+  t.same(
+    spy.batches.map((b) => b.writes.map(({ view }) => view.id)),
+    [histories.map((h) => h.streamId), [bob.streamId]],
+    'one write of every user, then bob again, from the events the read model lacked',
+  );
+  t.same(spy.writes.find((w) => w.id === bob.streamId), { id: bob.streamId, from: 2, to: bob.events.length });
+  t.equal(spy.lost(), 1);
+  await assertConverged(t, readModel, eventStore, histories);
+});
+
+t.test('catchUp folds a batch whose writes another writer beat: those users get what they lack, and the checkpoint is saved', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  const [alice, bob] = histories as [UserHistory, UserHistory];
+  const live = createProjector({ readModel: inner, eventStore });
+  let commits = 0;
+  const spy = recording({
+    ...inner,
+    async putMany(writes, checkpoint) {
+      // While the batch is folded in memory, a live writer projects all of alice and the start of bob.
+      if (commits++ === 0) await live.applyBatch([...alice.events, ...bob.events.slice(0, 2)]);
+      return inner.putMany(writes, checkpoint);
+    },
+  });
+  const projector = createProjector({ readModel: spy.readModel, eventStore });
+  t.equal(await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 2 }), events.length);
+  t.equal(spy.lost(), 2, "the fold's writes of alice and bob were beaten");
+  t.same(spy.batches.at(-1)?.writes.map(({ view }) => view.id), [bob.streamId], 'alice was ahead already; bob got the rest');
+  t.equal(await inner.getCheckpoint('c'), String(events.length), 'the checkpoint is saved all the same');
+  await assertConverged(t, inner, eventStore, histories);
+});
+
+t.test('catchUp projects a batch again page by page when its folded write fails, and goes on', async (t) => {
+  const histories = threeUsers();
+  const { readModel: inner, eventStore, events } = await setup(histories);
+  let calls = 0;
+  const spy = recording({
+    ...inner,
+    async putMany(writes, checkpoint) {
+      if (calls++ === 0) throw new Error('disk I/O error');
+      return inner.putMany(writes, checkpoint);
+    },
+  });
+  const errors: object[] = [];
+  const logger: ProjectorLogger = { debug() {}, warn() {}, error: (obj) => errors.push(obj) };
+  const projector = createProjector({ readModel: spy.readModel, eventStore, logger });
+  t.equal(await catchUp(eventStore, projector, spy.readModel, { checkpointName: 'c', pageSize: 4 }), events.length);
+  t.match(errors, [{ err: { message: 'disk I/O error' } }], 'the failed write is logged');
+  const pages = Math.ceil(events.length / 4);
+  t.same(
+    spy.batches.map((b) => b.checkpoint?.cursor),
+    [String(events.length), ...Array.from({ length: pages }, (_, i) => String(Math.min(events.length, (i + 1) * 4)))],
+    'the folded batch, then each of its pages with its own checkpoint',
+  );
+  t.equal(await inner.getCheckpoint('c'), String(events.length));
+  await assertConverged(t, inner, eventStore, histories);
+});
+
+t.test('a fold projects a user whose view vanished before its commit (a cleared slot) again from the first event', async (t) => {
+  const histories = threeUsers();
+  const { readModel: before, eventStore, events } = await setup(histories);
+  const alice = histories[0]!;
+  await createProjector({ readModel: before, eventStore }).applyBatch(alice.events.slice(0, 2));
+  const after = createMemoryUserReadModel();
+  let current: UserReadModel = before;
+  const swapped: UserReadModel = {
+    ...before,
+    getMany: (ids) => current.getMany(ids),
+    putMany: (writes, checkpoint) => current.putMany(writes, checkpoint),
+  };
+  const fold = createProjector({ readModel: swapped, eventStore }).fold?.();
+  t.match(await fold?.add(events), { applied: events.length - 2, duplicates: 2 });
+  current = after;
+  t.equal(await fold?.commit({ name: 'c', cursor: String(events.length) }), true);
+  t.equal(await after.getCheckpoint('c'), String(events.length));
+  await assertConverged(t, after, eventStore, histories);
+});
+
+t.test('catchUp over a store that finds its end only on an empty page, which has no cursor', async (t) => {
+  const histories = threeUsers();
+  const { eventStore, events } = await setup(histories);
+  const pageSize = 2;
+  // The histories' events fill their last page exactly, so the end is an empty page of its own.
+  t.equal(events.length % pageSize, 0);
+  const lazy: Pick<EventStore, 'readAll'> = {
+    readAll: async (options) => {
+      const page = await eventStore.readAll(options);
+      if (page.events.length === 0) return { events: [], isEnd: true };
+      return { ...page, isEnd: false };
+    },
+  };
+  for (const failFirstWrite of [false, true]) {
+    const readModel = createMemoryUserReadModel();
+    let calls = 0;
+    const spy = recording({
+      ...readModel,
+      async putMany(writes, checkpoint) {
+        if (failFirstWrite && calls++ === 0) throw new Error('disk I/O error');
+        return readModel.putMany(writes, checkpoint);
+      },
+    });
+    const projector = createProjector({ readModel: spy.readModel, eventStore });
+    t.equal(await catchUp(lazy, projector, spy.readModel, { checkpointName: 'c', pageSize }), events.length);
+    t.equal(await readModel.getCheckpoint('c'), String(events.length), `the cursor of the last page with events${failFirstWrite ? ', page by page' : ''}`);
+    await assertConverged(t, readModel, eventStore, histories);
+  }
+});
+
 t.test('catchUp ends the batch in hand after its page once its signal is aborted', async (t) => {
   const histories = threeUsers();
   const { readModel: inner, eventStore, events } = await setup(histories);
