@@ -44,8 +44,8 @@ export {
   type ReplayOptions,
   type ReplayResult,
 } from './replay.js';
+export { clearDynamoDbTable } from './stores-dynamodb.js';
 export {
-  clearDynamoDbTable,
   clearSqliteFile,
   countSqliteEventsAfter,
   openEventStore,
@@ -65,12 +65,11 @@ export {
   type RepublishOptions,
   type RepublishResult,
 } from './republish.js';
+export { REBUILD_LEASE_ITEM_ID, createDynamoDbLeaseStore } from './lease-dynamodb.js';
 export {
   LeaseError,
-  REBUILD_LEASE_ITEM_ID,
   SQLITE_LEASE_FILE,
   acquireLease,
-  createDynamoDbLeaseStore,
   createSqliteLeaseStore,
   isLeaseError,
   newLeaseOwner,

@@ -1,19 +1,9 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BatchWriteItemCommand,
-  DescribeTableCommand,
-  DynamoDBClient,
-  ScanCommand,
-  type AttributeValue,
-  type WriteRequest,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parsePositionCursor, type EventStore } from '@user-service/event-store';
-import { createDynamoDbEventStore } from '@user-service/event-store/dynamodb';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import { createPersonalDataEventStore } from '@user-service/personal-data';
-import { openDynamoDbDataKeys } from '@user-service/personal-data/dynamodb';
 import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
 import {
   SLOTS,
@@ -24,41 +14,14 @@ import {
   type SlotPointer,
   type UserReadModel,
 } from '@user-service/user-read-model';
-import {
-  READ_MODEL_KEY_PREFIXES,
-  READ_MODEL_PARTITION_KEY,
-  createDynamoDbUserReadModel,
-} from '@user-service/user-read-model/dynamodb';
-import { createDynamoDbSlotPointer } from '@user-service/user-read-model/slots/dynamodb';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import Database from 'better-sqlite3';
 import type { DynamoDbReadModelStorage, DynamoDbStorage, SqliteStorage } from './config.js';
-import {
-  SQLITE_LEASE_FILE,
-  createDynamoDbLeaseStore,
-  createSqliteLeaseStore,
-  type LeaseStore,
-} from './lease.js';
-import type { RebuildSlots } from './rebuild.js';
+import { closeAll, type OpenedEventStore, type OpenedSlots } from './opened.js';
+import { SQLITE_LEASE_FILE, createSqliteLeaseStore, type LeaseStore } from './lease.js';
 import type { EventTotalEstimator } from './replay.js';
 
-/** The event store a tool reads, and what it knows about it. */
-export interface OpenedEventStore {
-  readonly eventStore: EventStore;
-  /** Its `readAll` cursor is a global position: `catchUp` works, and counting the rest is exact. */
-  readonly followsPositions: boolean;
-  readonly estimateTotal: EventTotalEstimator;
-  close(): Promise<void>;
-}
-
-/** The two read-model slots, their pointer and the rebuild's lease. */
-export interface OpenedSlots {
-  readonly slots: RebuildSlots;
-  readonly pointer: SlotPointer;
-  /** Next to the pointer: `DATA_DIR/read-model.lease.db`, or item `control#rebuild-lease` of the blue table. */
-  readonly lease: LeaseStore;
-  close(): Promise<void>;
-}
+export type { OpenedEventStore, OpenedSlots } from './opened.js';
 
 /** The event-store file of the embedded mode. */
 export const SQLITE_EVENT_STORE_FILE = 'events.db';
@@ -86,30 +49,7 @@ export async function openEventStore(
       close: () => eventStore.close(),
     };
   }
-  const dynamoDb = client ?? dynamoDbClient(storage);
-  const owned = client === undefined ? dynamoDb : undefined;
-  const { keys } = await openDynamoDbDataKeys({
-    client: dynamoDb,
-    tableName: storage.eventStoreTable,
-    kmsKeyId: storage.kmsKeyId,
-    keySecret: storage.keySecret,
-  });
-  const eventStore = createPersonalDataEventStore(createDynamoDbEventStore({ client: dynamoDb, tableName: storage.eventStoreTable }), { keys });
-  return {
-    eventStore,
-    followsPositions: false,
-    // Counting would mean scanning the table once more, so take DynamoDB's own figure: refreshed about every
-    // six hours, and counting unique claims and idempotency records too, so an overestimate.
-    estimateTotal: async (_after, done) => {
-      const { Table } = await dynamoDb.send(new DescribeTableCommand({ TableName: storage.eventStoreTable }));
-      const count = Table?.ItemCount;
-      return count === undefined || count <= 0 ? undefined : { count: Math.max(count, done), estimate: true };
-    },
-    async close() {
-      await eventStore.close();
-      owned?.destroy();
-    },
-  };
+  return (await import('./stores-dynamodb.js')).openDynamoDbEventStore(storage, client);
 }
 
 /** Counts the events of the SQLite event store at `filename` after a `readAll` cursor (a global position). */
@@ -149,36 +89,7 @@ export async function openSlots(
       },
     };
   }
-  const dynamoDb = client ?? dynamoDbClient(storage);
-  const owned = client === undefined ? dynamoDb : undefined;
-  const models = {
-    blue: createDynamoDbUserReadModel({ client: dynamoDb, tableName: storage.readModelTables.blue }),
-    green: createDynamoDbUserReadModel({ client: dynamoDb, tableName: storage.readModelTables.green }),
-  };
-  return {
-    slots: {
-      models,
-      clear: async (slot) => {
-        await clearDynamoDbTable(dynamoDb, storage.readModelTables[slot]);
-      },
-    },
-    // In the blue table, which therefore must exist even while green serves; clearing spares it.
-    pointer: createDynamoDbSlotPointer({ client: dynamoDb, tableName: storage.readModelTables.blue }),
-    lease: createDynamoDbLeaseStore(dynamoDb, storage.readModelTables.blue),
-    async close() {
-      await closeAll(models);
-      owned?.destroy();
-    },
-  };
-}
-
-function dynamoDbClient(storage: Pick<DynamoDbStorage, 'endpoint'>): DynamoDBClient {
-  // An undefined endpoint is the SDK's default: the regional AWS endpoint.
-  return new DynamoDBClient({ endpoint: storage.endpoint });
-}
-
-async function closeAll(models: Readonly<Record<Slot, UserReadModel>>): Promise<void> {
-  for (const slot of SLOTS) await models[slot].close();
+  return (await import('./stores-dynamodb.js')).openDynamoDbSlots(storage, client);
 }
 
 /**
@@ -200,55 +111,4 @@ export function clearSqliteFile(filename: string): void {
   } finally {
     db.close();
   }
-}
-
-/** BatchWriteItem's limit. */
-const MAX_DELETES = 25;
-
-/**
- * Deletes every view and checkpoint of a read-model table (items whose id starts with `user#` or
- * `checkpoint#`), sparing anything else, such as the slot pointer. One scan reads only the keys; deletes go
- * 25 at a time, with unprocessed ones resent after a pause. It costs one write per item: for a very large
- * table it is faster to provision a fresh, empty table under the slot's name, which the CDK app would own.
- */
-export async function clearDynamoDbTable(
-  client: Pick<DynamoDBClient, 'send'>,
-  tableName: string,
-  options: { readonly maxAttempts?: number; readonly pauseMs?: number } = {},
-): Promise<number> {
-  const maxAttempts = options.maxAttempts ?? 10;
-  const pauseMs = options.pauseMs ?? 100;
-  let deleted = 0;
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await client.send(
-      new ScanCommand({
-        TableName: tableName,
-        ProjectionExpression: '#id',
-        FilterExpression: 'begins_with(#id, :view) OR begins_with(#id, :checkpoint)',
-        ExpressionAttributeNames: { '#id': READ_MODEL_PARTITION_KEY },
-        ExpressionAttributeValues: {
-          ':view': { S: READ_MODEL_KEY_PREFIXES.view },
-          ':checkpoint': { S: READ_MODEL_KEY_PREFIXES.checkpoint },
-        },
-        ExclusiveStartKey: start,
-      }),
-    );
-    const keys = page.Items ?? [];
-    for (let i = 0; i < keys.length; i += MAX_DELETES) {
-      let requests: WriteRequest[] = keys.slice(i, i + MAX_DELETES).map((Key) => ({ DeleteRequest: { Key } }));
-      for (let attempt = 1; requests.length > 0; attempt++) {
-        if (attempt > maxAttempts) {
-          throw new Error(`DynamoDB kept ${requests.length} deletes from ${tableName} unprocessed`);
-        }
-        if (attempt > 1) await sleep(pauseMs * 2 ** (attempt - 2));
-        const output = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
-        const unprocessed = output.UnprocessedItems?.[tableName] ?? [];
-        deleted += requests.length - unprocessed.length;
-        requests = unprocessed;
-      }
-    }
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return deleted;
 }

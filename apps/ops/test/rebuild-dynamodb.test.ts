@@ -25,7 +25,8 @@ import { SLOT_POINTER_ITEM_ID, createDynamoDbSlotPointer } from '@user-service/u
 import t from 'tap';
 import type { DynamoDbSlotStorage } from '../src/config.js';
 import { rebuild } from '../src/rebuild.js';
-import { clearDynamoDbTable, openEventStore, openSlots } from '../src/stores.js';
+import { clearDynamoDbTable } from '../src/stores-dynamodb.js';
+import { openEventStore, openSlots } from '../src/stores.js';
 import { initialState } from '@user-service/user-domain';
 import { isLeaseError } from '../src/lease.js';
 import {

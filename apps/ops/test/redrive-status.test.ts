@@ -27,14 +27,8 @@ import { dynamoDbClientConfig, ensureTopology, localClientConfig, startDynamoDbL
 import { ensureUserReadModelTable } from '@user-service/user-read-model/dynamodb';
 import t from 'tap';
 import { loadRedriveConfig, loadStatusConfig } from '../src/config.js';
-import {
-  LeaseError,
-  acquireLease,
-  createDynamoDbLeaseStore,
-  createSqliteLeaseStore,
-  newLeaseOwner,
-  type LeaseStore,
-} from '../src/lease.js';
+import { createDynamoDbLeaseStore } from '../src/lease-dynamodb.js';
+import { LeaseError, acquireLease, createSqliteLeaseStore, newLeaseOwner, type LeaseStore } from '../src/lease.js';
 import { createProgressReporter } from '../src/progress.js';
 import { QueueError, queueDepth, resolveConsumerQueues, type ConsumerQueues } from '../src/queues.js';
 import { REBUILD_CHECKPOINTS } from '../src/rebuild.js';
