@@ -1,19 +1,9 @@
 import t from 'tap';
 import { createFoldingReadModel } from '../src/folding.js';
 import { createMemoryUserReadModel } from '../src/memory.js';
-import type { UserView } from '../src/index.js';
+import { testView } from '../src/testing.js';
 
-const view = (id: string, version: number): UserView => ({
-  id,
-  email: `${id}@example.com`,
-  username: id,
-  name: null,
-  surname: null,
-  status: 'registered',
-  version,
-  createdAt: '2026-12-01T00:00:00.000Z',
-  updatedAt: '2026-12-01T00:00:00.000Z',
-});
+const view = (id: string, version: number) => testView({ id, version });
 
 t.test('reads each user from behind once, keeps writes in memory, and hands them on conditional on what it read', async (t) => {
   const behind = createMemoryUserReadModel();
