@@ -1,3 +1,4 @@
+/* What the ops tools' stores hand out, on SQLite (stores.ts) and on DynamoDB (stores-dynamodb.ts). */
 import type { EventStore } from '@user-service/event-store';
 import { SLOTS, type Slot, type SlotPointer, type UserReadModel } from '@user-service/user-read-model';
 import type { LeaseStore } from './lease.js';

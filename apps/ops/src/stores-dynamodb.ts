@@ -24,7 +24,7 @@ import type { DynamoDbReadModelStorage, DynamoDbStorage } from './config.js';
 import { createDynamoDbLeaseStore } from './lease-dynamodb.js';
 import { closeAll, type OpenedEventStore, type OpenedSlots } from './opened.js';
 
-/** {@link openEventStore} on DynamoDB. */
+/** `openEventStore` (stores.ts) on DynamoDB. */
 export async function openDynamoDbEventStore(storage: DynamoDbStorage, client?: DynamoDBClient): Promise<OpenedEventStore> {
   const dynamoDb = client ?? dynamoDbClient(storage);
   const owned = client === undefined ? dynamoDb : undefined;
@@ -52,7 +52,7 @@ export async function openDynamoDbEventStore(storage: DynamoDbStorage, client?: 
   };
 }
 
-/** {@link openSlots} on DynamoDB: the two tables, with the pointer and the lease in the blue one. */
+/** `openSlots` (stores.ts) on DynamoDB: the two tables, with the pointer and the lease in the blue one. */
 export async function openDynamoDbSlots(
   storage: DynamoDbReadModelStorage,
   client?: DynamoDBClient,
