@@ -15,10 +15,21 @@ async function main(): Promise<void> {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
-  const log = createLogger(config.logLevel, bufferedDestination({ dest: 1 }));
-  const runtime = await composeRuntime(config, log);
+  const destination = bufferedDestination({ dest: 1 });
+  const log = createLogger(config.logLevel, destination);
+  /** A start that fails (the first catch-up, a store that cannot open, a port taken) ends in one fatal line. */
+  function failedToStart(err: unknown): never {
+    log.fatal({ err }, 'the service could not start');
+    destination.flushSync();
+    process.exit(1);
+  }
+  const runtime = await composeRuntime(config, log).catch(failedToStart);
   const server = Fastify({ ...serverOptions({ trustProxy: config.trustProxy }), loggerInstance: log });
-  await server.register(app, runtime.appOptions);
+  try {
+    await server.register(app, runtime.appOptions);
+  } catch (err) {
+    failedToStart(err);
+  }
 
   let closing = false;
   const shutdown = async (signal: string) => {
@@ -37,7 +48,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 
-  await server.listen({ host: config.host, port: config.port });
+  await server.listen({ host: config.host, port: config.port }).catch(failedToStart);
   log.info({ dataDir: config.dataDir, docs: `${config.publicUrl}/docs` }, 'user service ready');
 }
 
