@@ -8,7 +8,7 @@ import { LIMITS, type StoredEvent } from '@user-service/event-store';
 import { eventIdentity, messageGroupId, toCloudEvent } from '@user-service/integration-events';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import type { DynamoDbStorage, SqliteStorage } from './config.js';
-import { silentProgress, type ProgressReporter } from './progress.js';
+import { silentProgress } from './progress.js';
 import { deduplicationId, type ReplayOptions, type ReplayResult } from './replay.js';
 
 export type RepublishErrorCode =

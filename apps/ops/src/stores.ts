@@ -1,25 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parsePositionCursor, type EventStore } from '@user-service/event-store';
+import { parsePositionCursor } from '@user-service/event-store';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import { createPersonalDataEventStore } from '@user-service/personal-data';
 import { openLocalDataKeys } from '@user-service/personal-data/sqlite';
-import {
-  SLOTS,
-  SLOT_POINTER_FILE,
-  SQLITE_SLOT_FILES,
-  createFileSlotPointer,
-  type Slot,
-  type SlotPointer,
-  type UserReadModel,
-} from '@user-service/user-read-model';
+import { SLOT_POINTER_FILE, SQLITE_SLOT_FILES, createFileSlotPointer, type Slot } from '@user-service/user-read-model';
 import { createSqliteUserReadModel } from '@user-service/user-read-model/sqlite';
 import Database from 'better-sqlite3';
 import type { DynamoDbReadModelStorage, DynamoDbStorage, SqliteStorage } from './config.js';
 import { closeAll, type OpenedEventStore, type OpenedSlots } from './opened.js';
-import { SQLITE_LEASE_FILE, createSqliteLeaseStore, type LeaseStore } from './lease.js';
-import type { EventTotalEstimator } from './replay.js';
+import { SQLITE_LEASE_FILE, createSqliteLeaseStore } from './lease.js';
 
 export type { OpenedEventStore, OpenedSlots } from './opened.js';
 

@@ -8,7 +8,6 @@ import { eventStoreContract, testEvent, uniqueStreamId } from '@user-service/eve
 import { FORGOTTEN } from '@user-service/user-domain';
 import t from 'tap';
 import {
-  SEALED,
   blindClaim,
   createDataKeys,
   createLocalKeyWrapper,

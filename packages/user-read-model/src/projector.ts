@@ -1,4 +1,4 @@
-import type { EventStore, StoredEvent } from '@user-service/event-store';
+import type { EventStore } from '@user-service/event-store';
 import { ReadModelError, isReadModelError } from './errors.js';
 import { createFoldingReadModel } from './folding.js';
 import { inParallel } from './parallel.js';

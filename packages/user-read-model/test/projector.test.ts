@@ -95,6 +95,18 @@ function recording(inner: UserReadModel) {
   return { readModel, writes, batches, reads, lost: () => lost };
 }
 
+/** A read model whose first `putMany` fails, as a disk error would, and whose later ones go through. */
+function failingFirstWrite(inner: UserReadModel): UserReadModel {
+  let calls = 0;
+  return {
+    ...inner,
+    async putMany(writes, checkpoint) {
+      if (calls++ === 0) throw new Error('disk I/O error');
+      return inner.putMany(writes, checkpoint);
+    },
+  };
+}
+
 /** Every version of every user was written exactly once: the writes tile 1..n without overlap. */
 function assertEachVersionWrittenOnce(
   writes: ReadonlyArray<{ id: string; from: number; to: number }>,
@@ -797,14 +809,7 @@ t.test('catchUp folds a batch whose writes another writer beat: those users get 
 t.test('catchUp projects a batch again page by page when its folded write fails, and goes on', async (t) => {
   const histories = threeUsers();
   const { readModel: inner, eventStore, events } = await setup(histories);
-  let calls = 0;
-  const spy = recording({
-    ...inner,
-    async putMany(writes, checkpoint) {
-      if (calls++ === 0) throw new Error('disk I/O error');
-      return inner.putMany(writes, checkpoint);
-    },
-  });
+  const spy = recording(failingFirstWrite(inner));
   const errors: object[] = [];
   const logger: ProjectorLogger = { debug() {}, warn() {}, error: (obj) => errors.push(obj) };
   const projector = createProjector({ readModel: spy.readModel, eventStore, logger });
@@ -855,14 +860,7 @@ t.test('catchUp over a store that finds its end only on an empty page, which has
   };
   for (const failFirstWrite of [false, true]) {
     const readModel = createMemoryUserReadModel();
-    let calls = 0;
-    const spy = recording({
-      ...readModel,
-      async putMany(writes, checkpoint) {
-        if (failFirstWrite && calls++ === 0) throw new Error('disk I/O error');
-        return readModel.putMany(writes, checkpoint);
-      },
-    });
+    const spy = recording(failFirstWrite ? failingFirstWrite(readModel) : readModel);
     const projector = createProjector({ readModel: spy.readModel, eventStore });
     t.equal(await catchUp(lazy, projector, spy.readModel, { checkpointName: 'c', pageSize }), events.length);
     t.equal(await readModel.getCheckpoint('c'), String(events.length), `the cursor of the last page with events${failFirstWrite ? ', page by page' : ''}`);
