@@ -514,12 +514,22 @@ const SCHEMA_2 = `
   PRAGMA user_version = 2;
 `;
 
-/** A file of schema 2 holding stream `s` with the given event ids at versions 1, 2, …, a claim and a key. */
-function schema2File(eventIds: readonly string[]): string {
+/** What schema 3 added to schema 2, exactly as that code created it: each stream's event ids unique. */
+const SCHEMA_3 = `
+  CREATE UNIQUE INDEX events_stream_event_id ON events (stream_id, event_id);
+  PRAGMA user_version = 3;
+`;
+
+/**
+ * A file of schema 2 (or 3) holding stream `s` with the given event ids at versions 1, 2, …, a claim and a
+ * key.
+ */
+function oldFile(schema: 2 | 3, eventIds: readonly string[]): string {
   const filename = newFile();
   const db = new Database(filename);
   try {
     db.exec(SCHEMA_2);
+    if (schema === 3) db.exec(SCHEMA_3);
     const insert = db.prepare(
       `INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
        VALUES ('s', ?, ?, 'Tested', 1, '{"n":1}', ?, '2026-01-01T00:00:00.000Z')`,
@@ -544,42 +554,70 @@ const schemaOf = (filename: string): unknown => {
   }
 };
 
-t.test('sqlite: a file of schema 2 is migrated in place to schema 3, and then refuses repeated event ids', async (t) => {
-  const filename = schema2File(['e1', 'e2']);
+/** The names of the indexes on `events` that a file holds, other than SQLite's own. */
+const eventIndexes = (filename: string): unknown => {
+  const db = new Database(filename, { readonly: true });
+  try {
+    return db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL ORDER BY name`)
+      .pluck()
+      .all();
+  } finally {
+    db.close();
+  }
+};
+
+for (const schema of [2, 3] as const) {
+  t.test(`sqlite: a file of schema ${schema} is migrated in place to schema 4, and then refuses repeated event ids`, async (t) => {
+    const filename = oldFile(schema, ['e1', 'e2']);
+    const store = createSqliteEventStore({ filename });
+    t.teardown(() => store.close());
+    t.equal(schemaOf(filename), 4, 'the file is at schema 4');
+    t.same(eventIndexes(filename), ['events_event_id_stream'], "with schema 4's event-id index, and schema 3's gone");
+    t.same((await store.readStream('s')).map((e) => [e.version, e.eventId, e.position]), [[1, 'e1', 1], [2, 'e2', 2]], 'its events are intact');
+    t.equal(await store.lookupClaim('email:a@b.c'), 's', 'and its claims');
+    t.match(await store.recallAppend('request-1', { streamId: 's' }), { duplicate: true, eventIds: ['e1'] }, 'and its idempotency records');
+    const repeat = await store.append('s', [{ ...testEvent(), eventId: 'e1' }], { expectedVersion: 2 }).catch((e: unknown) => e);
+    t.match(repeat, { code: 'DUPLICATE_EVENT_ID', eventId: 'e1' }, 'an id of an earlier event is refused');
+    t.match(await store.append('s', testEvents(1), { expectedVersion: 2 }), { lastVersion: 3, duplicate: false }, 'new ids append');
+    t.match(await store.append('other', [{ ...testEvent(), eventId: 'e1' }], { expectedVersion: 0 }), { lastVersion: 1 }, 'and an id is unique within its stream only');
+
+    // The index itself refuses what the writer's check would miss, such as a write by other code.
+    const db = new Database(filename);
+    t.teardown(() => db.close());
+    t.throws(
+      () => db.prepare(`INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
+        VALUES ('s', 9, 'e2', 'Tested', 1, '{}', '{}', 'x')`).run(),
+      { code: 'SQLITE_CONSTRAINT_UNIQUE' },
+    );
+  });
+}
+
+t.test('sqlite: the event-id check is a lookup in the index that keys event ids first', async (t) => {
+  const filename = newFile();
   const store = createSqliteEventStore({ filename });
   t.teardown(() => store.close());
-  t.equal(schemaOf(filename), 3, 'the file is at schema 3');
-  t.same((await store.readStream('s')).map((e) => [e.version, e.eventId, e.position]), [[1, 'e1', 1], [2, 'e2', 2]], 'its events are intact');
-  t.equal(await store.lookupClaim('email:a@b.c'), 's', 'and its claims');
-  t.match(await store.recallAppend('request-1', { streamId: 's' }), { duplicate: true, eventIds: ['e1'] }, 'and its idempotency records');
-  const repeat = await store.append('s', [{ ...testEvent(), eventId: 'e1' }], { expectedVersion: 2 }).catch((e: unknown) => e);
-  t.match(repeat, { code: 'DUPLICATE_EVENT_ID', eventId: 'e1' }, 'an id of an earlier event is refused now');
-  t.match(await store.append('s', testEvents(1), { expectedVersion: 2 }), { lastVersion: 3, duplicate: false }, 'new ids append');
-
-  // The index itself refuses what the writer's check would miss, such as a write by other code.
-  const db = new Database(filename);
+  await store.append('s', testEvents(1), { expectedVersion: 0 });
+  const db = new Database(filename, { readonly: true });
   t.teardown(() => db.close());
-  t.throws(
-    () => db.prepare(`INSERT INTO events (stream_id, version, event_id, type, schema_version, data, metadata, recorded_at)
-      VALUES ('s', 9, 'e2', 'Tested', 1, '{}', '{}', 'x')`).run(),
-    { code: 'SQLITE_CONSTRAINT_UNIQUE' },
-  );
+  const plan = db.prepare('EXPLAIN QUERY PLAN SELECT 1 FROM events WHERE stream_id = ? AND event_id = ?').all('s', 'e') as Array<{ detail: string }>;
+  t.match(plan.map((step) => step.detail).join('; '), /USING COVERING INDEX events_event_id_stream \(event_id=\? AND stream_id=\?\)/);
 });
 
 t.test('sqlite: a file of schema 2 holding an event id twice in a stream is refused and left unchanged', async (t) => {
-  const filename = schema2File(['e1', 'e2', 'e1']);
+  const filename = oldFile(2, ['e1', 'e2', 'e1']);
   t.throws(() => createSqliteEventStore({ filename }), /holds event ids twice within a stream.*left unchanged: e1 in s/);
   t.equal(schemaOf(filename), 2, 'the file is still at schema 2');
   const db = new Database(filename, { readonly: true });
   t.teardown(() => db.close());
   t.same(db.prepare('SELECT event_id FROM events ORDER BY position').pluck().all(), ['e1', 'e2', 'e1'], 'with all its events');
-  t.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_stream_event_id'`).pluck().get(), 0, 'and no new index');
+  t.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'events_event_id_stream'`).pluck().get(), 0, 'and no new index');
 });
 
 t.test('sqlite: a file of a later schema is refused', async (t) => {
   const filename = newFile();
   const db = new Database(filename);
-  db.pragma('user_version = 4');
+  db.pragma('user_version = 5');
   db.close();
-  t.throws(() => createSqliteEventStore({ filename }), /has schema 4; this code knows up to 3/);
+  t.throws(() => createSqliteEventStore({ filename }), /has schema 5; this code knows up to 4/);
 });

@@ -5,7 +5,7 @@ import type { NewEvent } from '@user-service/event-store';
 import { createSqliteEventStore } from '@user-service/event-store/sqlite';
 import type { BenchContext, BenchResult, Figure } from '../result.js';
 import { interleave, summarize } from '../stats.js';
-import { userHistories } from './support/history.js';
+import { prng, timeOrderedIdFrom, userHistories } from './support/history.js';
 import { durableDatabase } from './support/sqlite.js';
 import { rate, type Timed } from './support/timing.js';
 
@@ -18,12 +18,23 @@ import { rate, type Timed } from './support/timing.js';
 const APPENDERS = 10;
 const BATCH = 100;
 
-/** Events of realistic size and shape: profile updates, password changes and so on, as decided. */
+/**
+ * Events of realistic size and shape: profile updates, password changes and so on, as decided. Their ids are
+ * time-ordered in the order they are given, as the service makes ids when it appends (UUIDv7).
+ */
 function sampleEvents(count: number, seed: number): NewEvent[] {
   const perUser = 20;
   const histories = userHistories({ seed, users: Math.ceil(count / (perUser - 1)), eventsPerUser: perUser, removedShare: 0 });
-  // Skip the registrations: the appends measured here are to streams that already exist.
-  return histories.flatMap((h) => h.steps.slice(1).flatMap((step) => step.events)).slice(0, count);
+  const random = prng(seed);
+  const start = Date.UTC(2026, 0, 1);
+  return histories
+    // Skip the registrations: the appends measured here are to streams that already exist.
+    .flatMap((h) => h.steps.slice(1).flatMap((step) => step.events))
+    .slice(0, count)
+    .map((event, i) => {
+      const eventId = timeOrderedIdFrom(start + i, random);
+      return { ...event, eventId, metadata: { ...event.metadata, causationId: eventId } };
+    });
 }
 
 interface Row {
@@ -75,8 +86,9 @@ export const storeAppend: Figure = async (context: BenchContext): Promise<BenchR
   const dir = join(context.workDir, 'store-append');
   mkdirSync(dir, { recursive: true });
   const sample = sampleEvents(total + APPENDERS, 11);
-  const events = sample.slice(0, total);
-  const firsts = sample.slice(total);
+  // The streams' first events come first, as their ids do.
+  const firsts = sample.slice(0, APPENDERS);
+  const events = sample.slice(APPENDERS);
   // Appender a writes its own stream, one event per append: event i goes to stream i % 10.
   const rows: Row[] = events.map((event, i) => ({
     streamId: `s-${i % APPENDERS}`,

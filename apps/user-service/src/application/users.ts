@@ -25,10 +25,9 @@ export interface UserApplicationDeps {
   /** New user ids: random, so that an id tells nothing about the user. */
   readonly newId: () => string;
   /**
-   * New event ids: time-ordered (UUIDv7, say), so that a stream's ids reach the event store's
-   * (stream, event id) index in order. Random ids there scatter every append of a long stream over that
-   * stream's index pages, and a commit of appends to a 10,000-event user then writes several times the
-   * pages one to a new user writes. @default `newId`
+   * New event ids: time-ordered (UUIDv7, say), so that ids reach the SQLite event store's
+   * (event id, stream) index in order: the appends of one commit then add to one index page, where random
+   * ids scatter them over as many pages as the commit has appends. @default `newId`
    */
   readonly newEventId?: () => string;
   /** Derives stable ids from idempotency keys; a secret, so ids cannot be guessed from keys. */

@@ -2,9 +2,11 @@ import Database from 'better-sqlite3';
 
 /**
  * The schema this code writes; a file with a later one was written by newer code and is refused. An earlier
- * file is migrated in place when it is opened. 3 added the UNIQUE (stream_id, event_id) index.
+ * file is migrated in place when it is opened. 3 added a UNIQUE index on each stream's event ids, as
+ * (stream_id, event_id); 4 keys it (event_id, stream_id) instead, the same constraint in the order time-ordered
+ * ids arrive, so that the appends of one commit add to one index page instead of one page per stream.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -19,7 +21,7 @@ export const SCHEMA = `
     recorded_at    TEXT    NOT NULL,
     UNIQUE (stream_id, version)
   ) STRICT;
-  CREATE UNIQUE INDEX IF NOT EXISTS events_stream_event_id ON events (stream_id, event_id);
+  CREATE UNIQUE INDEX IF NOT EXISTS events_event_id_stream ON events (event_id, stream_id);
   CREATE TABLE IF NOT EXISTS claims (
     key       TEXT PRIMARY KEY,
     stream_id TEXT NOT NULL
@@ -85,6 +87,8 @@ export function migrate(db: Database.Database): void {
         { cause: error },
       );
     }
+    // Schema 3's index, which schema 4's replaces.
+    db.exec('DROP INDEX IF EXISTS events_stream_event_id');
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
 }

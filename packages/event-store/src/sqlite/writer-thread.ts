@@ -173,7 +173,7 @@ function prepare(db: Database.Database) {
     lastEvent: db.prepare<[string], { version: number; eventId: string }>(
       'SELECT version, event_id AS eventId FROM events WHERE stream_id = ? ORDER BY version DESC LIMIT 1',
     ),
-    // A lookup in the UNIQUE (stream_id, event_id) index, which also refuses any insert it would miss.
+    // A lookup in the UNIQUE (event_id, stream_id) index, which also refuses any insert it would miss.
     eventIdHeld: db.prepare<[string, string], number>('SELECT 1 FROM events WHERE stream_id = ? AND event_id = ?').pluck(),
     claimHolder: db.prepare<[string], string>('SELECT stream_id FROM claims WHERE key = ?').pluck(),
     claim: db.prepare<[string, string]>('INSERT OR REPLACE INTO claims (key, stream_id) VALUES (?, ?)'),
@@ -247,7 +247,7 @@ function append(statements: Statements, request: AppendRequest, progress: Progre
   try {
     statements.insertEvents(eventIds.length).run(values);
   } catch (error) {
-    // The UNIQUE (stream_id, event_id) index refused the INSERT, which SQLite undid as a statement.
+    // The UNIQUE (event_id, stream_id) index refused the INSERT, which SQLite undid as a statement.
     const repeated = expectedVersion > 0 && isUniqueViolation(error) ? repeatedEventId(statements, streamId, eventIds) : undefined;
     if (repeated !== undefined) throw new DuplicateEventIdError(streamId, repeated, { cause: error });
     throw error;

@@ -51,6 +51,18 @@ export function idFrom(random: () => number): string {
   return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
 }
 
+/**
+ * A deterministic id with UUIDv7's layout: `ms` as its 48-bit time, then PRNG bits. The service makes its
+ * event ids this way (time-ordered), so ids given in the order of their `ms` reach the store's indexes in
+ * order, as the service's do.
+ */
+export function timeOrderedIdFrom(ms: number, random: () => number): string {
+  const hex = (n: number) =>
+    Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+  const time = ms.toString(16).padStart(12, '0');
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+}
+
 /** An scrypt hash as the service stores it (`scrypt$N$r$p$salt$hash`), so events have realistic sizes. */
 function passwordHash(random: () => number): string {
   const b64 = (bytes: number) =>
