@@ -10,7 +10,7 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { app, serverOptions } from './app.js';
 import { composeRuntime } from './composition.js';
 import { loadConfig } from './config.js';
-import { serviceSecretOnLambda } from './infrastructure/service-secret.js';
+import { serviceSecretOnLambda } from './infrastructure/lambda-secret.js';
 import { createLogger } from './logger.js';
 
 /**

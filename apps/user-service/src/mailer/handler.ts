@@ -5,7 +5,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { createProjectorMetrics } from '@user-service/projector';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createSesMailer } from '../infrastructure/ses-mailer.js';
-import { serviceSecretOnLambda } from '../infrastructure/service-secret.js';
+import { serviceSecretOnLambda } from '../infrastructure/lambda-secret.js';
 import { createLogger } from '../logger.js';
 import { MAILER_CONSUMER } from './batch.js';
 import { composeMailer } from './composition.js';
