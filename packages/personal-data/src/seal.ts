@@ -19,24 +19,43 @@ const PREFIX = 'v1.';
  * destroyed. It holds at most `max` entries, the oldest going first.
  */
 export class SealedMemo {
-  private readonly entries = new Map<string, { readonly subject: string; readonly field: string; readonly text: string }>();
+  /**
+   * By sealed text. A plain object used as a dictionary, not a `Map`: an entry comes and goes with every
+   * seal, and a long-lived `Map` that churns chains the hash tables it outgrows through the young
+   * generation, which then keeps them all alive (see `PendingWrites` in the SQLite event store).
+   */
+  private readonly entries: Record<string, MemoEntry> = Object.create(null) as Record<string, MemoEntry>;
+  /** The sealed texts in the order they came, as a ring: the slot at `next` holds the oldest once full. */
+  private readonly order: Array<string | undefined>;
+  private next = 0;
 
-  constructor(private readonly max: number) {}
+  constructor(private readonly max: number) {
+    this.order = new Array<string | undefined>(Math.max(0, max));
+  }
 
   remember(sealed: string, subject: string, field: string, text: string): void {
     if (this.max < 1) return;
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
-    this.entries.set(sealed, { subject, field, text });
+    const oldest = this.order[this.next];
+    if (oldest !== undefined) delete this.entries[oldest];
+    this.order[this.next] = sealed;
+    this.next = (this.next + 1) % this.max;
+    this.entries[sealed] = { subject, field, text };
   }
 
   recall(sealed: string, subject: string, field: string): string | undefined {
-    const entry = this.entries.get(sealed);
+    const entry = this.entries[sealed];
     return entry !== undefined && entry.subject === subject && entry.field === field ? entry.text : undefined;
   }
 
   forget(subject: string): void {
-    for (const [sealed, entry] of this.entries) if (entry.subject === subject) this.entries.delete(sealed);
+    for (const sealed in this.entries) if (this.entries[sealed]!.subject === subject) delete this.entries[sealed];
   }
+}
+
+interface MemoEntry {
+  readonly subject: string;
+  readonly field: string;
+  readonly text: string;
 }
 
 /** What reads could make of a document's sealed values. */

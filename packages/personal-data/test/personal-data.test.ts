@@ -212,6 +212,21 @@ t.test('the memo of sealed values drops a subject whole, and keeps the others', 
   t.equal(memo.recall('v1.c', 'bob', 'name'), 'Bob', 'bob stays');
 });
 
+t.test('the memo of sealed values holds the latest it was given, the oldest going first', async (t) => {
+  const memo = new SealedMemo(3);
+  for (const n of [1, 2, 3, 4, 5]) memo.remember(`v1.${n}`, 'alice', 'name', `Alice ${n}`);
+  t.same(
+    [1, 2, 3, 4, 5].map((n) => memo.recall(`v1.${n}`, 'alice', 'name')),
+    [undefined, undefined, 'Alice 3', 'Alice 4', 'Alice 5'],
+  );
+  memo.forget('alice');
+  memo.remember('v1.6', 'bob', 'name', 'Bob');
+  t.equal(memo.recall('v1.6', 'bob', 'name'), 'Bob', 'a slot whose entry was forgotten is taken again');
+  const none = new SealedMemo(0);
+  none.remember('v1.7', 'bob', 'name', 'Bob');
+  t.equal(none.recall('v1.7', 'bob', 'name'), undefined, 'a memo of no entries keeps none');
+});
+
 t.test('data written before encryption reads as it was (the upgrade path)', async (t) => {
   const inner = createMemoryEventStore();
   const streamId = uniqueStreamId('user');

@@ -1,10 +1,12 @@
+import { Dictionary } from './dictionary.js';
+
 /**
  * Runs tasks one at a time per key, in arrival order, and tasks of different keys side by side. Commands on
  * one user queue here instead of racing each other into optimistic-concurrency retries; the queue of a key
  * is dropped as soon as it runs empty, so memory follows the keys in use, not the keys ever seen.
  */
 export function createKeyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
+  const tails = new Dictionary<Promise<unknown>>();
 
   return {
     run<T>(key: string, task: () => Promise<T>): Promise<T> {
