@@ -19,8 +19,8 @@ import {
   type NewEvent,
   type StoredEvent,
 } from '@user-service/event-store';
-import { ApplicationError, isApplicationError, type ApplicationErrorCode } from './errors.js';
 import { Dictionary } from './dictionary.js';
+import { ApplicationError, isApplicationError, type ApplicationErrorCode } from './errors.js';
 import { createKeyedQueue } from './keyed-queue.js';
 import { foldAll, foldOnto, type LoadedUser, type UserStates } from './user-states.js';
 
@@ -229,8 +229,8 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
       };
     });
     // The stream's fields first, then the event's: built the other way round (a spread, then fields added),
-    // such objects were three times slower to build on Node 20 and outlived the young generation
-    // (docs/benchmarks.md, `memory-peak`).
+    // such objects were, in isolation on Node 20, three times slower to build, and they outlived the young
+    // generation (docs/benchmarks.md, `memory-peak`).
     const recorded = newEvents.map(
       (event, i): StoredEvent => ({ streamId: userId, version: base.version + i + 1, ...event }),
     );

@@ -1,6 +1,6 @@
 /**
- * A string-keyed collection for entries that come and go all the time (one per command) in a collection that
- * lives as long as the process. It is a plain object used as a dictionary, not a `Map`: when a `Map`
+ * A string-keyed collection that lives as long as the process while its entries come and go, one per
+ * command. It is a plain object used as a dictionary, not a `Map`: when a `Map`
  * outgrows or shrinks its hash table, V8 links the old table to the new one (for iterators still walking
  * it), so such a `Map` chains its tables through the young generation. Once one table of the chain is old,
  * the scavenger keeps every later one alive, with all they held, and promotes them to die in the old
