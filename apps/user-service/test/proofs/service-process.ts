@@ -84,7 +84,7 @@ export class ServiceProcess {
 }
 
 /** A port nobody listens on now (the operating system's pick). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
