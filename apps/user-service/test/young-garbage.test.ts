@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
-import { SERVER_ENTRY, freePort } from './proofs/service-process.js';
+import { ServiceProcess } from './proofs/service-process.js';
 
 /**
  * What a command allocates must die young. Under `PATCH` load the service once moved 4 % of all it
@@ -17,34 +15,19 @@ const CONNECTIONS = 10;
 const PATCHES = 2000;
 
 t.test('commands promote almost nothing of what they allocate to the old generation', async (t) => {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--trace-gc-nvp', SERVER_ENTRY], {
-    env: {
-      PATH: process.env['PATH'] ?? '',
+  let stdout = '';
+  const service = new ServiceProcess(
+    {
       DATA_DIR: t.testdir(),
-      HOST: '127.0.0.1',
-      PORT: String(port),
       // Registrations and logins are rate limited per address; this test makes a few from one.
       RATE_LIMIT_MAX: '1000',
       LOG_LEVEL: 'warn',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  t.teardown(() => void child.kill('SIGKILL'));
-
-  const url = `http://127.0.0.1:${port}`;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service exited before it was ready:\n${stdout}`);
-    try {
-      if ((await fetch(`${url}/health`)).status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(25);
-  }
+    { nodeArgs: ['--trace-gc-nvp'], stdout: (text) => (stdout += text) },
+  );
+  t.teardown(() => service.kill());
+  await service.start();
+  const url = service.baseUrl;
 
   const users = await Promise.all(
     Array.from({ length: USERS }, async (_, i) => {
@@ -88,8 +71,7 @@ t.test('commands promote almost nothing of what they allocate to the old generat
   const from = stdout.length;
   await load(PATCHES);
   const measured = stdout.slice(from);
-  child.kill('SIGTERM');
-  await exited;
+  await service.stop();
 
   t.equal(statuses.filter((status) => status === 200).length, PATCHES * 1.25, 'every PATCH succeeded');
   let allocated = 0;

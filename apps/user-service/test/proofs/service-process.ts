@@ -23,7 +23,14 @@ export class ServiceProcess {
   starts = 0;
   kills = 0;
 
-  constructor(private readonly env: Record<string, string>) {
+  /**
+   * `options.nodeArgs` go before the server's entry (V8 flags, say); `options.stdout` gets the process's
+   * standard output, which otherwise goes nowhere: reading the access log would only slow the machine down.
+   */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly options: { readonly nodeArgs?: readonly string[]; readonly stdout?: (text: string) => void } = {},
+  ) {
     process.once('exit', () => this.child?.kill('SIGKILL'));
   }
 
@@ -44,12 +51,13 @@ export class ServiceProcess {
   async start(): Promise<void> {
     if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run pnpm run build first`);
     const port = await freePort();
-    const child = spawn(process.execPath, [SERVER_ENTRY], {
+    const { nodeArgs = [], stdout } = this.options;
+    const child = spawn(process.execPath, [...nodeArgs, SERVER_ENTRY], {
       env: { PATH: process.env['PATH'] ?? '', ...this.env, HOST: '127.0.0.1', PORT: String(port) },
-      // The access log goes nowhere: reading it would only slow the machine down.
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', stdout === undefined ? 'ignore' : 'pipe', 'pipe'],
     });
     this.child = child;
+    if (stdout !== undefined) child.stdout?.on('data', (chunk: Buffer) => stdout(chunk.toString('utf8')));
     this.stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString('utf8')).slice(-4000)));
     let gone = false;
@@ -84,7 +92,7 @@ export class ServiceProcess {
 }
 
 /** A port nobody listens on now (the operating system's pick). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

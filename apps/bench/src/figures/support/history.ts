@@ -44,11 +44,17 @@ export interface UserHistory {
 const BASE_TIME = Date.UTC(2026, 0, 1);
 const instant = (ms: number): string => new Date(BASE_TIME + ms).toISOString();
 
+/** `n` hex digits from the PRNG. */
+const hexFrom = (random: () => number, n: number): string =>
+  Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
+
+/** The variant digit and the 15 digits after it that end every id here (RFC 9562 variant). */
+const idTail = (random: () => number): string =>
+  `${(8 + Math.floor(random() * 4)).toString(16)}${hexFrom(random, 3)}-${hexFrom(random, 12)}`;
+
 /** A deterministic UUID-shaped id (version 4 layout) from the PRNG. */
 export function idFrom(random: () => number): string {
-  const hex = (n: number) =>
-    Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
-  return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+  return `${hexFrom(random, 8)}-${hexFrom(random, 4)}-4${hexFrom(random, 3)}-${idTail(random)}`;
 }
 
 /**
@@ -57,10 +63,8 @@ export function idFrom(random: () => number): string {
  * order, as the service's do.
  */
 export function timeOrderedIdFrom(ms: number, random: () => number): string {
-  const hex = (n: number) =>
-    Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
   const time = ms.toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8)}-7${hex(3)}-${(8 + Math.floor(random() * 4)).toString(16)}${hex(3)}-${hex(12)}`;
+  return `${time.slice(0, 8)}-${time.slice(8)}-7${hexFrom(random, 3)}-${idTail(random)}`;
 }
 
 /** An scrypt hash as the service stores it (`scrypt$N$r$p$salt$hash`), so events have realistic sizes. */
