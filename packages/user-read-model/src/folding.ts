@@ -1,5 +1,5 @@
 import type { UserReadModel, ViewWrite } from './port.js';
-import type { UserView } from './view.js';
+import { applyToView, type ProjectableEvent, type UserView } from './view.js';
 
 /**
  * A read model in memory in front of another, for a projection that folds many pages before it writes
@@ -8,20 +8,42 @@ import type { UserView } from './view.js';
  * it met, never events.
  */
 export interface FoldingReadModel extends Pick<UserReadModel, 'getMany' | 'putMany'> {
+  /**
+   * Folds deliveries that are each the next version of their user's view, in the order given (as a page of
+   * the event store is), onto the views folded so far, and answers how many it applied: all of them. When any
+   * one is not (a duplicate, a gap, a malformed delivery, an event the view refuses) or a view cannot be read,
+   * it changes no view and answers `undefined`, and the deliveries are left to the projector's general way,
+   * which groups them per user, fills gaps from the event store and reports each failure. For the pages of a
+   * catch-up, which are all in order, this saves that bookkeeping per delivery: a lookup and the fold.
+   */
+  foldInOrder(events: readonly ProjectableEvent[]): Promise<number | undefined>;
   /** The view of every user written since, each conditional on the version stored behind when first read. */
   writes(): ViewWrite[];
 }
 
+interface Met {
+  /** The version stored behind when the user was first read. */
+  stored: number;
+  /** The view folded since (the stored one until written). */
+  view: UserView | undefined;
+  /** The view {@link FoldingReadModel.foldInOrder} is folding, until it has folded the whole call. */
+  draft: UserView | undefined;
+}
+
 export function createFoldingReadModel(behind: Pick<UserReadModel, 'getMany'>): FoldingReadModel {
-  /** Each user met: the version stored behind, and the view folded since (the stored one until written). */
-  const met = new Map<string, { readonly stored: number; view: UserView | undefined }>();
+  const met = new Map<string, Met>();
+
+  /** Reads the users not met yet from behind, in one call. */
+  async function meet(ids: Iterable<string>): Promise<void> {
+    const unmet = [...ids].filter((id) => !met.has(id));
+    if (unmet.length === 0) return;
+    const views = await behind.getMany(unmet);
+    unmet.forEach((id, i) => met.set(id, { stored: views[i]?.version ?? 0, view: views[i], draft: undefined }));
+  }
+
   return {
     async getMany(ids) {
-      const unmet = [...new Set(ids)].filter((id) => !met.has(id));
-      if (unmet.length > 0) {
-        const views = await behind.getMany(unmet);
-        unmet.forEach((id, i) => met.set(id, { stored: views[i]?.version ?? 0, view: views[i] }));
-      }
+      await meet(new Set(ids));
       return ids.map((id) => met.get(id)?.view);
     },
 
@@ -34,6 +56,57 @@ export function createFoldingReadModel(behind: Pick<UserReadModel, 'getMany'>): 
         user.view = view;
         return true;
       });
+    },
+
+    async foldInOrder(events) {
+      // Each delivery's user, looked up once; the users not met yet are read from behind in one call.
+      const users: Met[] = [];
+      const unmet = new Map<string, Met>();
+      for (const event of events) {
+        let user = met.get(event.streamId) ?? unmet.get(event.streamId);
+        if (user === undefined) {
+          user = { stored: 0, view: undefined, draft: undefined };
+          unmet.set(event.streamId, user);
+        }
+        users.push(user);
+      }
+      if (unmet.size > 0) {
+        let views: Array<UserView | undefined>;
+        try {
+          views = await behind.getMany([...unmet.keys()]);
+        } catch {
+          return undefined;
+        }
+        let i = 0;
+        for (const [id, user] of unmet) {
+          const view = views[i++];
+          user.stored = view?.version ?? 0;
+          user.view = view;
+          met.set(id, user);
+        }
+      }
+      // Folded into drafts first, so that a delivery out of order leaves every view as it was.
+      const drafted: Met[] = [];
+      let inOrder = true;
+      for (let i = 0; i < events.length && inOrder; i++) {
+        const event = events[i]!;
+        const user = users[i]!;
+        const view = user.draft ?? user.view;
+        try {
+          if (event.version !== (view?.version ?? 0) + 1) inOrder = false;
+          else {
+            if (user.draft === undefined) drafted.push(user);
+            user.draft = applyToView(view, event);
+          }
+        } catch {
+          inOrder = false;
+        }
+      }
+      for (const user of drafted) {
+        if (inOrder) user.view = user.draft;
+        user.draft = undefined;
+      }
+      return inOrder ? events.length : undefined;
     },
 
     writes() {

@@ -255,7 +255,12 @@ export function createProjector(options: ProjectorOptions): Projector {
       const folding = createFoldingReadModel(readModel);
       const folder = createProjector({ ...options, readModel: folding });
       return {
-        add: (events) => folder.applyBatch(events),
+        async add(events) {
+          const applied = await folding.foldInOrder(events);
+          if (applied === undefined) return folder.applyBatch(events);
+          if (applied > 0) logger.debug({ applied, duplicates: 0, gapFilled: 0, failed: 0 }, 'projected a batch');
+          return { applied, duplicates: 0, gapFilled: 0, failed: [] };
+        },
         async commit(checkpoint) {
           try {
             const writes = folding.writes();

@@ -12,6 +12,7 @@ import {
   isReadModelError,
   type BatchOutcome,
   type CheckpointWrite,
+  type ProjectionFold,
   type Projector,
   type ProjectorLogger,
   type UserReadModel,
@@ -21,6 +22,7 @@ import { createMemoryUserReadModel } from '../src/memory.js';
 import { createSqliteUserReadModel } from '../src/sqlite.js';
 import {
   LIFECYCLE,
+  cut,
   decideHistory,
   deliveriesArbitrary,
   foldView,
@@ -547,6 +549,53 @@ t.test('one batch of any shuffled, duplicated delivery folds each user into one 
     { numRuns: 100 },
   );
   t.pass('every batch folded into one write per user');
+});
+
+t.test('a fold of pages in store order or in any order, with duplicates, writes the fold of the store once per user', async (t) => {
+  // Pages in the store's order take the fold's shortcut; shuffled ones with duplicates take the general way.
+  const scenario = historiesArbitrary(5).chain((histories) => {
+    const events = histories.flatMap((h) => h.events);
+    const inStoreOrder = fc
+      .array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 20 })
+      .map((sizes) => cut([...events].sort((a, b) => a.version - b.version), sizes));
+    return fc.tuple(fc.constant(histories), fc.oneof(inStoreOrder, deliveriesArbitrary(events)));
+  });
+  await fc.assert(
+    fc.asyncProperty(scenario, async ([histories, pages]) => {
+      const eventStore = createMemoryEventStore();
+      await seed(eventStore, histories);
+      const spy = recording(createMemoryUserReadModel());
+      const fold = (createProjector({ readModel: spy.readModel, eventStore }).fold as () => ProjectionFold)();
+      let applied = 0;
+      let duplicates = 0;
+      let gapFilled = 0;
+      for (const page of pages) {
+        const outcome = await fold.add(page);
+        if (outcome.failed.length > 0) throw new Error(`failed ${outcome.failed.length}`);
+        applied += outcome.applied;
+        duplicates += outcome.duplicates;
+        gapFilled += outcome.gapFilled;
+      }
+      if (!(await fold.commit({ name: 'c', cursor: 'end' }))) throw new Error('the commit failed');
+      const events = histories.flatMap((h) => h.events);
+      const delivered = pages.flat().length;
+      if (applied + gapFilled !== events.length || applied + duplicates !== delivered) {
+        throw new Error(`applied ${applied}, duplicates ${duplicates}, filled ${gapFilled}`);
+      }
+      if (spy.batches.length !== 1) throw new Error(`${spy.batches.length} batch writes`);
+      // One write per user, from nothing to its last version, in the order the fold met the users.
+      const written = JSON.stringify([...spy.writes].sort((a, b) => (a.id < b.id ? -1 : 1)));
+      if (written !== JSON.stringify(histories.map((h) => ({ id: h.streamId, from: 1, to: h.events.length })))) {
+        throw new Error(`writes: ${written}`);
+      }
+      for (const { streamId, events: stream } of histories) {
+        const actual = JSON.stringify(await spy.readModel.get(streamId));
+        if (actual !== JSON.stringify(foldView(stream))) throw new Error(`${streamId}: ${actual}`);
+      }
+    }),
+    { numRuns: 100 },
+  );
+  t.pass('every fold wrote each user once, as the fold of the store');
 });
 
 t.test("a bad event fails exactly its user's deliveries from it on, whatever the batch", async (t) => {
