@@ -104,6 +104,15 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
        SET email = ?, username_lower = ?, status = ?, version = ?, view = ?
        WHERE id = ? AND version = ?`,
     ),
+    // SQLite rewrites the entries of every index on a column an UPDATE sets, even to the value it had: for the
+    // usual write (a profile change, a password change), which leaves the lookup columns as they were, this
+    // one sets only the version and the view, and dirties the row's page alone instead of a page of each
+    // lookup index too. It matches only when those columns already hold the new values.
+    updateView: db.prepare<[version: number, view: string, id: string, expectedVersion: number, email: string, usernameLower: string, status: string]>(
+      `UPDATE user_views
+       SET version = ?, view = ?
+       WHERE id = ? AND version = ? AND email = ? AND username_lower = ? AND status = ?`,
+    ),
     getCheckpoint: db.prepare<[string], string>('SELECT cursor FROM checkpoints WHERE name = ?').pluck(),
     setCheckpoint: db.prepare(
       `INSERT INTO checkpoints (name, cursor) VALUES (?, ?)
@@ -120,11 +129,11 @@ export function createSqliteUserReadModel(options: SqliteUserReadModelOptions): 
       view.version,
       JSON.stringify(viewOf(view)),
     ];
-    const { changes } =
-      expectedVersion === 0
-        ? statements.insert.run(view.id, ...row)
-        : statements.update.run(...row, view.id, expectedVersion);
-    return changes === 1;
+    if (expectedVersion === 0) return statements.insert.run(view.id, ...row).changes === 1;
+    const [email, usernameLower, status, version, json] = row;
+    if (statements.updateView.run(version, json, view.id, expectedVersion, email, usernameLower, status).changes === 1) return true;
+    // A lookup column changes, or the stored version is not the expected one (and then this changes nothing).
+    return statements.update.run(...row, view.id, expectedVersion).changes === 1;
   }
 
   // IMMEDIATE takes the write lock first: a deferred transaction that read, then had to upgrade, would fail

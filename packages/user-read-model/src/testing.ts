@@ -140,6 +140,21 @@ export async function userReadModelContract(t: Tap, factory: UserReadModelFactor
     t.strictSame(await readModel.findByUsername('alicia'), [moved]);
   });
 
+  await scenario('changes the view lookups answer on a write that keeps the lookup fields, only over the expected version', async (t, readModel) => {
+    const alice = testView({ email: 'alice@example.com', username: 'Alice', status: 'registered' });
+    await readModel.put(alice, 0);
+    const renamed = { ...alice, name: 'Renamed', version: 2 };
+    t.equal(await readModel.put(renamed, 1), true);
+    t.equal(await readModel.put({ ...alice, name: 'Stale', version: 2 }, 1), false, 'a stale write of the same fields loses');
+    const recased = { ...renamed, username: 'ALICE', version: 3 };
+    t.equal(await readModel.put(recased, 2), true, 'a username changed only in case keeps its lookup key');
+    const confirmed = { ...recased, status: 'confirmed' as const, version: 4 };
+    t.equal(await readModel.put(confirmed, 3), true);
+    t.strictSame(await readModel.get(alice.id), confirmed);
+    t.strictSame(await readModel.findByEmail('alice@example.com'), [confirmed], 'the email finds the latest view');
+    t.strictSame(await readModel.findByUsername('alice'), [confirmed], 'and so does the username');
+  });
+
   await scenario('keeps a removed user as a tombstone that lookups hide', async (t, readModel) => {
     const view = testView({ email: 'gone@example.com', username: 'Gone' });
     await readModel.put(view, 0);
