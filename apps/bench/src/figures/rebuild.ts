@@ -57,15 +57,23 @@ function runRebuildCli(dataDir: string): Promise<{ seconds: number; outcome: Rec
   });
 }
 
-/** Reads every event of a SQLite store with raw SQL and parses its JSON: the floor of any rebuild's read. */
+/**
+ * Reads every event of a SQLite store with raw SQL and parses its JSON: the floor of any rebuild's read. Rows
+ * come as arrays of the columns a projection needs, the cheapest way better-sqlite3 hands them out.
+ */
 function rawReadSeconds(filename: string): number {
   const db = new Database(filename, { readonly: true });
   try {
     const start = performance.now();
     let parsed = 0;
-    for (const row of db.prepare<[], { data: string; metadata: string }>('SELECT * FROM events ORDER BY position').iterate()) {
-      JSON.parse(row.data);
-      JSON.parse(row.metadata);
+    const rows = db
+      .prepare<[], [string, number, string, number, string, string]>(
+        'SELECT stream_id, version, type, schema_version, data, metadata FROM events ORDER BY position',
+      )
+      .raw();
+    for (const row of rows.iterate()) {
+      JSON.parse(row[4]);
+      JSON.parse(row[5]);
       parsed++;
     }
     if (parsed === 0) throw new Error('rebuild: the seeded store is empty');
