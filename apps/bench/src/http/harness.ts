@@ -11,6 +11,7 @@ import {
   captureRead,
   logIn,
   registerThroughHttp,
+  readEach,
   registerThroughStore,
   type BenchUser,
   type Registered,
@@ -126,7 +127,8 @@ export async function startHarness(context: BenchContext, options: HarnessOption
     const run = randomUUID().slice(0, 8);
     const total = settings.poolSize + 2 + 2 * (settings.rounds + 1);
 
-    // One user through HTTP, whose password hash the others share; the rest through the event store.
+    // One user through HTTP (the service creates the data directory, its keys and secrets); the rest through
+    // the event store.
     const first = await startService(setupService);
     let template: Registered;
     try {
@@ -135,7 +137,7 @@ export async function startHarness(context: BenchContext, options: HarnessOption
       await first.child.stop();
     }
     context.log(`registering ${total - 1} more users through the event store…`);
-    const registered = [template, ...(await registerThroughStore(dataDir, template, run, 1, total - 1))];
+    const registered = [template, ...(await registerThroughStore(dataDir, run, 1, total - 1))];
     const heavyId = registered[settings.poolSize]!.id;
     let heavyVersion = 1;
     if (options.needsHeavy) {
@@ -176,6 +178,8 @@ export async function startHarness(context: BenchContext, options: HarnessOption
     writeFileSync(responseFile, JSON.stringify(fixed));
     const bare = await startBareServer(responseFile);
     opened.push({ close: () => bare.child.stop() });
+    context.log(`reading each of the ${total} users once, as each would after its login…`);
+    await readEach(service.origin, users);
 
     const load = await LoadGenerator.start();
     opened.push({ close: () => load.stop() });
