@@ -215,6 +215,16 @@ export interface CapturedResponse {
 const TRANSPORT_HEADERS = new Set(['content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
 
 /** `GET /users/{id}` as the user, with the headers that the application (not the transport) set. */
+export async function captureRead(origin: string, user: BenchUser): Promise<CapturedResponse> {
+  const response = await fetch(`${origin}${user.path}`, { headers: { authorization: `Bearer ${user.token}` } });
+  const body = await response.text();
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    if (!TRANSPORT_HEADERS.has(name)) headers[name] = value;
+  });
+  return { status: response.status, body, headers };
+}
+
 /**
  * Reads each user once through `GET /users/{id}` with its own token, 10 at a time, as each client would
  * right after its login: the figures then measure a service that has met its users, not its first pass
@@ -226,14 +236,4 @@ export async function readEach(origin: string, users: readonly BenchUser[]): Pro
     await response.text();
     if (response.status !== 200) throw new Error(`GET ${user.path} answered ${response.status}, not 200`);
   });
-}
-
-export async function captureRead(origin: string, user: BenchUser): Promise<CapturedResponse> {
-  const response = await fetch(`${origin}${user.path}`, { headers: { authorization: `Bearer ${user.token}` } });
-  const body = await response.text();
-  const headers: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    if (!TRANSPORT_HEADERS.has(name)) headers[name] = value;
-  });
-  return { status: response.status, body, headers };
 }
