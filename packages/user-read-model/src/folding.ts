@@ -33,18 +33,35 @@ interface Met {
 export function createFoldingReadModel(behind: Pick<UserReadModel, 'getMany'>): FoldingReadModel {
   const met = new Map<string, Met>();
 
-  /** Reads the users not met yet from behind, in one call. */
-  async function meet(ids: Iterable<string>): Promise<void> {
-    const unmet = [...ids].filter((id) => !met.has(id));
-    if (unmet.length === 0) return;
-    const views = await behind.getMany(unmet);
-    unmet.forEach((id, i) => met.set(id, { stored: views[i]?.version ?? 0, view: views[i], draft: undefined }));
+  /** The user of each id, in order, each looked up once; those not met yet are read from behind in one call. */
+  async function usersOf(ids: readonly string[]): Promise<Met[]> {
+    const users: Met[] = [];
+    const unmet = new Map<string, Met>();
+    for (const id of ids) {
+      let user = met.get(id) ?? unmet.get(id);
+      if (user === undefined) {
+        user = { stored: 0, view: undefined, draft: undefined };
+        unmet.set(id, user);
+      }
+      users.push(user);
+    }
+    if (unmet.size > 0) {
+      // Only once they are read do the new users count as met: a read that fails leaves them unmet.
+      const views = await behind.getMany([...unmet.keys()]);
+      let i = 0;
+      for (const [id, user] of unmet) {
+        const view = views[i++];
+        user.stored = view?.version ?? 0;
+        user.view = view;
+        met.set(id, user);
+      }
+    }
+    return users;
   }
 
   return {
     async getMany(ids) {
-      await meet(new Set(ids));
-      return ids.map((id) => met.get(id)?.view);
+      return (await usersOf(ids)).map((user) => user.view);
     },
 
     // Conditional like any read model's write, against the views folded so far; never given a checkpoint,
@@ -59,31 +76,11 @@ export function createFoldingReadModel(behind: Pick<UserReadModel, 'getMany'>): 
     },
 
     async foldInOrder(events) {
-      // Each delivery's user, looked up once; the users not met yet are read from behind in one call.
-      const users: Met[] = [];
-      const unmet = new Map<string, Met>();
-      for (const event of events) {
-        let user = met.get(event.streamId) ?? unmet.get(event.streamId);
-        if (user === undefined) {
-          user = { stored: 0, view: undefined, draft: undefined };
-          unmet.set(event.streamId, user);
-        }
-        users.push(user);
-      }
-      if (unmet.size > 0) {
-        let views: Array<UserView | undefined>;
-        try {
-          views = await behind.getMany([...unmet.keys()]);
-        } catch {
-          return undefined;
-        }
-        let i = 0;
-        for (const [id, user] of unmet) {
-          const view = views[i++];
-          user.stored = view?.version ?? 0;
-          user.view = view;
-          met.set(id, user);
-        }
+      let users: Met[];
+      try {
+        users = await usersOf(events.map((event) => event.streamId));
+      } catch {
+        return undefined;
       }
       // Folded into drafts first, so that a delivery out of order leaves every view as it was.
       const drafted: Met[] = [];
