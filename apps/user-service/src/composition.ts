@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { readJsonFile, writeJsonFileAtomically } from '@user-service/json-file';
 import { join } from 'node:path';
-import type { EventStore, StoredEvent } from '@user-service/event-store';
+import { createAppendFeed, type EventStore, type StoredEvent } from '@user-service/event-store';
 import { createPersonalDataEventStore, type PersonalDataEventStore } from '@user-service/personal-data';
 import {
   SLOTS,
@@ -76,6 +76,9 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
   // projector through the stream relay, SNS and SQS, so this process only reads it.
   let running: Promise<void> = Promise.resolve();
   let project = async (): Promise<void> => undefined;
+  // The projection reads the events of this process's commits from here, instead of reading them back from
+  // the store; anything else (the start, another process's appends) from the store.
+  const committed = createAppendFeed(eventStore);
   if (stores.followPositions) {
     const projector = createProjector({ readModel, eventStore, logger: log.child({ component: 'projector' }) });
     // One catch-up at a time. Requests that commit while one runs share the next round, which starts after
@@ -86,7 +89,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
         .catch(() => undefined)
         .then(async () => {
           next = undefined;
-          const seen = await catchUp(eventStore, projector, readModel, { checkpointName: CHECKPOINT });
+          const seen = await catchUp(committed, projector, readModel, { checkpointName: CHECKPOINT });
           if (seen > 0) log.debug({ events: seen }, 'read model caught up');
         });
       running = next;
@@ -143,6 +146,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     eraser: stores.eraser,
     ...(stores.followPositions && {
       afterCommit: async (recorded: readonly StoredEvent[]) => {
+        committed.add(recorded);
         await project();
         // Most commits ask for no mail; the next round that runs reads past theirs anyway.
         if (recorded.some(asksForMail)) mail?.trigger();

@@ -278,6 +278,43 @@ t.test('HTTP: revocation is immediate in the same process and across processes',
   assertProblem(t, await a.request({ method: 'PATCH', url: `/users/${alice.id}`, headers: fresh, payload: { name: 'X' } }), 401, 'UNAUTHORIZED', 'removed, same process');
 });
 
+t.test('HTTP: the embedded read model holds every commit, handed over or written by another process', async (t) => {
+  const a = await buildService(t);
+  // A second process on the same data directory: the same stores, a read model it projects into too.
+  const b = await buildService(t, { DATA_DIR: a.dataDir });
+  const alice = await a.signUp();
+  const url = `/users/${alice.id}`;
+  // An admin's read without minVersion answers from the read model. (b's own dataDir is not the one it uses.)
+  const view = async (svc: typeof a) => (await svc.request({ method: 'GET', url, headers: a.adminAuth() })).json();
+  for (const [i, svc] of [a, b, a, a, b, b, a].entries()) {
+    const patched = await svc.request({ method: 'PATCH', url, headers: alice.auth, payload: { name: `Name ${i}` } });
+    t.equal(patched.statusCode, 200);
+    for (const reader of [a, b]) t.equal((await view(reader)).name, `Name ${i}`, `commit ${i}, read in ${reader === a ? 'a' : 'b'}`);
+  }
+
+  // A write outside the commands, which nothing hands over, to another user; the next command's projection,
+  // for alice, reads it from the store.
+  const bob = await a.signUp();
+  const at = (await a.stream(bob.id)).length;
+  await a.runtime.eventStore.append(
+    bob.id,
+    [
+      {
+        eventId: 'from-elsewhere',
+        type: 'UserProfileUpdated',
+        schemaVersion: 1,
+        data: { changes: { surname: 'Elsewhere' } },
+        metadata: { occurredAt: new Date().toISOString(), correlationId: 'c', causationId: 'c' },
+      },
+    ],
+    { expectedVersion: at },
+  );
+  t.equal((await a.request({ method: 'PATCH', url, headers: alice.auth, payload: { name: 'After' } })).statusCode, 200);
+  t.equal((await view(a)).name, 'After');
+  const bobs = await a.request({ method: 'GET', url: `/users/${bob.id}`, headers: a.adminAuth() });
+  t.match(bobs.json(), { surname: 'Elsewhere', version: at + 1 }, 'the write nothing handed over is projected too');
+});
+
 t.test('HTTP: GET /users/{id}?minVersion never answers older than the version asked for', async (t) => {
   const svc = await buildService(t);
   const alice = await svc.signUp();

@@ -1,3 +1,4 @@
+export { createAppendFeed, type AppendFeed, type AppendFeedOptions } from './append-feed.js';
 export * from './errors.js';
 export {
   IDEMPOTENCY_TTL_SECONDS,

@@ -75,6 +75,12 @@ export interface AppendResult {
   /** Version of the last appended event: the stream's version right after this append. */
   readonly lastVersion: number;
   readonly eventIds: readonly string[];
+  /**
+   * The global position of the first appended event, where the adapter keeps positions (memory and SQLite
+   * do); the others follow it without a gap. Absent where none is kept, and in an answer that wrote nothing
+   * (`duplicate`, or an outcome).
+   */
+  readonly firstPosition?: number;
   /** True when this answers an earlier append with the same idempotency key, and nothing was written. */
   readonly duplicate: boolean;
   /**

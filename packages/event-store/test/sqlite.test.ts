@@ -17,6 +17,7 @@ import {
   isDuplicateEventIdError,
   isIdempotencyKeyReusedError,
   isUniquenessError,
+  type AppendResult,
   type EventStore,
   type StoredEvent,
 } from '../src/index.js';
@@ -177,6 +178,11 @@ t.test('sqlite: an append with a repeated event id fails alone in its batch, wit
   t.same(positionsOf(await everything(store)), oneTo(1 + 2 + 3), 'positions are gap-free: the INSERT gave its positions back');
 });
 
+/** A retry's answer: the original result as a duplicate, with no position, since it wrote nothing. */
+function asRetry({ firstPosition: _written, ...original }: AppendResult): AppendResult {
+  return { ...original, duplicate: true };
+}
+
 t.test('sqlite: appends in one batch see each other in order', async (t) => {
   const { store, batches } = await watched(t);
   const streamId = uniqueStreamId();
@@ -209,8 +215,8 @@ t.test('sqlite: appends in one batch see each other in order', async (t) => {
   t.ok(original.status === 'fulfilled' && !original.value.duplicate, 'the original append writes');
   t.same(
     retry.status === 'fulfilled' ? retry.value : retry.reason,
-    original.status === 'fulfilled' ? { ...original.value, duplicate: true } : undefined,
-    'its retry in the same batch answers the original result',
+    original.status === 'fulfilled' ? asRetry(original.value) : undefined,
+    'its retry in the same batch answers the original result, with no position: it wrote nothing',
   );
   t.ok(other.status === 'rejected' && isIdempotencyKeyReusedError(other.reason), 'the key for another request is refused');
   t.same(
@@ -221,6 +227,16 @@ t.test('sqlite: appends in one batch see each other in order', async (t) => {
 
   t.equal(claimer.status, 'fulfilled', 'the first claim of a key takes it');
   t.ok(rival.status === 'rejected' && isUniquenessError(rival.reason), 'a later claim in the batch sees it taken');
+
+  // Between the appends that wrote, others rolled back to their savepoints: the positions answered are still
+  // the ones the rows got.
+  const positions = new Map((await store.readAll({ limit: 100 })).events.map((e) => [e.eventId, e.position]));
+  const written = [first, third, original, claimer].map((settled) => (settled.status === 'fulfilled' ? settled.value : undefined));
+  t.same(
+    written.map((result) => result?.firstPosition),
+    written.map((result) => positions.get(result?.eventIds[0] ?? '')),
+    'each append that wrote answers the position of its first event',
+  );
 });
 
 t.test('sqlite: a rolled-back savepoint gives its AUTOINCREMENT positions back', async (t) => {

@@ -265,7 +265,7 @@ export function createCommandRunner(deps: CommandRunnerDeps) {
       }
       if (result.duplicate) return replay(userId, result);
       states.remember(userId, next);
-      return { loaded: next, recorded, replayed: false };
+      return { loaded: next, recorded: positioned(recorded, result.firstPosition), replayed: false };
     };
   }
 
@@ -383,6 +383,12 @@ const RECORDED_REFUSALS = new Set<string>([
   'USERNAME_TAKEN',
   'FORBIDDEN',
 ]);
+
+/** Recorded events with the positions the store gave them, where it keeps positions. */
+function positioned(recorded: readonly StoredEvent[], firstPosition: number | undefined): readonly StoredEvent[] {
+  if (firstPosition === undefined) return recorded;
+  return recorded.map((event, i): StoredEvent => ({ position: firstPosition + i, ...event }));
+}
 
 function recordedRefusal(error: unknown): JsonObject | undefined {
   if (isUserDomainError(error)) return { kind: 'refused', by: 'domain', code: error.code, message: error.message };

@@ -93,12 +93,13 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       }
 
       // Every check passed: from here on nothing can fail, so the write is all or nothing.
+      const firstPosition = all.length + 1;
       const stored = events.map(
         (event, i): StoredEvent => ({
           ...structuredClone(event),
           streamId,
           version: expectedVersion + i + 1,
-          position: all.length + i + 1,
+          position: firstPosition + i,
         }),
       );
       all.push(...stored);
@@ -114,6 +115,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
         lastVersion: expectedVersion + events.length,
         eventIds: events.map((event) => event.eventId),
         duplicate: false,
+        firstPosition,
       };
       if (idempotencyKey !== undefined) remember(idempotencyKey, idempotencyRecord(result, idempotencyFingerprint));
       return result;

@@ -239,9 +239,9 @@ export function encodeOutcomes(outcomes: readonly Outcome[]): Tape {
     } else if (outcome.value === undefined) {
       tape.push(outcome.id, DONE);
     } else {
-      const { streamId, firstVersion, lastVersion, duplicate, eventIds } = outcome.value;
+      const { streamId, firstVersion, lastVersion, duplicate, eventIds, firstPosition } = outcome.value;
       const recorded = outcome.value.outcome === undefined ? null : JSON.stringify(outcome.value.outcome);
-      tape.push(outcome.id, APPENDED, streamId, firstVersion, lastVersion, duplicate, recorded);
+      tape.push(outcome.id, APPENDED, streamId, firstVersion, lastVersion, duplicate, firstPosition ?? 0, recorded);
       tape.push(eventIds.length, ...eventIds);
     }
   }
@@ -263,9 +263,14 @@ export function decodeOutcomes(tape: Tape): Outcome[] {
       const firstVersion = read.number();
       const lastVersion = read.number();
       const duplicate = read.boolean();
+      // Positions start at 1: 0 stands for none.
+      const firstPosition = read.number();
       const recorded = read.optionalString();
       const eventIds = read.strings(read.number());
-      const value: AppendResult = { streamId, firstVersion, lastVersion, eventIds, duplicate };
+      const value: AppendResult =
+        firstPosition === 0
+          ? { streamId, firstVersion, lastVersion, eventIds, duplicate }
+          : { streamId, firstVersion, lastVersion, eventIds, duplicate, firstPosition };
       outcomes.push({
         id,
         ok: true,

@@ -244,8 +244,9 @@ function append(statements: Statements, request: AppendRequest, progress: Progre
     const version = expectedVersion + i + 1;
     values.push(streamId, version, eventIds[i], types[i], schemaVersions[i], data[i], metadata[i], recordedAt);
   }
+  let inserted: Database.RunResult;
   try {
-    statements.insertEvents(eventIds.length).run(values);
+    inserted = statements.insertEvents(eventIds.length).run(values);
   } catch (error) {
     // The UNIQUE (event_id, stream_id) index refused the INSERT, which SQLite undid as a statement.
     const repeated = expectedVersion > 0 && isUniqueViolation(error) ? repeatedEventId(statements, streamId, eventIds) : undefined;
@@ -262,6 +263,8 @@ function append(statements: Statements, request: AppendRequest, progress: Progre
     lastVersion: expectedVersion + eventIds.length,
     eventIds: [...eventIds],
     duplicate: false,
+    // The rows got consecutive positions, the last one the INSERT's rowid.
+    firstPosition: Number(inserted.lastInsertRowid) - eventIds.length + 1,
   };
   if (idempotencyKey !== undefined) {
     remember(statements, idempotencyKey, idempotencyRecord(result, idempotencyFingerprint), now);

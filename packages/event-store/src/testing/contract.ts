@@ -33,6 +33,11 @@ export interface EventStoreFactory {
   readonly propertyRuns?: number;
 }
 
+/** What a retry answers for an append that wrote: the same result, as a duplicate, with no position (it wrote none). */
+function asRetry({ firstPosition: _written, ...original }: AppendResult): AppendResult {
+  return { ...original, duplicate: true };
+}
+
 /** Runs the whole contract against one adapter. */
 export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Promise<void> {
   const scenario = (name: string, body: (t: Tap, store: EventStore) => Promise<void>) =>
@@ -57,6 +62,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
       lastVersion: 2,
       eventIds: first.map((e) => e.eventId),
       duplicate: false,
+      ...(factory.globalPosition ? { firstPosition: 1 } : {}),
     });
 
     const more = testEvents(3);
@@ -263,7 +269,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
 
     // A retry decides again, so it brings new event ids; the store must still write nothing.
     const retry = await store.append(streamId, testEvents(2), options);
-    t.same(retry, { ...original, duplicate: true });
+    t.same(retry, asRetry(original));
     t.same(
       (await store.readStream(streamId)).map((e) => e.eventId),
       original.eventIds,
@@ -272,7 +278,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
 
     t.same(
       await store.recallAppend(idempotencyKey, { streamId, fingerprint: 'sha256:aaa' }),
-      { ...original, duplicate: true },
+      asRetry(original),
       'the original result can be recalled before deciding again',
     );
     t.equal(await store.recallAppend('never-used', { streamId }), undefined);
@@ -349,10 +355,10 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     const appended = await store.append(streamId, testEvents(2), { expectedVersion: 0, idempotencyKey: appendKey });
     t.strictSame(
       await store.recordOutcome(appendKey, { streamId, version: 2, outcome: { status: 200 } }),
-      { ...appended, duplicate: true },
+      asRetry(appended),
       "recording under an append's key answers the append, and records nothing",
     );
-    t.strictSame(await store.recallAppend(appendKey, { streamId }), { ...appended, duplicate: true });
+    t.strictSame(await store.recallAppend(appendKey, { streamId }), asRetry(appended));
   });
 
   await scenario('answers a retry of a no-op from its record, not by undoing a later change', async (t, store) => {
@@ -386,7 +392,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     t.equal(winners.length, 1, 'exactly one call recorded');
     const winner = winners[0]!;
     t.ok(
-      results.every((result) => JSON.stringify({ ...result, duplicate: false }) === JSON.stringify(winner)),
+      results.every((result) => result === winner || JSON.stringify(result) === JSON.stringify(asRetry(winner))),
       'every other call was answered from the winner',
     );
     const stored = (await store.readStream(streamId)).map((e) => e.eventId);
@@ -432,7 +438,7 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
 
     const invalidEvent = testEvent();
     t.ok(isInvalidArgumentError(await rejection(store.append(streamId, [invalidEvent, invalidEvent], broken))), '1. invalid input first');
-    t.match(await store.append(streamId, repeatLast(), broken), { ...original, duplicate: true }, "2. then the key's record");
+    t.match(await store.append(streamId, repeatLast(), broken), asRetry(original), "2. then the key's record");
     t.ok(
       isIdempotencyKeyReusedError(await rejection(store.append(streamId, repeatLast(), { ...broken, idempotencyFingerprint: 'g' }))),
       '2. or the key reused',
@@ -520,20 +526,24 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
     const streams = Array.from({ length: 6 }, () => uniqueStreamId());
     const versions = new Map(streams.map((s) => [s, 0]));
     const appended: string[] = [];
+    const results: AppendResult[] = [];
     for (let round = 0; round < 4; round++) {
       for (const [i, streamId] of streams.entries()) {
         const events = testEvents(1 + ((i + round) % 3));
         const expectedVersion = versions.get(streamId) ?? 0;
-        await store.append(streamId, events, { expectedVersion });
+        results.push(await store.append(streamId, events, { expectedVersion }));
         versions.set(streamId, expectedVersion + events.length);
         appended.push(...events.map((e) => e.eventId));
       }
     }
-    await store.append(uniqueStreamId(), testEvents(1), {
-      expectedVersion: 0,
-      claims: [`email:${uniqueStreamId()}`],
-      idempotencyKey: uniqueStreamId(),
-    });
+    const withKey = { expectedVersion: 0, claims: [`email:${uniqueStreamId()}`], idempotencyKey: uniqueStreamId() };
+    const keyed = uniqueStreamId();
+    results.push(await store.append(keyed, testEvents(1), withKey));
+    t.equal(
+      (await store.append(keyed, testEvents(1), withKey)).firstPosition,
+      undefined,
+      'a retry answered from its record, which wrote nothing, answers no position',
+    );
 
     const { events, pages, cursor } = await readEverything(store, 7);
     t.ok(pages > 1, 'it took several pages');
@@ -555,6 +565,11 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
         events.map((_, i) => i + 1),
         'global positions are gap-free and in order',
       );
+      t.same(
+        results.map((result) => result.firstPosition),
+        results.map((result) => events.find((e) => e.eventId === result.eventIds[0])?.position),
+        'each append answers the position its first event got',
+      );
       const later = testEvents(2);
       await store.append(streams[0] ?? '', later, { expectedVersion: versions.get(streams[0] ?? '') ?? 0 });
       const followed = await store.readAll({ cursor, limit: 10 });
@@ -568,6 +583,10 @@ export async function eventStoreContract(t: Tap, factory: EventStoreFactory): Pr
       t.ok(
         events.every((e) => e.position === undefined),
         'no position is claimed where none is kept',
+      );
+      t.ok(
+        results.every((result) => result.firstPosition === undefined),
+        'no append answers a position where none is kept',
       );
     }
   });
