@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { v7 as uuidv7 } from 'uuid';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { mkdirSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -24,6 +23,7 @@ import type { Clock, Mailer, PasswordHasher, PersonalDataEraser } from './applic
 import { createUserApplication } from './application/users.js';
 import type { Config } from './config.js';
 import { createEraser } from './infrastructure/eraser.js';
+import { createEventIds } from './infrastructure/event-ids.js';
 import { createJwtService } from './infrastructure/jwt.js';
 import { createOutboxMailer } from './infrastructure/outbox-mailer.js';
 import { RESET_TOKEN_KEY_PURPOSE, asksForMail, createMailComposer, type MailComposer } from './application/mail.js';
@@ -133,7 +133,7 @@ export async function composeRuntime(config: Config, log: Logger, overrides: Run
     tokens,
     clock,
     newId: randomUUID,
-    newEventId: uuidv7,
+    newEventId: createEventIds(),
     idSecret: derive('user-ids'),
     resetTokenSecret,
     resendConfirmation: async (userId, email) => {
