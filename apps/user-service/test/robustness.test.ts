@@ -1,5 +1,6 @@
 import { fold, isActive, upcast } from '@user-service/user-domain';
 import type { StoredEvent } from '@user-service/event-store';
+import { applyToView, type UserView } from '@user-service/user-read-model';
 import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -391,6 +392,17 @@ t.test('a seeded fuzz never gets a 5xx, and the store holds only valid users', a
       if (!state.passwordHash.startsWith('scrypt$')) problems.push(`${id}: password hash`);
     }
     t.strictSame(problems, [], 'nothing invalid reached the store');
+
+    // The read model was fed each commit as the command runner recorded it: it must hold what the store's
+    // events fold to, field for field.
+    const diverged: string[] = [];
+    for (const [id, events] of streams) {
+      let expected: UserView | undefined;
+      for (const event of events) expected = applyToView(expected, event);
+      const held = await svc.runtime.readModel.get(id);
+      if (JSON.stringify(held) !== JSON.stringify(expected)) diverged.push(`${id}: ${JSON.stringify(held)} != ${JSON.stringify(expected)}`);
+    }
+    t.strictSame(diverged, [], 'the read model holds the fold of the store for every user');
   });
 });
 
