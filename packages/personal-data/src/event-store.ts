@@ -14,7 +14,7 @@ import {
 import { FORGOTTEN, PERSONAL_FIELDS } from '@user-service/user-domain';
 import type { DataKeys } from './data-keys.js';
 import { isPersonalDataError } from './errors.js';
-import { SealedMemo, blindClaim, hasPersonalText, hasSealed, openDocument, sealDocument, type SealRules } from './seal.js';
+import { blindClaim, hasPersonalText, hasSealed, openDocument, sealDocument, type SealRules } from './seal.js';
 
 /** The subject of the service's own claim key in the key store; stream ids never start with `$`. */
 export const CLAIM_KEY_SUBJECT = '$service:claim-hmac';
@@ -32,12 +32,6 @@ export interface PersonalDataStoreOptions {
    * release and missed lookup. @default false
    */
   readonly legacyPlaintextClaims?: boolean;
-  /**
-   * How many values this store sealed lately it keeps in plaintext, so that reading its own appends back (the
-   * embedded projector reads each commit right after it) decrypts nothing. A few hundred bytes each; they are
-   * dropped with the subject's key by {@link PersonalDataEventStore.forget}. 0 turns it off. @default 4096
-   */
-  readonly recentlySealed?: number;
 }
 
 /** An event store whose personal data is encrypted at rest, and a way to forget a stream's subject. */
@@ -57,7 +51,6 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
   const { keys } = options;
   const rules = sealRules(options);
   const legacy = options.legacyPlaintextClaims ?? false;
-  const memo = new SealedMemo(options.recentlySealed ?? 4096);
   let claimKey: Promise<Buffer> | undefined;
   const blind = async (claim: string): Promise<string> => {
     // Malformed keys reach the store as they are, so that it refuses them as it refuses any.
@@ -76,11 +69,11 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
     if (!Array.isArray(events) || !events.some(personal)) return events;
     const key = await keys.forWriting(streamId);
     return events.map((event) =>
-      personal(event) ? { ...event, data: sealDocument(event.data, key, streamId, rules, memo) } : event,
+      personal(event) ? { ...event, data: sealDocument(event.data, key, streamId, rules) } : event,
     );
   }
 
-  const openEvents = eventOpener(keys, rules, memo);
+  const openEvents = eventOpener(keys, rules);
 
   async function blindOptions(streamId: string, options: AppendOptions): Promise<AppendOptions> {
     if (typeof options !== 'object' || options === null) return options;
@@ -156,10 +149,7 @@ export function createPersonalDataEventStore(inner: EventStore, options: Persona
       const holder = await inner.lookupClaim(await blind(key));
       return holder !== undefined || !legacy ? holder : inner.lookupClaim(key);
     },
-    async forget(streamId) {
-      await keys.destroy(streamId);
-      memo.forget(streamId);
-    },
+    forget: (streamId) => keys.destroy(streamId),
     async close() {
       await inner.close();
       await keys.close();
@@ -182,7 +172,6 @@ export function createEventOpener(
 function eventOpener(
   keys: Pick<DataKeys, 'forReading'>,
   rules: SealRules,
-  memo?: SealedMemo,
 ): <E extends StoredEvent>(events: readonly E[]) => Promise<E[]> {
   return async (events) => {
     const subjects = new Set(events.filter((event) => hasSealed(event.data)).map((event) => event.streamId));
@@ -191,7 +180,7 @@ function eventOpener(
     await Promise.all([...subjects].map(async (subject) => found.set(subject, await keys.forReading(subject))));
     return events.map((event) =>
       hasSealed(event.data)
-        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules, memo).value }
+        ? { ...event, data: openDocument(event.data, found.get(event.streamId), event.streamId, rules).value }
         : event,
     );
   };

@@ -11,53 +11,6 @@ import { IV_BYTES, TAG_BYTES, gcmDecrypt, gcmEncrypt } from './gcm.js';
 export const SEALED = '$sealed';
 const PREFIX = 'v1.';
 
-/**
- * The plaintexts of values this process sealed lately, by their sealed text, so that a reader of them in the
- * same process gets them back without decrypting: the embedded projector reads every commit right after it
- * is made. An entry answers only for the subject and field it was sealed for, and only where the subject's
- * key is still there to decrypt with; {@link SealedMemo.forget} drops a subject's entries when its key is
- * destroyed. It holds at most `max` entries, the oldest going first.
- */
-export class SealedMemo {
-  /**
-   * By sealed text. A plain object used as a dictionary, not a `Map`: an entry comes and goes with every
-   * seal, and a long-lived `Map` that churns chains the hash tables it outgrows through the young
-   * generation, which then keeps them all alive (see `PendingWrites` in the SQLite event store).
-   */
-  private readonly entries: Record<string, MemoEntry> = Object.create(null) as Record<string, MemoEntry>;
-  /** The sealed texts in the order they came, as a ring: the slot at `next` holds the oldest once full. */
-  private readonly order: Array<string | undefined>;
-  private next = 0;
-
-  constructor(private readonly max: number) {
-    this.order = new Array<string | undefined>(Math.max(0, max));
-  }
-
-  remember(sealed: string, subject: string, field: string, text: string): void {
-    if (this.max < 1) return;
-    const oldest = this.order[this.next];
-    if (oldest !== undefined) delete this.entries[oldest];
-    this.order[this.next] = sealed;
-    this.next = (this.next + 1) % this.max;
-    this.entries[sealed] = { subject, field, text };
-  }
-
-  recall(sealed: string, subject: string, field: string): string | undefined {
-    const entry = this.entries[sealed];
-    return entry !== undefined && entry.subject === subject && entry.field === field ? entry.text : undefined;
-  }
-
-  forget(subject: string): void {
-    for (const sealed in this.entries) if (this.entries[sealed]!.subject === subject) delete this.entries[sealed];
-  }
-}
-
-interface MemoEntry {
-  readonly subject: string;
-  readonly field: string;
-  readonly text: string;
-}
-
 /** What reads could make of a document's sealed values. */
 export interface Opened<T> {
   readonly value: T;
@@ -100,12 +53,10 @@ export function sealDocument<T extends JsonValue>(
   key: Buffer,
   subject: string,
   rules: SealRules,
-  memo?: SealedMemo,
 ): T {
   return walk(value, (field, text) => {
     if (!rules.personalFields.has(field) || typeof text !== 'string') return undefined;
     const sealed = PREFIX + gcmEncrypt(key, freshIv(), text, additionalData(subject, field)).toString('base64url');
-    memo?.remember(sealed, subject, field, text);
     return { [SEALED]: sealed };
   }) as T;
 }
@@ -136,7 +87,6 @@ export function openDocument<T extends JsonValue>(
   key: Buffer | undefined,
   subject: string,
   rules: SealRules,
-  memo?: SealedMemo,
 ): Opened<T> {
   let forgotten = false;
   const opened = walk(value, (field, sealed) => {
@@ -145,8 +95,7 @@ export function openDocument<T extends JsonValue>(
       forgotten = true;
       return rules.forgotten;
     }
-    const text = sealed[SEALED] as string;
-    return memo?.recall(text, subject, field) ?? openValue(text, key, subject, field);
+    return openValue(sealed[SEALED] as string, key, subject, field);
   }) as T;
   return { value: opened, forgotten };
 }
