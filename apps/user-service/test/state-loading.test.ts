@@ -7,7 +7,7 @@ import { isUserDomainError, type UserCommand } from '@user-service/user-domain';
 import { createCommandRunner } from '../src/application/commands.js';
 import { createKeyedQueue } from '../src/application/keyed-queue.js';
 import { USER_SNAPSHOT_SCHEMA, createUserStates, foldAll } from '../src/application/user-states.js';
-import { assertProblem, bearer, buildService } from './helper.js';
+import { assertProblem, bearer, buildService, type TestService } from './helper.js';
 
 /*
  * Loading a user costs the same whatever the length of its stream: a cached or snapshotted fold, brought up
@@ -285,6 +285,28 @@ t.test('HTTP: revocation is immediate in the same process and across processes',
   assertProblem(t, await a.request({ method: 'PATCH', url: `/users/${alice.id}`, headers: fresh, payload: { name: 'X' } }), 401, 'UNAUTHORIZED', 'removed, same process');
 });
 
+/**
+ * Appends a profile change straight to the service's store, past its commands: nothing hands it to the read
+ * model. Answers the user's version before it.
+ */
+async function appendPastCommands(svc: TestService, userId: string, eventId: string, changes: Record<string, string>): Promise<number> {
+  const at = (await svc.stream(userId)).length;
+  await svc.runtime.eventStore.append(
+    userId,
+    [
+      {
+        eventId,
+        type: 'UserProfileUpdated',
+        schemaVersion: 1,
+        data: { changes },
+        metadata: { occurredAt: new Date().toISOString(), correlationId: 'c', causationId: 'c' },
+      },
+    ],
+    { expectedVersion: at },
+  );
+  return at;
+}
+
 t.test('HTTP: the embedded read model holds every commit, handed over or written by another process', async (t) => {
   const a = await buildService(t);
   // A second process on the same data directory: the same stores, a read model it projects into too.
@@ -302,20 +324,7 @@ t.test('HTTP: the embedded read model holds every commit, handed over or written
   // A write outside the commands, which nothing hands over, to another user; the next command's projection,
   // for alice, reads it from the store.
   const bob = await a.signUp();
-  const at = (await a.stream(bob.id)).length;
-  await a.runtime.eventStore.append(
-    bob.id,
-    [
-      {
-        eventId: 'from-elsewhere',
-        type: 'UserProfileUpdated',
-        schemaVersion: 1,
-        data: { changes: { surname: 'Elsewhere' } },
-        metadata: { occurredAt: new Date().toISOString(), correlationId: 'c', causationId: 'c' },
-      },
-    ],
-    { expectedVersion: at },
-  );
+  const at = await appendPastCommands(a, bob.id, 'from-elsewhere', { surname: 'Elsewhere' });
   t.equal((await a.request({ method: 'PATCH', url, headers: alice.auth, payload: { name: 'After' } })).statusCode, 200);
   t.equal((await view(a)).name, 'After');
   const bobs = await a.request({ method: 'GET', url: `/users/${bob.id}`, headers: a.adminAuth() });
@@ -327,20 +336,7 @@ t.test('HTTP: GET /users/{id}?minVersion never answers older than the version as
   const alice = await svc.signUp();
   const url = `/users/${alice.id}`;
   // A write the read model has not seen yet, as when the projector lags behind (on AWS it always may).
-  const at = (await svc.stream(alice.id)).length;
-  await svc.runtime.eventStore.append(
-    alice.id,
-    [
-      {
-        eventId: 'lagging-1',
-        type: 'UserProfileUpdated',
-        schemaVersion: 1,
-        data: { changes: { name: 'Written' } },
-        metadata: { occurredAt: new Date().toISOString(), correlationId: 'c', causationId: 'c' },
-      },
-    ],
-    { expectedVersion: at },
-  );
+  const at = await appendPastCommands(svc, alice.id, 'lagging-1', { name: 'Written' });
   const own = await svc.request({ method: 'GET', url, headers: alice.auth });
   t.equal(own.json().name, 'Written', 'a user reading themself gets the state their authentication loaded');
   t.equal(own.headers.etag, `"${at + 1}"`, 'with the ETag of what it sent');
