@@ -17,14 +17,13 @@ import {
   isDuplicateEventIdError,
   isIdempotencyKeyReusedError,
   isUniquenessError,
-  type AppendResult,
   type EventStore,
   type StoredEvent,
 } from '../src/index.js';
 import { createSqliteEventStore, isWriterStoppedError } from '../src/sqlite/index.js';
 import { migrate, openConnection } from '../src/sqlite/schema.js';
 import { openSqliteEventStore } from '../src/sqlite/store.js';
-import { eventStoreContract, testEvent, testEvents, uniqueStreamId } from '../src/testing/index.js';
+import { asRetry, eventStoreContract, testEvent, testEvents, uniqueStreamId } from '../src/testing/index.js';
 
 // The durability tests start a child process per run (with the TypeScript loader and a writer thread each).
 t.setTimeout(120_000);
@@ -177,11 +176,6 @@ t.test('sqlite: an append with a repeated event id fails alone in its batch, wit
   t.equal((await store.readStream(first)).length, 1, 'the refused append left nothing, its first event included');
   t.same(positionsOf(await everything(store)), oneTo(1 + 2 + 3), 'positions are gap-free: the INSERT gave its positions back');
 });
-
-/** A retry's answer: the original result as a duplicate, with no position, since it wrote nothing. */
-function asRetry({ firstPosition: _written, ...original }: AppendResult): AppendResult {
-  return { ...original, duplicate: true };
-}
 
 t.test('sqlite: appends in one batch see each other in order', async (t) => {
   const { store, batches } = await watched(t);

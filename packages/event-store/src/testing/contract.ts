@@ -10,7 +10,7 @@ import {
 } from '../errors.js';
 import { IDEMPOTENCY_TTL_SECONDS } from '../idempotency.js';
 import type { AppendOptions, AppendResult, EventStore, NewEvent, OutcomeRecord, Snapshot, StoredEvent } from '../types.js';
-import { testEvent, testEvents, uniqueStreamId } from './fixtures.js';
+import { asRetry, testEvent, testEvents, uniqueStreamId } from './fixtures.js';
 
 type Tap = Parameters<Parameters<typeof tapRoot.test>[0]>[0];
 
@@ -31,11 +31,6 @@ export interface EventStoreFactory {
   readonly eventIdsUniqueWithin: 'stream' | 'last-event';
   /** Runs of the model-based property test. @default 40 */
   readonly propertyRuns?: number;
-}
-
-/** What a retry answers for an append that wrote: the same result, as a duplicate, with no position (it wrote none). */
-function asRetry({ firstPosition: _written, ...original }: AppendResult): AppendResult {
-  return { ...original, duplicate: true };
 }
 
 /** Runs the whole contract against one adapter. */

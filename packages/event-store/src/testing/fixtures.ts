@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonObject, NewEvent } from '../types.js';
+import type { AppendResult, JsonObject, NewEvent } from '../types.js';
 
 /** A well-formed event with a fresh id, for tests. */
 export function testEvent(type = 'Tested', data: JsonObject = {}, actor?: string): NewEvent {
@@ -25,4 +25,9 @@ export function testEvents(count: number, type = 'Tested'): NewEvent[] {
 /** A stream id no other test uses. */
 export function uniqueStreamId(prefix = 'stream'): string {
   return `${prefix}-${randomUUID()}`;
+}
+
+/** What a retry answers for an append that wrote: the same result, as a duplicate, with no position (it wrote none). */
+export function asRetry({ firstPosition: _written, ...original }: AppendResult): AppendResult {
+  return { ...original, duplicate: true };
 }

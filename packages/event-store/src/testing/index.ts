@@ -3,4 +3,4 @@
  * same suite against its own storage. It needs the `tap` and `fast-check` peer dependencies.
  */
 export { eventStoreContract, type EventStoreFactory } from './contract.js';
-export { testEvent, testEvents, uniqueStreamId } from './fixtures.js';
+export { asRetry, testEvent, testEvents, uniqueStreamId } from './fixtures.js';
